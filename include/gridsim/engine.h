@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: MIT */
+/* The deterministic discrete-event engine: entities, schedule, run loop. */
+#ifndef GRIDSIM_ENGINE_H
+#define GRIDSIM_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gridsim/error.h"
+#include "gridsim/event.h"
+#include "gridsim/meter.h"
+#include "gridsim/model.h"
+#include "gridsim/queue.h"
+#include "gridsim/time.h"
+
+typedef struct gs_engine gs_engine_t;
+
+typedef struct gs_engine_config {
+  uint64_t seed;
+  const gs_queue_ops_t *queue; /* NULL: the reference heap */
+  size_t capacity_hint;        /* expected pending events, 0 if unknown */
+} gs_engine_config_t;
+
+/* Observers read state at their own instants and never change model state
+ * or event order; they are not events (the event count and digest are the
+ * same with or without them). */
+typedef struct gs_observer {
+  const char *name;
+  /* If > 0, sample() is called at every simulated instant k * interval_us
+   * (k >= 0) once all events at or before it have been processed. */
+  gs_time_us_t interval_us;
+  void (*sample)(void *ud, gs_engine_t *eng, gs_time_us_t t_us);
+  /* If set, called about every `tick_events` processed events, and at least
+   * once per run() call, to let progress lines and live views read the wall
+   * clock themselves. May call gs_engine_stop(). */
+  void (*tick)(void *ud, gs_engine_t *eng);
+  uint64_t tick_events;
+  /* Called once by gs_engine_finish(). */
+  void (*finish)(void *ud, gs_engine_t *eng);
+  void *ud;
+} gs_observer_t;
+
+/* Paced runs and external input. Before each event (or before returning
+ * when idle), the engine calls wait(ud, eng, next_us) with the time of the
+ * next event, or `until` when none is pending. wait() blocks until the wall
+ * clock reaches next_us at the chosen pace or input arrives; for input it
+ * calls gs_engine_advance() to the current simulated time and schedules the
+ * input as events there. It returns GS_OK to continue, anything else to end
+ * the run with that error. */
+typedef struct gs_pacer {
+  gs_err_t (*wait)(void *ud, gs_engine_t *eng, gs_time_us_t next_us);
+  void *ud;
+} gs_pacer_t;
+
+/* Creates an engine with no entities at time 0. NULL on out-of-memory (with
+ * detail in `eb`). The caller owns it and frees it with gs_engine_destroy. */
+gs_engine_t *gs_engine_create(const gs_engine_config_t *cfg, gs_errbuf_t *eb);
+void gs_engine_destroy(gs_engine_t *eng);
+
+/* Adds an entity of `type` (state zeroed, then type->init called). Entity
+ * ids are dense and given in creation order. State pointers returned by
+ * gs_engine_state() may move while entities are being added. */
+gs_err_t gs_engine_add_entity(gs_engine_t *eng, const gs_model_type_t *type,
+                              const gs_model_init_t *init,
+                              gs_entity_id_t *out_id, gs_errbuf_t *eb);
+
+size_t gs_engine_entity_count(const gs_engine_t *eng);
+/* The entity's state (owned by the engine) and type. */
+void *gs_engine_state(gs_engine_t *eng, gs_entity_id_t id);
+const gs_model_type_t *gs_engine_type(const gs_engine_t *eng,
+                                      gs_entity_id_t id);
+
+/* Schedules an event for `target` at `at_us` (>= now). The sequence number
+ * is the target's own counter, so the order never depends on a global
+ * insertion counter. Returns a handle for gs_engine_cancel(). Out of memory
+ * while growing the queue is fatal (GS_ASSERT): a run cannot go on with a
+ * lost event. */
+gs_event_handle_t gs_engine_schedule(gs_engine_t *eng, gs_entity_id_t target,
+                                     gs_time_us_t at_us, gs_phase_t phase,
+                                     uint16_t kind, int64_t arg,
+                                     uint32_t arg2);
+
+/* Cancels a pending event (lazily: it is skipped when popped). Safe during
+ * dispatch. The handle must name an event that has not been processed;
+ * GS_EVENT_HANDLE_NONE is ignored. */
+void gs_engine_cancel(gs_engine_t *eng, gs_event_handle_t handle);
+
+/* Processes events in order up to and including `until_us`, then sets the
+ * time to `until_us`. Returns GS_OK, GS_EINTR if gs_engine_stop() was
+ * called (time stays at the last event), or a pacer's error. */
+gs_err_t gs_engine_run(gs_engine_t *eng, gs_time_us_t until_us);
+
+/* Asks the run loop to return after the current event. Async-signal-safe. */
+void gs_engine_stop(gs_engine_t *eng);
+
+/* Ends the run: calls every model's finish and every observer's finish. */
+void gs_engine_finish(gs_engine_t *eng);
+
+/* Moves the clock forward to `t_us` (<= the next pending event); for
+ * pacers injecting external input. */
+void gs_engine_advance(gs_engine_t *eng, gs_time_us_t t_us);
+
+gs_err_t gs_engine_add_observer(gs_engine_t *eng, const gs_observer_t *obs);
+void gs_engine_set_pacer(gs_engine_t *eng, const gs_pacer_t *pacer);
+
+gs_time_us_t gs_engine_now(const gs_engine_t *eng);
+uint64_t gs_engine_seed(const gs_engine_t *eng);
+uint64_t gs_engine_events_processed(const gs_engine_t *eng);
+uint64_t gs_engine_events_cancelled(const gs_engine_t *eng);
+size_t gs_engine_pending(const gs_engine_t *eng);
+/* Digest of every processed event's (time, phase, target, seq, kind, arg,
+ * arg2), in order: equal digests mean equal event sequences. */
+uint64_t gs_engine_digest(const gs_engine_t *eng);
+
+/* The engine's meters (owned by the engine). */
+gs_meters_t *gs_engine_meters(gs_engine_t *eng);
+/* Shorthand: adds `delta_mw` to `meter` at the current time. */
+void gs_engine_add_power(gs_engine_t *eng, uint32_t meter, int64_t delta_mw);
+
+#endif /* GRIDSIM_ENGINE_H */

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/* Exact power aggregation: int64 milliwatt totals with energy and peak. */
+#ifndef GRIDSIM_METER_H
+#define GRIDSIM_METER_H
+
+#include <stdint.h>
+
+#include "gridsim/error.h"
+#include "gridsim/time.h"
+
+/* A meter is a node in a tree (VEN -> transformer -> feeder -> fleet).
+ * Adding power to a meter adds it to every ancestor. Power is held as
+ * int64 milliwatts, so totals are exact and independent of the order of
+ * addition; energy is integrated exactly in milliwatt-microseconds. */
+typedef struct gs_meters gs_meters_t;
+#define GS_METER_NONE UINT32_MAX
+
+/* Creates an empty set of meters; NULL on out-of-memory. */
+gs_meters_t *gs_meters_create(void);
+void gs_meters_destroy(gs_meters_t *m);
+
+/* Adds a meter under `parent` (GS_METER_NONE for a root). Returns GS_ENOMEM
+ * on failure; else stores the new index in `*out`. */
+gs_err_t gs_meters_add(gs_meters_t *m, uint32_t parent, uint32_t *out);
+
+uint32_t gs_meters_count(const gs_meters_t *m);
+uint32_t gs_meters_parent(const gs_meters_t *m, uint32_t meter);
+
+/* Changes the power of `meter` and all its ancestors by `delta_mw` at time
+ * `now_us` (which must not go backwards for a meter). */
+void gs_meters_add_power(gs_meters_t *m, uint32_t meter, gs_time_us_t now_us,
+                         int64_t delta_mw);
+
+/* Present power of `meter`, in milliwatts. */
+int64_t gs_meters_power_mw(const gs_meters_t *m, uint32_t meter);
+
+/* Energy of `meter` from time 0 to `now_us` (>= its last change), in kWh
+ * (converted from the exact integral) and exactly, in milliwatt-seconds
+ * rounded toward negative infinity. */
+double gs_meters_energy_kwh(const gs_meters_t *m, uint32_t meter,
+                            gs_time_us_t now_us);
+int64_t gs_meters_energy_mws(const gs_meters_t *m, uint32_t meter,
+                             gs_time_us_t now_us);
+
+/* Highest power held by `meter` over an interval of positive length up to
+ * its last change (or up to `now_us`), and the start of that interval.
+ * Intermediate values within one instant never count as a peak. */
+int64_t gs_meters_peak_mw(const gs_meters_t *m, uint32_t meter,
+                          gs_time_us_t now_us, gs_time_us_t *at_us);
+
+#endif /* GRIDSIM_METER_H */

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/* Command-line interface: options, commands and their exit statuses. */
+#ifndef GRIDSIM_CLI_H
+#define GRIDSIM_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "gridsim/scenario.h"
+
+typedef struct gs_cli_opts {
+  const char *scenario;     /* NULL: the built-in default */
+  const char *out;          /* --out */
+  const char *summary_json; /* --summary-json */
+  bool quiet;
+  const char **sets; /* --set values, owned by the options */
+  size_t n_sets;
+  gs_scenario_overrides_t ov;
+} gs_cli_opts_t;
+
+/* Runs the gridsim command line; returns the process exit status. */
+int gs_cli_main(int argc, char **argv);
+
+/* `gridsim run`: returns an exit status (GS_EXIT_*). */
+int gs_cli_run(const gs_cli_opts_t *o);
+
+/* `gridsim models`: prints every model type and its parameters. */
+int gs_cli_models(void);
+
+/* Loads the scenario named by `o` (file or default) with its overrides;
+ * prints the error and returns NULL on failure, with *status set. */
+gs_scenario_t *gs_cli_load(const gs_cli_opts_t *o, int *status);
+
+#endif /* GRIDSIM_CLI_H */

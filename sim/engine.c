@@ -1,0 +1,305 @@
+/* SPDX-License-Identifier: MIT */
+/* The engine: entity table, per-type state arrays, scheduling, run loop. */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cancel_set.h"
+#include "gridsim/engine.h"
+#include "gridsim/rng.h"
+
+/* 12 bytes per entity: where its state is and its own event counter. */
+typedef struct entity {
+  uint32_t local; /* index in its type's state array */
+  uint32_t seq;   /* next sequence number of events addressed to it */
+  uint16_t type;  /* index in engine->types */
+} entity_t;
+
+/* Contiguous state of every entity of one model type. */
+typedef struct type_slot {
+  const gs_model_type_t *type;
+  unsigned char *states;
+  size_t n, cap;
+} type_slot_t;
+
+typedef struct observer_slot {
+  gs_observer_t obs;
+  gs_time_us_t next_sample_us;
+} observer_slot_t;
+
+struct gs_engine {
+  uint64_t seed;
+  gs_time_us_t now_us;
+  const gs_queue_ops_t *qops;
+  gs_queue_t *queue;
+  entity_t *ent;
+  size_t n_ent, cap_ent;
+  type_slot_t *types;
+  size_t n_types;
+  gs__cancel_set_t cancelled;
+  uint64_t n_processed, n_cancelled, digest;
+  observer_slot_t *obs;
+  size_t n_obs;
+  uint64_t tick_every; /* smallest tick_events of the observers, or 0 */
+  gs_pacer_t pacer;
+  bool has_pacer, finished;
+  volatile sig_atomic_t stop;
+  gs_meters_t *meters;
+};
+
+gs_engine_t *gs_engine_create(const gs_engine_config_t *cfg,
+                              gs_errbuf_t *eb) {
+  gs_engine_t *e = calloc(1, sizeof *e);
+  if (e == NULL) goto fail;
+  if (cfg != NULL) e->seed = cfg->seed;
+  e->qops = cfg && cfg->queue ? cfg->queue : &gs_queue_heap;
+  e->queue = e->qops->create(cfg ? cfg->capacity_hint : 0);
+  e->meters = gs_meters_create();
+  if (e->queue == NULL || e->meters == NULL) goto fail;
+  e->digest = UINT64_C(0x6a09e667f3bcc908);
+  return e;
+fail:
+  gs_errbuf_set(eb, GS_ENOMEM, "out of memory creating the engine");
+  gs_engine_destroy(e);
+  return NULL;
+}
+
+void gs_engine_destroy(gs_engine_t *e) {
+  if (e == NULL) return;
+  if (e->queue) e->qops->destroy(e->queue);
+  for (size_t i = 0; i < e->n_types; i++) free(e->types[i].states);
+  free(e->types);
+  free(e->ent);
+  free(e->obs);
+  gs__cancel_set_free(&e->cancelled);
+  gs_meters_destroy(e->meters);
+  free(e);
+}
+
+static type_slot_t *slot_for(gs_engine_t *e, const gs_model_type_t *type,
+                             uint16_t *index) {
+  for (size_t i = 0; i < e->n_types; i++)
+    if (e->types[i].type == type) {
+      *index = (uint16_t)i;
+      return &e->types[i];
+    }
+  if (e->n_types == UINT16_MAX) return NULL;
+  type_slot_t *grown = realloc(e->types, (e->n_types + 1) * sizeof *grown);
+  if (grown == NULL) return NULL;
+  e->types = grown;
+  e->types[e->n_types] = (type_slot_t){.type = type};
+  *index = (uint16_t)e->n_types;
+  return &e->types[e->n_types++];
+}
+
+gs_err_t gs_engine_add_entity(gs_engine_t *e, const gs_model_type_t *type,
+                              const gs_model_init_t *init,
+                              gs_entity_id_t *out_id, gs_errbuf_t *eb) {
+  if (e == NULL || type == NULL || init == NULL || type->handle == NULL)
+    return gs_errbuf_set(eb, GS_EINVAL, "gs_engine_add_entity: bad argument");
+  if (e->n_ent >= GS_ENTITY_NONE - 1)
+    return gs_errbuf_set(eb, GS_ERANGE, "too many entities");
+  uint16_t ti;
+  type_slot_t *ts = slot_for(e, type, &ti);
+  if (ts == NULL) goto nomem;
+  if (ts->n == ts->cap) {
+    size_t cap = ts->cap ? ts->cap * 2 : 64;
+    size_t size = type->state_size ? type->state_size : 1;
+    unsigned char *grown = realloc(ts->states, cap * size);
+    if (grown == NULL) goto nomem;
+    ts->states = grown;
+    ts->cap = cap;
+  }
+  if (e->n_ent == e->cap_ent) {
+    size_t cap = e->cap_ent ? e->cap_ent * 2 : 256;
+    entity_t *grown = realloc(e->ent, cap * sizeof *grown);
+    if (grown == NULL) goto nomem;
+    e->ent = grown;
+    e->cap_ent = cap;
+  }
+  gs_entity_id_t id = (gs_entity_id_t)e->n_ent++;
+  e->ent[id] = (entity_t){.local = (uint32_t)ts->n++, .type = ti};
+  void *state = ts->states + (size_t)e->ent[id].local * type->state_size;
+  memset(state, 0, type->state_size);
+  if (out_id) *out_id = id;
+  if (type->init == NULL) return GS_OK;
+  return type->init(e, id, state, init, eb);
+nomem:
+  return gs_errbuf_set(eb, GS_ENOMEM, "out of memory adding a %s entity",
+                       type->name);
+}
+
+size_t gs_engine_entity_count(const gs_engine_t *e) { return e->n_ent; }
+
+void *gs_engine_state(gs_engine_t *e, gs_entity_id_t id) {
+  GS_ASSERT(id < e->n_ent);
+  const type_slot_t *ts = &e->types[e->ent[id].type];
+  return ts->states + (size_t)e->ent[id].local * ts->type->state_size;
+}
+
+const gs_model_type_t *gs_engine_type(const gs_engine_t *e,
+                                      gs_entity_id_t id) {
+  GS_ASSERT(id < e->n_ent);
+  return e->types[e->ent[id].type].type;
+}
+
+gs_event_handle_t gs_engine_schedule(gs_engine_t *e, gs_entity_id_t target,
+                                     gs_time_us_t at_us, gs_phase_t phase,
+                                     uint16_t kind, int64_t arg,
+                                     uint32_t arg2) {
+  GS_ASSERT(target < e->n_ent);
+  GS_ASSERT(at_us >= e->now_us);
+  GS_ASSERT((unsigned)phase < GS_PHASE_COUNT);
+  entity_t *t = &e->ent[target];
+  GS_ASSERT(t->seq != UINT32_MAX); /* 4 billion events for one entity */
+  gs_event_t ev = {.time_us = at_us,
+                   .target = target,
+                   .seq = t->seq++,
+                   .phase = (uint8_t)phase,
+                   .kind = kind,
+                   .arg2 = arg2,
+                   .arg = arg};
+  gs_err_t err = e->qops->push(e->queue, &ev);
+  GS_ASSERT(err == GS_OK); /* a lost event would silently corrupt the run */
+  return gs_event_handle(&ev);
+}
+
+void gs_engine_cancel(gs_engine_t *e, gs_event_handle_t h) {
+  if (h == GS_EVENT_HANDLE_NONE) return;
+  gs_err_t err = gs__cancel_set_add(&e->cancelled, h);
+  GS_ASSERT(err == GS_OK);
+}
+
+static void digest_event(gs_engine_t *e, const gs_event_t *ev) {
+  uint64_t d = e->digest;
+  d = gs_mix64(d ^ (uint64_t)ev->time_us);
+  d = gs_mix64(d ^ ((uint64_t)ev->phase << 56 | (uint64_t)ev->kind << 32 |
+                    ev->target));
+  d = gs_mix64(d ^ ((uint64_t)ev->seq << 32 | ev->arg2));
+  e->digest = gs_mix64(d ^ (uint64_t)ev->arg);
+}
+
+/* Samples every observer at each of its instants s <= limit_us. */
+static void sample_observers(gs_engine_t *e, gs_time_us_t limit_us) {
+  for (;;) {
+    observer_slot_t *due = NULL;
+    for (size_t i = 0; i < e->n_obs; i++) {
+      observer_slot_t *o = &e->obs[i];
+      if (o->obs.interval_us <= 0 || o->next_sample_us > limit_us) continue;
+      if (due == NULL || o->next_sample_us < due->next_sample_us) due = o;
+    }
+    if (due == NULL) return;
+    if (due->next_sample_us > e->now_us) e->now_us = due->next_sample_us;
+    due->obs.sample(due->obs.ud, e, due->next_sample_us);
+    due->next_sample_us += due->obs.interval_us;
+  }
+}
+
+static void tick_observers(gs_engine_t *e) {
+  for (size_t i = 0; i < e->n_obs; i++)
+    if (e->obs[i].obs.tick) e->obs[i].obs.tick(e->obs[i].obs.ud, e);
+}
+
+gs_err_t gs_engine_run(gs_engine_t *e, gs_time_us_t until_us) {
+  GS_ASSERT(until_us >= e->now_us);
+  for (;;) {
+    if (e->stop) return GS_EINTR;
+    const gs_event_t *top = e->qops->peek(e->queue);
+    if (e->has_pacer) {
+      gs_time_us_t next = top && top->time_us <= until_us ? top->time_us
+                                                          : until_us;
+      gs_err_t err = e->pacer.wait(e->pacer.ud, e, next);
+      if (err != GS_OK) return err;
+      if (e->stop) return GS_EINTR;
+      top = e->qops->peek(e->queue); /* input may have been scheduled */
+    }
+    if (top == NULL || top->time_us > until_us) break;
+    if (e->n_obs) sample_observers(e, top->time_us - 1);
+    gs_event_t ev;
+    e->qops->pop(e->queue, &ev);
+    if (e->cancelled.n && gs__cancel_set_take(&e->cancelled,
+                                              gs_event_handle(&ev))) {
+      e->n_cancelled++;
+      continue;
+    }
+    e->now_us = ev.time_us;
+    const type_slot_t *ts = &e->types[e->ent[ev.target].type];
+    void *state = ts->states + (size_t)e->ent[ev.target].local *
+                                   ts->type->state_size;
+    ts->type->handle(e, ev.target, state, &ev);
+    e->n_processed++;
+    digest_event(e, &ev);
+    if (e->tick_every && e->n_processed % e->tick_every == 0)
+      tick_observers(e);
+  }
+  if (e->n_obs) sample_observers(e, until_us);
+  e->now_us = until_us;
+  tick_observers(e);
+  return GS_OK;
+}
+
+void gs_engine_stop(gs_engine_t *e) { e->stop = 1; }
+
+void gs_engine_finish(gs_engine_t *e) {
+  if (e->finished) return;
+  e->finished = true;
+  for (size_t id = 0; id < e->n_ent; id++) {
+    const type_slot_t *ts = &e->types[e->ent[id].type];
+    if (ts->type->finish)
+      ts->type->finish(e, (gs_entity_id_t)id,
+                       ts->states +
+                           (size_t)e->ent[id].local * ts->type->state_size);
+  }
+  for (size_t i = 0; i < e->n_obs; i++)
+    if (e->obs[i].obs.finish) e->obs[i].obs.finish(e->obs[i].obs.ud, e);
+}
+
+void gs_engine_advance(gs_engine_t *e, gs_time_us_t t_us) {
+  const gs_event_t *top = e->qops->peek(e->queue);
+  GS_ASSERT(t_us >= e->now_us);
+  GS_ASSERT(top == NULL || t_us <= top->time_us);
+  if (e->n_obs) sample_observers(e, t_us - 1);
+  e->now_us = t_us;
+}
+
+gs_err_t gs_engine_add_observer(gs_engine_t *e, const gs_observer_t *obs) {
+  if (e == NULL || obs == NULL) return GS_EINVAL;
+  if (obs->interval_us > 0 && obs->sample == NULL) return GS_EINVAL;
+  observer_slot_t *grown = realloc(e->obs, (e->n_obs + 1) * sizeof *grown);
+  if (grown == NULL) return GS_ENOMEM;
+  e->obs = grown;
+  /* The first sample is at the first multiple of the interval >= now. */
+  gs_time_us_t first = 0;
+  if (obs->interval_us > 0)
+    first = (e->now_us + obs->interval_us - 1) / obs->interval_us *
+            obs->interval_us;
+  e->obs[e->n_obs++] = (observer_slot_t){.obs = *obs, .next_sample_us = first};
+  if (obs->tick && obs->tick_events &&
+      (e->tick_every == 0 || obs->tick_events < e->tick_every))
+    e->tick_every = obs->tick_events;
+  return GS_OK;
+}
+
+void gs_engine_set_pacer(gs_engine_t *e, const gs_pacer_t *pacer) {
+  e->has_pacer = pacer != NULL && pacer->wait != NULL;
+  if (e->has_pacer) e->pacer = *pacer;
+}
+
+gs_time_us_t gs_engine_now(const gs_engine_t *e) { return e->now_us; }
+uint64_t gs_engine_seed(const gs_engine_t *e) { return e->seed; }
+uint64_t gs_engine_events_processed(const gs_engine_t *e) {
+  return e->n_processed;
+}
+uint64_t gs_engine_events_cancelled(const gs_engine_t *e) {
+  return e->n_cancelled;
+}
+size_t gs_engine_pending(const gs_engine_t *e) {
+  return e->qops->size(e->queue) - e->cancelled.n;
+}
+uint64_t gs_engine_digest(const gs_engine_t *e) { return e->digest; }
+gs_meters_t *gs_engine_meters(gs_engine_t *e) { return e->meters; }
+
+void gs_engine_add_power(gs_engine_t *e, uint32_t meter, int64_t delta_mw) {
+  if (meter == GS_METER_NONE || delta_mw == 0) return;
+  gs_meters_add_power(e->meters, meter, e->now_us, delta_mw);
+}

@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: MIT */
+/* Summary of a run: fleet energy and peak, DR results, engine figures. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "gridsim/version.h"
+#include "scenario_priv.h"
+#include "summary.h"
+
+long gs_peak_rss_kib(void) {
+  struct rusage ru;
+  if (getrusage(RUSAGE_SELF, &ru) != 0) return -1;
+  return ru.ru_maxrss; /* KiB on Linux */
+}
+
+static double mw_to_kw(int64_t mw) { return (double)mw / 1e6; }
+
+/* Fleet figures from the root meter at the run's final time. */
+typedef struct fleet_figs {
+  double energy_kwh, peak_kw, mean_kw;
+  gs_time_us_t peak_at_us, now_us;
+} fleet_figs_t;
+
+static fleet_figs_t fleet_figures(const gs_world_t *w) {
+  fleet_figs_t f;
+  gs_meters_t *m = gs_engine_meters(w->engine);
+  f.now_us = gs_engine_now(w->engine);
+  f.energy_kwh = gs_meters_energy_kwh(m, w->fleet_meter, f.now_us);
+  f.peak_kw = mw_to_kw(gs_meters_peak_mw(m, w->fleet_meter, f.now_us,
+                                         &f.peak_at_us));
+  f.mean_kw = f.now_us > 0 ? f.energy_kwh / ((double)f.now_us / 3.6e9) : 0;
+  return f;
+}
+
+char *gs_summary_json(const gs_world_t *w, const gs_run_info_t *info) {
+  const gs_scenario_t *s = w->scenario;
+  const gs_engine_t *e = w->engine;
+  fleet_figs_t f = fleet_figures(w);
+  char buf[64];
+  cJSON *root = cJSON_CreateObject();
+  if (root == NULL) return NULL;
+  cJSON_AddStringToObject(root, "gridsim_version", GS_VERSION);
+  cJSON_AddStringToObject(root, "scenario", s->name);
+  cJSON_AddStringToObject(root, "scenario_file", s->file);
+  cJSON_AddNumberToObject(root, "seed", (double)s->seed);
+  cJSON_AddNumberToObject(root, "vens", (double)w->n_vens);
+  cJSON_AddNumberToObject(root, "loads", (double)w->n_loads);
+  cJSON_AddNumberToObject(root, "entities",
+                          (double)gs_engine_entity_count(e));
+  gs_time_format_iso8601(s->start_unix_s, buf, sizeof buf);
+  cJSON_AddStringToObject(root, "start", buf);
+  cJSON_AddNumberToObject(root, "sim_duration_s", (double)f.now_us / 1e6);
+  cJSON_AddBoolToObject(root, "complete", info->complete);
+  cJSON_AddNumberToObject(root, "events_processed",
+                          (double)gs_engine_events_processed(e));
+  cJSON_AddNumberToObject(root, "events_cancelled",
+                          (double)gs_engine_events_cancelled(e));
+  snprintf(buf, sizeof buf, "%016" PRIx64, gs_engine_digest(e));
+  cJSON_AddStringToObject(root, "event_digest", buf);
+  cJSON_AddNumberToObject(root, "wall_s", info->wall_s);
+  cJSON_AddNumberToObject(
+      root, "events_per_s",
+      info->wall_s > 0 ? (double)gs_engine_events_processed(e) / info->wall_s
+                       : 0);
+  cJSON_AddNumberToObject(root, "peak_rss_kib", (double)gs_peak_rss_kib());
+  cJSON *fl = cJSON_AddObjectToObject(root, "fleet");
+  cJSON_AddNumberToObject(fl, "energy_kwh", f.energy_kwh);
+  cJSON_AddNumberToObject(fl, "peak_kw", f.peak_kw);
+  cJSON_AddNumberToObject(fl, "peak_time_s", (double)f.peak_at_us / 1e6);
+  cJSON_AddNumberToObject(fl, "mean_kw", f.mean_kw);
+  cJSON *arr = cJSON_AddArrayToObject(root, "dr_events");
+  for (size_t k = 0; k < s->n_events; k++) {
+    const gs_dr_event_cfg_t *ev = &s->events[k];
+    const gs_dr_result_t *r = &w->dr[k];
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddItemToArray(arr, o);
+    cJSON_AddStringToObject(o, "id", ev->id);
+    cJSON_AddNumberToObject(o, "start_s", (double)ev->start_us / 1e6);
+    cJSON_AddNumberToObject(o, "duration_s", (double)ev->duration_us / 1e6);
+    cJSON_AddNumberToObject(o, "requested_kw", mw_to_kw(r->requested_mw));
+    cJSON_AddNumberToObject(o, "dispatched_kw", mw_to_kw(r->dispatched_mw));
+    cJSON_AddNumberToObject(o, "targeted_vens", r->targeted);
+    cJSON_AddNumberToObject(o, "acks", r->acks);
+    cJSON_AddNumberToObject(o, "opt_outs", r->opt_outs);
+    cJSON_AddNumberToObject(o, "lost", r->lost);
+    cJSON_AddNumberToObject(o, "acked_shed_kw", mw_to_kw(r->acked_shed_mw));
+    cJSON_AddNumberToObject(o, "ven_baseline_kw", mw_to_kw(r->baseline_mw));
+  }
+  char *text = cJSON_Print(root);
+  cJSON_Delete(root);
+  return text;
+}
+
+void gs_summary_print(FILE *out, const gs_world_t *w,
+                      const gs_run_info_t *info) {
+  const gs_scenario_t *s = w->scenario;
+  const gs_engine_t *e = w->engine;
+  fleet_figs_t f = fleet_figures(w);
+  char start[32], peak[32];
+  gs_time_format_iso8601(s->start_unix_s, start, sizeof start);
+  gs_time_format_iso8601(s->start_unix_s + f.peak_at_us / 1000000, peak,
+                         sizeof peak);
+  uint64_t n = gs_engine_events_processed(e);
+  fprintf(out, "gridsim %s: scenario \"%s\" (%s), seed %" PRIu64 "%s\n",
+          GS_VERSION, s->name, s->file, s->seed,
+          info->complete ? "" : "  [INTERRUPTED]");
+  fprintf(out, "  fleet      %" PRIu64 " VENs, %" PRIu64 " loads; %.4g h "
+          "simulated from %s\n", w->n_vens, w->n_loads,
+          (double)f.now_us / 3.6e9, start);
+  fprintf(out, "  engine     %" PRIu64 " events in %.3f s (%.3g events/s), "
+          "peak RSS %.1f MiB, digest %016" PRIx64 "\n", n, info->wall_s,
+          info->wall_s > 0 ? (double)n / info->wall_s : 0.0,
+          (double)gs_peak_rss_kib() / 1024, gs_engine_digest(e));
+  fprintf(out, "  energy     %.1f kWh (%.2f kWh per VEN), mean %.1f kW\n",
+          f.energy_kwh, w->n_vens ? f.energy_kwh / (double)w->n_vens : 0.0,
+          f.mean_kw);
+  fprintf(out, "  peak       %.1f kW at %s\n", f.peak_kw, peak);
+  for (size_t k = 0; k < s->n_events; k++) {
+    const gs_dr_result_t *r = &w->dr[k];
+    fprintf(out, "  DR %-8s requested %.1f kW from %u VENs at +%.4g h; "
+            "acked shed %.1f kW; VEN baselines %.1f kW; %u acks, %u "
+            "opt-outs, %u lost\n",
+            s->events[k].id, mw_to_kw(r->requested_mw), r->targeted,
+            (double)s->events[k].start_us / 3.6e9,
+            mw_to_kw(r->acked_shed_mw), mw_to_kw(r->baseline_mw), r->acks,
+            r->opt_outs, r->lost);
+  }
+}
+
+gs_err_t gs_write_file_atomic(const char *path, const char *text,
+                              gs_errbuf_t *eb) {
+  size_t len = strlen(path);
+  char *tmp = malloc(len + 16);
+  if (tmp == NULL) return gs_errbuf_set(eb, GS_ENOMEM, "out of memory");
+  snprintf(tmp, len + 16, "%s.tmp%ld", path, (long)getpid());
+  FILE *f = fopen(tmp, "w");
+  if (f == NULL) {
+    gs_errbuf_set(eb, GS_EIO, "%s: cannot write: %s", path, strerror(errno));
+    free(tmp);
+    return GS_EIO;
+  }
+  size_t n = strlen(text);
+  bool ok = fwrite(text, 1, n, f) == n && fputc('\n', f) != EOF;
+  ok = (fclose(f) == 0) && ok;
+  if (!ok || rename(tmp, path) != 0) {
+    gs_errbuf_set(eb, GS_EIO, "%s: cannot write: %s", path, strerror(errno));
+    remove(tmp);
+    free(tmp);
+    return GS_EIO;
+  }
+  free(tmp);
+  return GS_OK;
+}

@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: MIT */
+/* Builds the entities and meters of a run from a validated scenario. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "models.h"
+#include "scenario_priv.h"
+#include "ven.h"
+#include "world.h"
+
+#define MAX_PARAMS 64
+
+/* One value of `d` for a parameter with spec `sp`: values outside the
+ * spec's range are drawn again (a truncated distribution), then clamped,
+ * so a wide distribution cannot produce a physically impossible entity. */
+static double sample_param(const gs_dist_t *d, const gs_param_spec_t *sp,
+                           gs_rng_t *r) {
+  double x = gs_dist_sample(d, r);
+  for (int tries = 0; tries < 64 && !(x >= sp->min && x <= sp->max); tries++)
+    x = gs_dist_sample(d, r);
+  if (sp->integer) x = nearbyint(x);
+  if (!(x >= sp->min)) x = sp->min; /* also catches NaN */
+  if (x > sp->max) x = sp->max;
+  return x;
+}
+
+static void sample_all(const gs_model_type_t *t, const gs_dist_t *dists,
+                       gs_rng_t *r, double *out) {
+  GS_ASSERT(t->n_params <= MAX_PARAMS);
+  for (size_t j = 0; j < t->n_params; j++)
+    out[j] = sample_param(&dists[j], &t->params[j], r);
+}
+
+static int id_width(uint32_t count) {
+  int digits = 1;
+  for (uint32_t c = count > 0 ? count - 1 : 0; c >= 10; c /= 10) digits++;
+  return digits > 4 ? digits : 4;
+}
+
+void gs_world_ven_id(const gs_world_t *w, uint64_t i, char *buf,
+                     size_t size) {
+  const gs_group_cfg_t *g = &w->scenario->groups[w->ven_group[i]];
+  snprintf(buf, size, "%s-%0*u", g->name, id_width(g->count),
+           (unsigned)w->ven_index[i]);
+}
+
+const gs_dr_event_cfg_t *gs_world_event(const gs_world_t *w, size_t k) {
+  GS_ASSERT(k < w->scenario->n_events);
+  return &w->scenario->events[k];
+}
+
+size_t gs_world_event_count(const gs_world_t *w) {
+  return w->scenario->n_events;
+}
+
+/* Adds one VEN (index `vi`, member `i` of group `g`) and its loads. */
+static gs_err_t add_ven(gs_world_t *w, uint32_t g, uint32_t i, uint64_t vi,
+                        gs_errbuf_t *eb) {
+  const gs_scenario_t *s = w->scenario;
+  const gs_group_cfg_t *grp = &s->groups[g];
+  gs_engine_t *eng = w->engine;
+  double p[MAX_PARAMS];
+  char id[96];
+  uint64_t key = gs_rng_key(grp->name, i, 0);
+  gs_rng_t r;
+  gs_rng_init(&r, s->seed, key, GS_RNG_PARAMS);
+  sample_all(&gs_model_ven, grp->ven_params, &r, p);
+  uint32_t meter;
+  gs_err_t err = gs_meters_add(gs_engine_meters(eng), w->fleet_meter, &meter);
+  if (err != GS_OK) return gs_errbuf_set(eb, err, "out of memory (meters)");
+  w->ven_group[vi] = g;
+  w->ven_index[vi] = i;
+  gs_world_ven_id(w, vi, id, sizeof id);
+  gs_entity_id_t ven;
+  gs_model_init_t init = {.seed = s->seed, .key = key, .params = p, .id = id,
+                          .ven = GS_ENTITY_NONE, .meter = meter, .world = w};
+  err = gs_engine_add_entity(eng, &gs_model_ven, &init, &ven, eb);
+  if (err != GS_OK) return err;
+  w->ven_entity[vi] = ven;
+  uint8_t n = 0;
+  for (size_t j = 0; j < grp->n_loads; j++) {
+    const gs_load_cfg_t *lc = &grp->loads[j];
+    /* Always draw, so one load's presence never shifts another's. */
+    bool present = gs_rng_uniform(&r) < lc->present;
+    if (!present) continue;
+    if (n == GS_VEN_MAX_LOADS)
+      return gs_errbuf_set(eb, GS_ESCENARIO,
+                           "%s: fleet[%u].loads: expected at most %d loads "
+                           "per VEN, found more",
+                           gs_scenario_file(s), g, GS_VEN_MAX_LOADS);
+    double lp[MAX_PARAMS];
+    uint64_t lkey = gs_rng_key(lc->id, key, 1);
+    gs_rng_t lr;
+    gs_rng_init(&lr, s->seed, lkey, GS_RNG_PARAMS);
+    sample_all(lc->type, lc->params, &lr, lp);
+    gs_model_init_t li = {.seed = s->seed, .key = lkey, .params = lp,
+                          .id = lc->id, .ven = ven, .meter = meter,
+                          .world = w};
+    err = gs_engine_add_entity(eng, lc->type, &li, NULL, eb);
+    if (err != GS_OK) {
+      /* Say where the inconsistent parameters came from. */
+      gs_errbuf_t inner = *eb;
+      return gs_errbuf_set(eb, err, "%s: fleet[%u].loads[%zu].params (VEN "
+                           "%s): %s", gs_scenario_file(s), g, j, id,
+                           inner.msg);
+    }
+    n++;
+    w->n_loads++;
+  }
+  gs_ven_attach(gs_engine_state(eng, ven), ven + 1, n);
+  return GS_OK;
+}
+
+gs_err_t gs_world_build(const gs_scenario_t *s, gs_engine_t *eng,
+                        gs_world_t **out, gs_errbuf_t *eb) {
+  gs_err_t err = GS_ENOMEM;
+  gs_world_t *w = calloc(1, sizeof *w);
+  if (w == NULL) goto nomem;
+  w->scenario = s;
+  w->engine = eng;
+  w->n_vens = s->n_vens;
+  w->ven_entity = calloc(s->n_vens, sizeof *w->ven_entity);
+  w->ven_group = calloc(s->n_vens, sizeof *w->ven_group);
+  w->ven_index = calloc(s->n_vens, sizeof *w->ven_index);
+  w->dr = calloc(s->n_events ? s->n_events : 1, sizeof *w->dr);
+  if (!w->ven_entity || !w->ven_group || !w->ven_index || !w->dr)
+    goto nomem;
+  err = gs_meters_add(gs_engine_meters(eng), GS_METER_NONE, &w->fleet_meter);
+  if (err != GS_OK) goto nomem;
+  gs_model_init_t pi = {.seed = s->seed, .key = gs_rng_key("program", 0, 0),
+                        .id = "program", .ven = GS_ENTITY_NONE,
+                        .meter = GS_METER_NONE, .world = w};
+  err = gs_engine_add_entity(eng, &gs_model_program, &pi, &w->program, eb);
+  if (err != GS_OK) goto fail;
+  uint64_t vi = 0;
+  for (uint32_t g = 0; g < s->n_groups; g++)
+    for (uint32_t i = 0; i < s->groups[g].count; i++) {
+      err = add_ven(w, g, i, vi++, eb);
+      if (err != GS_OK) goto fail;
+    }
+  GS_ASSERT(vi == s->n_vens);
+  *out = w;
+  return GS_OK;
+nomem:
+  gs_errbuf_set(eb, GS_ENOMEM, "out of memory building the fleet");
+fail:
+  gs_world_free(w);
+  return err == GS_OK ? GS_ENOMEM : err;
+}
+
+void gs_world_free(gs_world_t *w) {
+  if (w == NULL) return;
+  free(w->ven_entity);
+  free(w->ven_group);
+  free(w->ven_index);
+  free(w->dr);
+  free(w);
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/* The world: entities and meters built from a validated scenario. */
+#ifndef GRIDSIM_WORLD_H
+#define GRIDSIM_WORLD_H
+
+#include <stdint.h>
+
+#include "gridsim/engine.h"
+#include "gridsim/scenario.h"
+
+/* Results of one DR event, filled by the program and the VENs' acks. */
+typedef struct gs_dr_result {
+  int64_t requested_mw;   /* program-level request */
+  int64_t dispatched_mw;  /* sum of the per-VEN shares sent (== request) */
+  int64_t acked_shed_mw;  /* sum of actual_shed reported in acks */
+  int64_t baseline_mw;    /* sum of the VENs' own baselines at the event */
+  uint32_t targeted;      /* VENs the event was sent to */
+  uint32_t acks;          /* accepted acks */
+  uint32_t opt_outs;      /* rejected acks */
+  uint32_t lost;          /* commands that never arrived */
+} gs_dr_result_t;
+
+/* Built by gs_world_build; everything here is owned by the world. */
+typedef struct gs_world {
+  const gs_scenario_t *scenario; /* borrowed */
+  gs_engine_t *engine;           /* borrowed */
+  uint32_t fleet_meter;          /* root of the meter tree */
+  gs_entity_id_t program;
+  uint64_t n_vens;
+  gs_entity_id_t *ven_entity; /* VEN index -> entity id */
+  uint32_t *ven_group;        /* VEN index -> group index */
+  uint32_t *ven_index;        /* VEN index -> index within its group */
+  gs_dr_result_t *dr;         /* one per scenario event */
+  uint64_t n_loads;
+} gs_world_t;
+
+/* Creates every entity of `scn` in `eng` (program, then each VEN followed
+ * by its loads) with parameters sampled from per-entity streams. On error
+ * returns it with detail in `eb`; the engine must then be destroyed. The
+ * caller owns `*out` and frees it with gs_world_free after the engine. */
+gs_err_t gs_world_build(const gs_scenario_t *scn, gs_engine_t *eng,
+                        gs_world_t **out, gs_errbuf_t *eb);
+void gs_world_free(gs_world_t *w);
+
+/* Writes the VEN id of VEN index `i` ("suburb-0007") into `buf`. */
+void gs_world_ven_id(const gs_world_t *w, uint64_t i, char *buf, size_t size);
+
+/* The scenario's event `k` (private struct from scenario_priv.h). */
+struct gs_dr_event_cfg;
+const struct gs_dr_event_cfg *gs_world_event(const gs_world_t *w, size_t k);
+size_t gs_world_event_count(const gs_world_t *w);
+
+#endif /* GRIDSIM_WORLD_H */

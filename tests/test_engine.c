@@ -1,0 +1,359 @@
+/* SPDX-License-Identifier: MIT */
+/* Engine: determinism, order, cancellation, run-until, observers, stop. */
+#include <check.h>
+#include <gsl/gsl_randist.h>
+#include <stdlib.h>
+
+#include "gridsim/engine.h"
+#include "gridsim/rng.h"
+
+/* A test model: a random "hold" process that also sends events to other
+ * entities, schedules ties (zero delay) and cancels its own timer. */
+typedef struct pinger {
+  gs_rng_t rng;
+  uint32_t n_entities;
+  uint64_t handled;
+  gs_event_handle_t timer;
+} pinger_t;
+
+enum { EV_TIMER = GS_EV_MODEL, EV_PING };
+
+static gs_time_us_t draw_delay(gs_rng_t *r) {
+  gsl_rng g = gs_rng_view(r);
+  if (gsl_rng_uniform(&g) < 0.1) return 0; /* a tie at the same instant */
+  return (gs_time_us_t)(gsl_ran_exponential(&g, 1e6) / 1000) * 1000;
+}
+
+static gs_err_t pinger_init(gs_engine_t *eng, gs_entity_id_t self,
+                            void *state, const gs_model_init_t *init,
+                            gs_errbuf_t *eb) {
+  pinger_t *p = state;
+  (void)eb;
+  gs_rng_init(&p->rng, init->seed, init->key, GS_RNG_BEHAVIOUR);
+  p->n_entities = (uint32_t)init->params[0];
+  p->timer = gs_engine_schedule(eng, self, draw_delay(&p->rng),
+                                GS_PHASE_MODEL, EV_TIMER, 0, 0);
+  return GS_OK;
+}
+
+static void pinger_handle(gs_engine_t *eng, gs_entity_id_t self, void *state,
+                          const gs_event_t *ev) {
+  pinger_t *p = state;
+  p->handled++;
+  gs_time_us_t now = gs_engine_now(eng);
+  ck_assert_int_eq(ev->time_us, now);
+  double u = gs_rng_uniform(&p->rng);
+  if (u < 0.3) {
+    gs_entity_id_t to = (gs_entity_id_t)(gs_rng_uniform(&p->rng) *
+                                         p->n_entities);
+    gs_engine_schedule(eng, to, now + draw_delay(&p->rng),
+                       (gs_phase_t)(gs_rng_uniform(&p->rng) * GS_PHASE_COUNT),
+                       EV_PING, (int64_t)self, 0);
+  }
+  if (ev->kind == EV_TIMER) {
+    p->timer = gs_engine_schedule(eng, self, now + draw_delay(&p->rng),
+                                  GS_PHASE_MODEL, EV_TIMER, 0, 0);
+  } else if (u > 0.9) { /* a ping makes it reset its timer: cancel */
+    gs_engine_cancel(eng, p->timer);
+    p->timer = gs_engine_schedule(eng, self, now + draw_delay(&p->rng),
+                                  GS_PHASE_MODEL, EV_TIMER, 0, 0);
+  }
+}
+
+static const gs_model_type_t pinger_type = {
+    .name = "pinger",
+    .state_size = sizeof(pinger_t),
+    .init = pinger_init,
+    .handle = pinger_handle,
+};
+
+static gs_engine_t *make_engine(uint64_t seed, uint32_t n) {
+  gs_errbuf_t eb;
+  gs_engine_t *e = gs_engine_create(&(gs_engine_config_t){.seed = seed}, &eb);
+  ck_assert_ptr_nonnull(e);
+  double params[1] = {n};
+  for (uint32_t i = 0; i < n; i++) {
+    gs_model_init_t init = {.seed = seed, .key = gs_rng_key("p", i, 0),
+                            .params = params, .ven = GS_ENTITY_NONE,
+                            .meter = GS_METER_NONE};
+    gs_entity_id_t id;
+    ck_assert_int_eq(gs_engine_add_entity(e, &pinger_type, &init, &id, &eb),
+                     GS_OK);
+    ck_assert_uint_eq(id, i);
+  }
+  return e;
+}
+
+static uint64_t run_digest(uint64_t seed, uint32_t n, gs_time_us_t until,
+                           uint64_t *processed) {
+  gs_engine_t *e = make_engine(seed, n);
+  ck_assert_int_eq(gs_engine_run(e, until), GS_OK);
+  uint64_t d = gs_engine_digest(e);
+  if (processed) *processed = gs_engine_events_processed(e);
+  gs_engine_destroy(e);
+  return d;
+}
+
+START_TEST(same_seed_same_digest) {
+  uint64_t n1, n2, n3;
+  uint64_t d1 = run_digest(42, 200, 600 * GS_US_PER_S, &n1);
+  uint64_t d2 = run_digest(42, 200, 600 * GS_US_PER_S, &n2);
+  uint64_t d3 = run_digest(43, 200, 600 * GS_US_PER_S, &n3);
+  ck_assert_uint_gt(n1, 100000);
+  ck_assert_uint_eq(n1, n2);
+  ck_assert_uint_eq(d1, d2);
+  ck_assert_uint_ne(d1, d3);
+}
+END_TEST
+
+/* Running to T in several calls processes exactly the same events. */
+START_TEST(split_run_equals_single_run) {
+  gs_time_us_t T = 300 * GS_US_PER_S;
+  uint64_t d1 = run_digest(9, 50, T, NULL);
+  gs_engine_t *e = make_engine(9, 50);
+  ck_assert_int_eq(gs_engine_run(e, T / 3), GS_OK);
+  ck_assert_int_eq(gs_engine_now(e), T / 3);
+  ck_assert_int_eq(gs_engine_run(e, T / 3), GS_OK); /* no-op */
+  ck_assert_int_eq(gs_engine_run(e, 2 * T / 3 + 1), GS_OK);
+  ck_assert_int_eq(gs_engine_run(e, T), GS_OK);
+  ck_assert_uint_eq(gs_engine_digest(e), d1);
+  ck_assert_uint_gt(gs_engine_pending(e), 0);
+  gs_engine_destroy(e);
+}
+END_TEST
+
+/* A recorder model: logs (kind, arg) of what it handles, in order. */
+typedef struct logger {
+  int n;
+  int64_t log[64];
+} logger_t;
+
+static void logger_handle(gs_engine_t *eng, gs_entity_id_t self, void *state,
+                          const gs_event_t *ev) {
+  logger_t *l = state;
+  (void)eng;
+  (void)self;
+  ck_assert_int_lt(l->n, 64);
+  l->log[l->n++] = ev->kind * 1000 + ev->arg;
+}
+
+static const gs_model_type_t logger_type = {
+    .name = "logger", .state_size = sizeof(logger_t),
+    .handle = logger_handle};
+
+static gs_engine_t *loggers(int n) {
+  gs_engine_t *e = gs_engine_create(&(gs_engine_config_t){.seed = 1}, NULL);
+  ck_assert_ptr_nonnull(e);
+  for (int i = 0; i < n; i++)
+    ck_assert_int_eq(gs_engine_add_entity(e, &logger_type,
+                                          &(gs_model_init_t){0}, NULL, NULL),
+                     GS_OK);
+  return e;
+}
+
+START_TEST(same_time_order_is_phase_target_seq) {
+  /* Scheduled in scrambled order; handled by (time, phase, target, seq). */
+  gs_engine_t *e = loggers(3);
+  gs_engine_schedule(e, 2, 10, GS_PHASE_MODEL, 1, 1, 0);
+  gs_engine_schedule(e, 0, 10, GS_PHASE_REPORT, 1, 2, 0);
+  gs_engine_schedule(e, 1, 10, GS_PHASE_MODEL, 1, 3, 0);
+  gs_engine_schedule(e, 1, 10, GS_PHASE_INPUT, 1, 4, 0);
+  gs_engine_schedule(e, 1, 10, GS_PHASE_MODEL, 1, 5, 0); /* after arg 3 */
+  gs_engine_schedule(e, 0, 5, GS_PHASE_REPORT, 1, 6, 0);
+  ck_assert_int_eq(gs_engine_run(e, 100), GS_OK);
+  const logger_t *l0 = gs_engine_state(e, 0), *l1 = gs_engine_state(e, 1),
+                 *l2 = gs_engine_state(e, 2);
+  ck_assert_int_eq(l0->n, 2);
+  ck_assert_int_eq(l0->log[0], 1006);
+  ck_assert_int_eq(l0->log[1], 1002);
+  ck_assert_int_eq(l1->n, 3);
+  ck_assert_int_eq(l1->log[0], 1004);
+  ck_assert_int_eq(l1->log[1], 1003);
+  ck_assert_int_eq(l1->log[2], 1005);
+  ck_assert_int_eq(l2->n, 1);
+  ck_assert_uint_eq(gs_engine_events_processed(e), 6);
+  gs_engine_destroy(e);
+}
+END_TEST
+
+START_TEST(cancel_is_lazy_and_exact) {
+  gs_engine_t *e = loggers(2);
+  gs_event_handle_t a = gs_engine_schedule(e, 0, 10, GS_PHASE_MODEL, 1, 1, 0);
+  gs_engine_schedule(e, 0, 10, GS_PHASE_MODEL, 1, 2, 0);
+  gs_event_handle_t c = gs_engine_schedule(e, 1, 20, GS_PHASE_MODEL, 1, 3, 0);
+  gs_engine_schedule(e, 1, 30, GS_PHASE_MODEL, 1, 4, 0);
+  gs_engine_cancel(e, a);
+  gs_engine_cancel(e, c);
+  gs_engine_cancel(e, c); /* twice is harmless */
+  gs_engine_cancel(e, GS_EVENT_HANDLE_NONE);
+  ck_assert_uint_eq(gs_engine_pending(e), 2);
+  ck_assert_int_eq(gs_engine_run(e, 100), GS_OK);
+  const logger_t *l0 = gs_engine_state(e, 0), *l1 = gs_engine_state(e, 1);
+  ck_assert_int_eq(l0->n, 1);
+  ck_assert_int_eq(l0->log[0], 1002);
+  ck_assert_int_eq(l1->n, 1);
+  ck_assert_int_eq(l1->log[0], 1004);
+  ck_assert_uint_eq(gs_engine_events_cancelled(e), 2);
+  ck_assert_uint_eq(gs_engine_events_processed(e), 2);
+  gs_engine_destroy(e);
+}
+END_TEST
+
+START_TEST(run_until_is_inclusive) {
+  gs_engine_t *e = loggers(1);
+  gs_engine_schedule(e, 0, 100, GS_PHASE_MODEL, 1, 1, 0);
+  gs_engine_schedule(e, 0, 101, GS_PHASE_MODEL, 1, 2, 0);
+  ck_assert_int_eq(gs_engine_run(e, 100), GS_OK);
+  ck_assert_int_eq(((logger_t *)gs_engine_state(e, 0))->n, 1);
+  ck_assert_int_eq(gs_engine_now(e), 100);
+  ck_assert_uint_eq(gs_engine_pending(e), 1);
+  gs_engine_destroy(e);
+}
+END_TEST
+
+/* Observer: samples at k*interval see every event at or before the
+ * instant, and observing never changes the event sequence. */
+typedef struct sampler {
+  gs_engine_t *eng;
+  int n;
+  gs_time_us_t t[32];
+  uint64_t processed[32];
+  int finished;
+} sampler_t;
+
+static void sampler_sample(void *ud, gs_engine_t *eng, gs_time_us_t t) {
+  sampler_t *s = ud;
+  ck_assert_int_lt(s->n, 32);
+  ck_assert_int_eq(gs_engine_now(eng), t);
+  s->t[s->n] = t;
+  s->processed[s->n++] = gs_engine_events_processed(eng);
+}
+
+static void sampler_finish(void *ud, gs_engine_t *eng) {
+  (void)eng;
+  ((sampler_t *)ud)->finished++;
+}
+
+START_TEST(observer_samples_after_events_at_instant) {
+  gs_engine_t *e = loggers(1);
+  sampler_t s = {0};
+  gs_observer_t obs = {.name = "s", .interval_us = 10,
+                       .sample = sampler_sample, .finish = sampler_finish,
+                       .ud = &s};
+  ck_assert_int_eq(gs_engine_add_observer(e, &obs), GS_OK);
+  gs_engine_schedule(e, 0, 10, GS_PHASE_MODEL, 1, 1, 0);
+  gs_engine_schedule(e, 0, 15, GS_PHASE_MODEL, 1, 2, 0);
+  gs_engine_schedule(e, 0, 30, GS_PHASE_MODEL, 1, 3, 0);
+  ck_assert_int_eq(gs_engine_run(e, 35), GS_OK);
+  gs_engine_finish(e);
+  ck_assert_int_eq(s.n, 4); /* t = 0, 10, 20, 30 */
+  ck_assert_int_eq(s.t[0], 0);
+  ck_assert_uint_eq(s.processed[0], 0);
+  ck_assert_int_eq(s.t[1], 10);
+  ck_assert_uint_eq(s.processed[1], 1);
+  ck_assert_uint_eq(s.processed[2], 2);
+  ck_assert_int_eq(s.t[3], 30);
+  ck_assert_uint_eq(s.processed[3], 3);
+  ck_assert_int_eq(s.finished, 1);
+  gs_engine_destroy(e);
+}
+END_TEST
+
+START_TEST(observer_does_not_change_digest) {
+  gs_time_us_t T = 120 * GS_US_PER_S;
+  uint64_t plain = run_digest(5, 40, T, NULL);
+  gs_engine_t *e = make_engine(5, 40);
+  sampler_t s = {0};
+  gs_observer_t obs = {.name = "s", .interval_us = 5 * GS_US_PER_S,
+                       .sample = sampler_sample, .ud = &s};
+  ck_assert_int_eq(gs_engine_add_observer(e, &obs), GS_OK);
+  ck_assert_int_eq(gs_engine_run(e, T), GS_OK);
+  ck_assert_int_eq(s.n, 25);
+  ck_assert_uint_eq(gs_engine_digest(e), plain);
+  gs_engine_destroy(e);
+}
+END_TEST
+
+static void stop_after(void *ud, gs_engine_t *eng) {
+  uint64_t *limit = ud;
+  if (gs_engine_events_processed(eng) >= *limit) gs_engine_stop(eng);
+}
+
+START_TEST(stop_interrupts_run) {
+  gs_engine_t *e = make_engine(3, 20);
+  uint64_t limit = 1000;
+  gs_observer_t obs = {.name = "stop", .tick = stop_after, .tick_events = 100,
+                       .ud = &limit};
+  ck_assert_int_eq(gs_engine_add_observer(e, &obs), GS_OK);
+  ck_assert_int_eq(gs_engine_run(e, GS_US_PER_DAY), GS_EINTR);
+  ck_assert_uint_eq(gs_engine_events_processed(e), 1000);
+  ck_assert_int_lt(gs_engine_now(e), GS_US_PER_DAY);
+  gs_engine_destroy(e);
+}
+END_TEST
+
+/* A pacer that injects one input event at t = 50 while waiting. */
+typedef struct inject {
+  gs_entity_id_t to;
+  int done, calls;
+} inject_t;
+
+static gs_err_t inject_wait(void *ud, gs_engine_t *eng, gs_time_us_t next) {
+  inject_t *in = ud;
+  in->calls++;
+  if (!in->done && next >= 50) {
+    in->done = 1;
+    gs_engine_advance(eng, 50);
+    gs_engine_schedule(eng, in->to, 50, GS_PHASE_INPUT, 2, 7, 0);
+  }
+  return GS_OK;
+}
+
+START_TEST(pacer_injects_input) {
+  gs_engine_t *e = loggers(1);
+  inject_t in = {.to = 0};
+  gs_engine_set_pacer(e, &(gs_pacer_t){.wait = inject_wait, .ud = &in});
+  gs_engine_schedule(e, 0, 100, GS_PHASE_MODEL, 1, 1, 0);
+  ck_assert_int_eq(gs_engine_run(e, 200), GS_OK);
+  const logger_t *l = gs_engine_state(e, 0);
+  ck_assert_int_eq(l->n, 2);
+  ck_assert_int_eq(l->log[0], 2007); /* the input, at 50 */
+  ck_assert_int_eq(l->log[1], 1001);
+  ck_assert_int_ge(in.calls, 3);
+  gs_engine_destroy(e);
+}
+END_TEST
+
+START_TEST(bad_arguments) {
+  gs_errbuf_t eb = {{0}};
+  gs_engine_t *e = loggers(0);
+  ck_assert_int_eq(gs_engine_add_entity(e, NULL, &(gs_model_init_t){0}, NULL,
+                                        &eb),
+                   GS_EINVAL);
+  ck_assert_int_eq(gs_engine_add_observer(e, &(gs_observer_t){
+                                                 .interval_us = 5}),
+                   GS_EINVAL);
+  ck_assert_str_eq(gs_strerror(GS_OK), "success");
+  ck_assert_str_eq(gs_strerror(GS_ESCENARIO), "invalid scenario");
+  ck_assert_str_eq(gs_strerror((gs_err_t)999), "unknown error");
+  gs_engine_destroy(e);
+}
+END_TEST
+
+Suite *engine_suite(void) {
+  Suite *s = suite_create("engine");
+  TCase *tc = tcase_create("engine");
+  tcase_set_timeout(tc, 120);
+  tcase_add_test(tc, same_seed_same_digest);
+  tcase_add_test(tc, split_run_equals_single_run);
+  tcase_add_test(tc, same_time_order_is_phase_target_seq);
+  tcase_add_test(tc, cancel_is_lazy_and_exact);
+  tcase_add_test(tc, run_until_is_inclusive);
+  tcase_add_test(tc, observer_samples_after_events_at_instant);
+  tcase_add_test(tc, observer_does_not_change_digest);
+  tcase_add_test(tc, stop_interrupts_run);
+  tcase_add_test(tc, pacer_injects_input);
+  tcase_add_test(tc, bad_arguments);
+  suite_add_tcase(s, tc);
+  return s;
+}

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/* Meters: exact int64 sums up the tree, exact energy, peak over intervals. */
+#include <check.h>
+
+#include "gridsim/meter.h"
+#include "gridsim/rng.h"
+
+START_TEST(sums_propagate_exactly) {
+  gs_meters_t *m = gs_meters_create();
+  uint32_t fleet, feeder, a, b;
+  ck_assert_int_eq(gs_meters_add(m, GS_METER_NONE, &fleet), GS_OK);
+  ck_assert_int_eq(gs_meters_add(m, fleet, &feeder), GS_OK);
+  ck_assert_int_eq(gs_meters_add(m, feeder, &a), GS_OK);
+  ck_assert_int_eq(gs_meters_add(m, fleet, &b), GS_OK);
+  ck_assert_int_eq(gs_meters_add(m, 99, &b), GS_EINVAL);
+  gs_meters_add_power(m, a, 0, 1500000);  /* 1.5 kW */
+  gs_meters_add_power(m, b, 0, 700001);
+  gs_meters_add_power(m, a, 10, -1);
+  ck_assert_int_eq(gs_meters_power_mw(m, a), 1499999);
+  ck_assert_int_eq(gs_meters_power_mw(m, feeder), 1499999);
+  ck_assert_int_eq(gs_meters_power_mw(m, fleet), 2200000);
+  ck_assert_uint_eq(gs_meters_parent(m, a), feeder);
+  ck_assert_uint_eq(gs_meters_count(m), 4);
+  gs_meters_destroy(m);
+}
+END_TEST
+
+/* Random changes on many leaves: the root's energy equals the sum of the
+ * leaves' energies to the milliwatt-second, in any order of additions. */
+START_TEST(energy_of_root_is_sum_of_leaves) {
+  enum { LEAVES = 100 };
+  gs_meters_t *m = gs_meters_create();
+  uint32_t root, leaf[LEAVES];
+  gs_meters_add(m, GS_METER_NONE, &root);
+  for (int i = 0; i < LEAVES; i++) gs_meters_add(m, root, &leaf[i]);
+  gs_rng_t r;
+  gs_rng_init(&r, 1, 1, 1);
+  int64_t level[LEAVES] = {0};
+  gs_time_us_t t = 0;
+  for (int step = 0; step < 20000; step++) {
+    t += (gs_time_us_t)(gs_rng_uniform(&r) * 1e6);
+    int i = (int)(gs_rng_uniform(&r) * LEAVES);
+    int64_t target = (int64_t)(gs_rng_uniform(&r) * 5e6);
+    gs_meters_add_power(m, leaf[i], t, target - level[i]);
+    level[i] = target;
+  }
+  t += 1000;
+  int64_t sum_mws = 0, sum_mw = 0;
+  for (int i = 0; i < LEAVES; i++) {
+    /* Each leaf's exact integral in mW·µs is a multiple we can compare
+     * through kWh and mW·s; leaves add to the root exactly. */
+    sum_mw += gs_meters_power_mw(m, leaf[i]);
+    sum_mws += gs_meters_energy_mws(m, leaf[i], t);
+  }
+  ck_assert_int_eq(gs_meters_power_mw(m, root), sum_mw);
+  int64_t root_mws = gs_meters_energy_mws(m, root, t);
+  /* Flooring each leaf loses < 1 mW·s per leaf. */
+  ck_assert_int_ge(root_mws, sum_mws);
+  ck_assert_int_lt(root_mws, sum_mws + LEAVES);
+  gs_meters_destroy(m);
+}
+END_TEST
+
+START_TEST(energy_and_peak_closed_form) {
+  gs_meters_t *m = gs_meters_create();
+  uint32_t a;
+  gs_meters_add(m, GS_METER_NONE, &a);
+  /* 2 kW for 1 h, then 5 kW for 30 min, then 1 kW for 2 h: 6.5 kWh. */
+  gs_meters_add_power(m, a, 0, 2000000);
+  gs_meters_add_power(m, a, 3600 * GS_US_PER_S, 3000000);
+  gs_meters_add_power(m, a, 5400 * GS_US_PER_S, -4000000);
+  /* A momentary spike within one instant is not a peak. */
+  gs_meters_add_power(m, a, 6000 * GS_US_PER_S, 9000000);
+  gs_meters_add_power(m, a, 6000 * GS_US_PER_S, -9000000);
+  gs_time_us_t end = 12600 * GS_US_PER_S;
+  ck_assert_double_eq_tol(gs_meters_energy_kwh(m, a, end), 6.5, 1e-12);
+  ck_assert_int_eq(gs_meters_energy_mws(m, a, end), 6500000LL * 3600);
+  gs_time_us_t at;
+  ck_assert_int_eq(gs_meters_peak_mw(m, a, end, &at), 5000000);
+  ck_assert_int_eq(at, 3600 * GS_US_PER_S);
+  gs_meters_destroy(m);
+}
+END_TEST
+
+Suite *meter_suite(void) {
+  Suite *s = suite_create("meter");
+  TCase *tc = tcase_create("meter");
+  tcase_add_test(tc, sums_propagate_exactly);
+  tcase_add_test(tc, energy_of_root_is_sum_of_leaves);
+  tcase_add_test(tc, energy_and_peak_closed_form);
+  suite_add_tcase(s, tc);
+  return s;
+}
