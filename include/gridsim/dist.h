@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Scenario parameters that are a number or a distribution, sampled per entity. */
+/* Scenario parameters that are a number or a distribution, sampled per entity.
+ */
 #ifndef GRIDSIM_DIST_H
 #define GRIDSIM_DIST_H
 
@@ -32,12 +33,16 @@ typedef enum gs_dist_kind {
  * (up to 64 times), then clamped. */
 typedef struct gs_dist {
   gs_dist_kind_t kind;
-  double p[3];              /* kind-specific parameters, see gs_dist_parse */
-  double lo, hi;            /* truncation bounds, -inf/+inf if none       */
-  double *values;           /* choice: owned */
+  double p[3];    /* kind-specific parameters, see gs_dist_parse */
+  double lo, hi;  /* truncation bounds, -inf/+inf if none       */
+  double *values; /* choice: owned */
   size_t n_values;
   gsl_ran_discrete_t *table; /* choice: owned, preprocessed weights */
 } gs_dist_t;
+
+/* p[] by kind: CONST value; NORMAL mean, sd; LOGNORMAL mu, sigma;
+ * UNIFORM min, max; CHOICE the weighted mean of the values; EXPONENTIAL
+ * mean; GAMMA and WEIBULL shape, scale; TRIANGULAR min, mode, max. */
 
 /* Parses `json` (a number or a distribution object) found at JSON path
  * `path` of file `file`. On error fills `eb` with "file: path: expected ..,
@@ -68,14 +73,14 @@ void gs_dist_const(gs_dist_t *d, double value);
  * "values": [names], "weights": [..]} a choice over indices. Errors and
  * ownership as gs_dist_parse(). */
 gs_err_t gs_dist_parse_enum(const cJSON *json, const char *const *choices,
-                            const char *file, const char *path,
-                            gs_dist_t *out, gs_errbuf_t *eb);
+                            const char *file, const char *path, gs_dist_t *out,
+                            gs_errbuf_t *eb);
 
 /* Draws from `d` truncated further to [lo, hi] (a parameter's valid range):
  * out-of-range draws are redrawn up to 64 times, then clamped. With
  * `integer` the value is rounded to the nearest whole number in range.
  * Requires lo <= hi. */
-double gs_dist_sample_in(const gs_dist_t *d, gs_rng_t *r, double lo,
-                         double hi, bool integer);
+double gs_dist_sample_in(const gs_dist_t *d, gs_rng_t *r, double lo, double hi,
+                         bool integer);
 
 #endif /* GRIDSIM_DIST_H */

@@ -1,0 +1,293 @@
+/* SPDX-License-Identifier: MIT */
+/* Validates a scenario's "program": its DR events and their targets. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scenario_util.h"
+
+static const char *const program_keys[] = {"events", "dispatch", NULL};
+static const char *const event_keys[] = {
+    "id", "start_s", "start", "duration_s", "requested_kw", "target", NULL};
+static const char *const target_keys[] = {"group", "fraction", "vens", NULL};
+
+void gs__scn_free_events(gs_scenario_t *s) {
+  for (size_t i = 0; i < s->n_events; i++) {
+    gs_dr_event_cfg_t *ev = &s->events[i];
+    free(ev->id);
+    free(ev->group);
+    for (size_t v = 0; v < ev->n_vens; v++)
+      free(ev->vens[v]);
+    free(ev->vens);
+  }
+  free(s->events);
+  s->events = NULL;
+  s->n_events = 0;
+}
+
+/* The group named by the first `len` bytes of `name` (a VEN id's prefix),
+ * or NULL. */
+static const gs_group_cfg_t *find_group(const gs_scenario_t *s,
+                                        const char *name, size_t len) {
+  for (size_t g = 0; g < s->n_groups; g++)
+    if (strlen(s->groups[g].name) == len &&
+        memcmp(s->groups[g].name, name, len) == 0)
+      return &s->groups[g];
+  return NULL;
+}
+
+/* Checks that `id` names a VEN of the fleet: "<group>-<index>" with the
+ * index zero-padded to the group's width. Group names may hold '-', but
+ * the index holds only digits, so the last '-' splits them. */
+static gs_err_t check_ven_id(gs__sctx_t *c, const gs_scenario_t *s,
+                             const cJSON *item) {
+  const char *id = cJSON_IsString(item) ? item->valuestring : NULL;
+  const char *dash = id != NULL ? strrchr(id, '-') : NULL;
+  const gs_group_cfg_t *grp =
+      dash != NULL ? find_group(s, id, (size_t)(dash - id)) : NULL;
+  if (grp == NULL) {
+    const gs_group_cfg_t *g0 = &s->groups[0];
+    return gs__fail(c, item, "a VEN id \"<group>-<index>\" such as \"%s-%0*d\"",
+                    g0->name, gs__ven_id_width(g0->count), 0);
+  }
+  /* Exactly the group's width: "a-1" and "a-00001" would otherwise both
+   * name a-0001, and ids must match the trace's one spelling. */
+  int width = gs__ven_id_width(grp->count);
+  const char *digits = dash + 1;
+  bool ok = (int)strlen(digits) == width;
+  uint64_t index = 0;
+  for (const char *p = digits; ok && *p; p++) {
+    ok = *p >= '0' && *p <= '9';
+    index = index * 10 + (uint64_t)(*p - '0');
+  }
+  if (ok && index < grp->count) return GS_OK;
+  if (grp->count == 0)
+    return gs__fail(c, item, "a VEN of the fleet (group %s has none)",
+                    grp->name);
+  return gs__fail(c, item, "a VEN id from \"%s-%0*d\" to \"%s-%0*lu\"",
+                  grp->name, width, 0, grp->name, width,
+                  (unsigned long)grp->count - 1);
+}
+
+/* qsort comparator over an array of C strings. */
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static gs_err_t parse_ven_list(gs__sctx_t *c, const cJSON *jv,
+                               const gs_scenario_t *s, gs_dr_event_cfg_t *ev) {
+  if (!cJSON_IsArray(jv) || cJSON_GetArraySize(jv) == 0)
+    return gs__fail(c, jv, "a non-empty array of VEN ids");
+  size_t n = (size_t)cJSON_GetArraySize(jv);
+  if ((ev->vens = calloc(n, sizeof *ev->vens)) == NULL) return gs__nomem(c);
+  size_t i = 0;
+  for (const cJSON *e = jv->child; e != NULL; e = e->next, i++) {
+    size_t m = gs__path_index(c, i);
+    gs_err_t err = check_ven_id(c, s, e);
+    if (err != GS_OK) return err;
+    if ((ev->vens[i] = gs__strdup(e->valuestring)) == NULL) return gs__nomem(c);
+    ev->n_vens = i + 1;
+    gs__path_pop(c, m);
+  }
+  /* A VEN listed twice would be told twice; sorting a copy finds repeats
+   * in n log n, which matters for lists of many thousand VENs. */
+  char **sorted = malloc(n * sizeof *sorted);
+  if (sorted == NULL) return gs__nomem(c);
+  memcpy(sorted, ev->vens, n * sizeof *sorted);
+  qsort(sorted, n, sizeof *sorted, cmp_str);
+  const char *dup = NULL;
+  for (size_t k = 1; k < n && dup == NULL; k++)
+    if (strcmp(sorted[k - 1], sorted[k]) == 0) dup = sorted[k];
+  free(sorted);
+  if (dup == NULL) return GS_OK;
+  size_t first = n, k = 0;
+  for (const cJSON *e = jv->child; e != NULL; e = e->next, k++) {
+    if (strcmp(e->valuestring, dup) != 0) continue;
+    if (first == n) {
+      first = k;
+      continue;
+    }
+    gs__path_index(c, k);
+    return gs__fail(c, e, "each VEN once (also at [%zu])", first);
+  }
+  GS_ASSERT(!"duplicate not found again");
+  return GS_ESCENARIO;
+}
+
+static gs_err_t parse_target(gs__sctx_t *c, const cJSON *jt,
+                             const gs_scenario_t *s, gs_dr_event_cfg_t *ev) {
+  /* No target means the whole fleet, the common case of a DR call. */
+  ev->target = GS_TARGET_ALL;
+  if (jt == NULL) return GS_OK;
+  size_t mark = gs__path_key(c, "target");
+  if (cJSON_IsString(jt) && strcmp(jt->valuestring, "all") == 0) {
+    gs__path_pop(c, mark);
+    return GS_OK;
+  }
+  if (!cJSON_IsObject(jt))
+    return gs__fail(c, jt,
+                    "\"all\" or an object with one of group, fraction, vens");
+  gs_err_t err = gs__check_keys(c, jt, target_keys);
+  if (err != GS_OK) return err;
+  const cJSON *jg = cJSON_GetObjectItemCaseSensitive(jt, "group");
+  const cJSON *jf = cJSON_GetObjectItemCaseSensitive(jt, "fraction");
+  const cJSON *jv = cJSON_GetObjectItemCaseSensitive(jt, "vens");
+  /* Combinations ("a fraction of a group") are not defined yet; refusing
+   * them now keeps them free to mean something later. */
+  if ((jg != NULL) + (jf != NULL) + (jv != NULL) != 1)
+    return gs__fail(c, jt, "exactly one of group, fraction, vens");
+  if (jg != NULL) {
+    ev->target = GS_TARGET_GROUP;
+    gs__path_key(c, "group");
+    const gs_group_cfg_t *grp =
+        cJSON_IsString(jg)
+            ? find_group(s, jg->valuestring, strlen(jg->valuestring))
+            : NULL;
+    if (grp == NULL) {
+      char names[200] = "";
+      size_t n = 0;
+      for (size_t g = 0; g < s->n_groups && n < sizeof names; g++) {
+        int w = snprintf(names + n, sizeof names - n, "%s%s", g ? ", " : "",
+                         s->groups[g].name);
+        if (w < 0) break;
+        n += (size_t)w;
+      }
+      return gs__fail(c, jg, "the name of a fleet group (%s)", names);
+    }
+    if ((ev->group = gs__strdup(grp->name)) == NULL) return gs__nomem(c);
+  } else if (jf != NULL) {
+    static const gs__num_rule_t frac = {.lo = 0, .hi = 1, .lo_open = true};
+    ev->target = GS_TARGET_FRACTION;
+    if ((err = gs__get_num(c, jt, "fraction", &frac, true, 0, &ev->fraction,
+                           NULL)) != GS_OK)
+      return err;
+  } else {
+    ev->target = GS_TARGET_LIST;
+    size_t m = gs__path_key(c, "vens");
+    if ((err = parse_ven_list(c, jv, s, ev)) != GS_OK) return err;
+    gs__path_pop(c, m);
+  }
+  gs__path_pop(c, mark);
+  return GS_OK;
+}
+
+/* The event's start, from "start_s" or "start" (exactly one). */
+static gs_err_t parse_start(gs__sctx_t *c, const cJSON *je,
+                            const gs_scenario_t *s, gs_dr_event_cfg_t *ev) {
+  const cJSON *js = cJSON_GetObjectItemCaseSensitive(je, "start_s");
+  const cJSON *ji = cJSON_GetObjectItemCaseSensitive(je, "start");
+  double dur_s = (double)s->duration_us / (double)GS_US_PER_S;
+  /* Both forms at once could disagree; neither is a likely typo. */
+  if (js != NULL && ji != NULL)
+    return gs__fail_text(c, "both", "exactly one of start_s and start");
+  if (ji == NULL) {
+    gs__num_rule_t r = {.lo = 0, .hi = dur_s, .hi_open = true, .unit = "s"};
+    double start_s;
+    size_t mark = gs__path_key(c, "start_s");
+    gs_err_t err = gs__num(c, js, &r, &start_s);
+    if (err != GS_OK) return err;
+    /* Rounding to whole microseconds may carry a start just below the
+     * end onto it. */
+    if (gs_time_from_s(start_s, &ev->start_us) != GS_OK ||
+        ev->start_us >= s->duration_us)
+      return gs__fail(c, js, "a start before the end of the run (%.15g s)",
+                      dur_s);
+    gs__path_pop(c, mark);
+    return GS_OK;
+  }
+  size_t mark = gs__path_key(c, "start");
+  int64_t t;
+  char from[32], to[32];
+  gs_time_format_iso8601(s->start_unix_s, from, sizeof from);
+  /* The last whole second inside the run, for the message only. */
+  gs_time_format_iso8601(s->start_unix_s + (s->duration_us - 1) / GS_US_PER_S,
+                         to, sizeof to);
+  /* The bound on the offset in seconds comes first so that the product
+   * in microseconds cannot overflow. */
+  if (!cJSON_IsString(ji) ||
+      gs_time_parse_iso8601(ji->valuestring, &t) != GS_OK ||
+      t < s->start_unix_s ||
+      t - s->start_unix_s > (int64_t)GS__MAX_DURATION_S ||
+      (t - s->start_unix_s) * GS_US_PER_S >= s->duration_us)
+    return gs__fail(c, ji, "an ISO 8601 instant from %s to %s", from, to);
+  /* ISO instants are whole seconds, so the offset is exact. */
+  ev->start_us = (t - s->start_unix_s) * GS_US_PER_S;
+  gs__path_pop(c, mark);
+  return GS_OK;
+}
+
+static gs_err_t parse_event(gs__sctx_t *c, const cJSON *je,
+                            const gs_scenario_t *s, size_t ei,
+                            gs_dr_event_cfg_t *events) {
+  static const gs__num_rule_t dur = {
+      .lo = 0, .lo_open = true, .hi = GS__MAX_DURATION_S, .unit = "s"};
+  static const gs__num_rule_t kw = {.lo = 0, .hi = HUGE_VAL, .unit = "kW"};
+  gs_dr_event_cfg_t *ev = &events[ei];
+  if (!cJSON_IsObject(je))
+    return gs__fail(c, je, "a DR event {\"id\": .., \"start_s\": .., ..}");
+  gs_err_t err = gs__check_keys(c, je, event_keys);
+  if (err != GS_OK) return err;
+  const char *id;
+  if ((err = gs__get_str(c, je, "id", true, false, &id)) != GS_OK) return err;
+  /* Event ids name events in the trace's event log and DR reports. */
+  for (size_t j = 0; j < ei; j++) {
+    if (strcmp(events[j].id, id) == 0) {
+      gs__path_key(c, "id");
+      return gs__fail(c, cJSON_GetObjectItemCaseSensitive(je, "id"),
+                      "an id not used by program.events[%zu]", j);
+    }
+  }
+  if ((ev->id = gs__strdup(id)) == NULL) return gs__nomem(c);
+  if ((err = parse_start(c, je, s, ev)) != GS_OK) return err;
+  double dur_s;
+  if ((err = gs__get_num(c, je, "duration_s", &dur, true, 0, &dur_s, NULL)) !=
+      GS_OK)
+    return err;
+  /* An event may outlast the run (the engine ends it with the run), but
+   * it must last at least one tick of the clock. */
+  if (gs_time_from_s(dur_s, &ev->duration_us) != GS_OK || ev->duration_us < 1) {
+    gs__path_key(c, "duration_s");
+    return gs__fail(c, cJSON_GetObjectItemCaseSensitive(je, "duration_s"),
+                    "at least one microsecond");
+  }
+  if ((err = gs__get_num(c, je, "requested_kw", &kw, true, 0, &ev->requested_kw,
+                         NULL)) != GS_OK)
+    return err;
+  return parse_target(c, cJSON_GetObjectItemCaseSensitive(je, "target"), s, ev);
+}
+
+gs_err_t gs__scn_parse_program(gs__sctx_t *c, const cJSON *program,
+                               gs_scenario_t *s) {
+  if (program == NULL) return GS_OK;
+  size_t mark = gs__path_key(c, "program");
+  if (!cJSON_IsObject(program))
+    return gs__fail(c, program, "an object {\"events\": [..]}");
+  gs_err_t err = gs__check_keys(c, program, program_keys);
+  if (err != GS_OK) return err;
+  /* "dispatch" is a string now so other rules can be added as names. */
+  const cJSON *jd = cJSON_GetObjectItemCaseSensitive(program, "dispatch");
+  if (jd != NULL &&
+      !(cJSON_IsString(jd) && strcmp(jd->valuestring, "equal") == 0)) {
+    gs__path_key(c, "dispatch");
+    return gs__fail(c, jd, "\"equal\" (the only dispatch rule so far)");
+  }
+  const cJSON *jev = cJSON_GetObjectItemCaseSensitive(program, "events");
+  if (jev != NULL) {
+    size_t m = gs__path_key(c, "events");
+    if (!cJSON_IsArray(jev)) return gs__fail(c, jev, "an array of DR events");
+    size_t n = (size_t)cJSON_GetArraySize(jev);
+    if (n > 0 && (s->events = calloc(n, sizeof *s->events)) == NULL)
+      return gs__nomem(c);
+    size_t ei = 0;
+    for (const cJSON *e = jev->child; e != NULL; e = e->next, ei++) {
+      s->n_events = ei + 1; /* so a failure frees what was filled */
+      size_t mi = gs__path_index(c, ei);
+      if ((err = parse_event(c, e, s, ei, s->events)) != GS_OK) return err;
+      gs__path_pop(c, mi);
+    }
+    gs__path_pop(c, m);
+  }
+  gs__path_pop(c, mark);
+  return GS_OK;
+}
