@@ -11,6 +11,7 @@
 #include "progress.h"
 #include "scenario_priv.h"
 #include "summary.h"
+#include "trace.h"
 #include "world.h"
 
 /* A signal handler can only reach a static: this flag is the one mutable
@@ -54,10 +55,10 @@ int gs_cli_run(const gs_cli_opts_t *o) {
   gs_engine_t *eng = NULL;
   gs_world_t *w = NULL;
   char *json = NULL;
-  if (o->out != NULL) {
-    fprintf(stderr, "gridsim run: --out %s: HDF5 traces are not available "
-            "in this version yet; run without --out\n", o->out);
-    return GS_EXIT_BADINPUT;
+  gs_trace_t *trace = NULL;
+  if (o->out && !dir_writable(o->out, &eb)) {
+    fprintf(stderr, "gridsim run: %s\n", eb.msg);
+    return GS_EXIT_RUNTIME;
   }
   if (o->summary_json && !dir_writable(o->summary_json, &eb)) {
     fprintf(stderr, "gridsim run: %s\n", eb.msg);
@@ -73,6 +74,15 @@ int gs_cli_run(const gs_cli_opts_t *o) {
     status = err == GS_ESCENARIO ? GS_EXIT_BADINPUT : GS_EXIT_RUNTIME;
     fprintf(stderr, "gridsim: %s\n", eb.msg);
     goto done;
+  }
+  if (o->out) {
+    if (gs_trace_open(o->out, w, &trace, &eb) != GS_OK) {
+      fprintf(stderr, "gridsim: %s\n", eb.msg);
+      status = GS_EXIT_RUNTIME;
+      goto done;
+    }
+    gs_observer_t tobs = gs_trace_observer(trace);
+    if (gs_engine_add_observer(eng, &tobs) != GS_OK) goto runtime_fail;
   }
   interrupted = 0;
   install_handlers();
@@ -93,6 +103,14 @@ int gs_cli_run(const gs_cli_opts_t *o) {
             "outputs closed\n", (double)gs_engine_now(eng) / 1e6);
     status = GS_EXIT_INTERRUPTED;
   }
+  if (trace) {
+    gs_err_t terr = gs_trace_close(trace, info.complete, &eb);
+    trace = NULL;
+    if (terr != GS_OK) {
+      fprintf(stderr, "gridsim: %s\n", eb.msg);
+      status = GS_EXIT_RUNTIME;
+    }
+  }
   if (!o->quiet) gs_summary_print(stdout, w, &info);
   if (o->summary_json) {
     json = gs_summary_json(w, &info);
@@ -107,6 +125,7 @@ runtime_fail:
   fprintf(stderr, "gridsim: %s\n", eb.msg[0] ? eb.msg : "out of memory");
   status = GS_EXIT_RUNTIME;
 done:
+  if (trace) gs_trace_close(trace, false, NULL);
   free(json);
   gs_engine_destroy(eng);
   gs_world_free(w);
