@@ -347,13 +347,23 @@ static void gs__fridge_handle(gs_engine_t *eng, gs_entity_id_t self,
   }
 }
 
-static void gs__fridge_status(const void *state, gs_load_status_t *out) {
+static void gs__fridge_status(const void *state, gs_time_us_t now_us,
+                              gs_load_status_t *out) {
   const gs__fridge_t *s = state;
+  /* Comfort cost: how far the compartment is from the lower edge toward
+   * the food-safety limit (0 when cold, 1 at the limit). */
+  double span = (double)s->max_c - (double)s->low_c;
+  double cost = span > 0
+                    ? (gs_fridge_temp_c(state, now_us) - s->low_c) / span
+                    : 1;
+  out->comfort_cost = cost < 0 ? 0 : cost > 1 ? 1 : cost;
+  out->soc_pct = -1;
+  out->shedding = s->shed;
   out->power_mw = s->power_mw;
   out->capacity_mw = (int64_t)s->breaker_a * GS__FRIDGE_VOLTS * 1000;
   /* Contract: shedCapabilityKw is the present draw, 0 for critical. */
   out->shed_capability_mw = s->critical ? 0 : s->power_mw;
-  out->enabled = !s->shed;
+  out->enabled = true;
   out->critical = s->critical;
 }
 

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "cli.h"
 #include "gridsim/error.h"
 #include "gridsim/model.h"
@@ -21,7 +23,7 @@ static const char usage_text[] =
     "commands:\n"
     "  run [SCENARIO]        run a scenario (the built-in default if none)\n"
     "  validate SCENARIO     check a scenario file and exit\n"
-    "  models                list model types and their parameters\n"
+    "  models [--json]       list model types and their parameters\n"
     "  --help, -h            show this help\n"
     "  --version             show the version\n"
     "\n"
@@ -180,8 +182,47 @@ static int cmd_validate(const gs_cli_opts_t *o) {
   return GS_EXIT_OK;
 }
 
-int gs_cli_models(void) {
+/* The registry as JSON, for tools that generate docs and the schema. */
+static int models_json(void) {
   static const char *const roles[] = {"system", "ven", "load"};
+  cJSON *arr = cJSON_CreateArray();
+  for (size_t i = 0; arr && gs_model_registry[i] != NULL; i++) {
+    const gs_model_type_t *t = gs_model_registry[i];
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddItemToArray(arr, o);
+    cJSON_AddStringToObject(o, "name", t->name);
+    cJSON_AddStringToObject(o, "role", roles[t->role]);
+    cJSON_AddStringToObject(o, "doc", t->doc ? t->doc : "");
+    cJSON *ps = cJSON_AddArrayToObject(o, "params");
+    for (size_t j = 0; j < t->n_params; j++) {
+      const gs_param_spec_t *sp = &t->params[j];
+      cJSON *p = cJSON_CreateObject();
+      cJSON_AddItemToArray(ps, p);
+      cJSON_AddStringToObject(p, "name", sp->name);
+      cJSON_AddStringToObject(p, "unit", sp->unit ? sp->unit : "");
+      cJSON_AddNumberToObject(p, "default", sp->def);
+      cJSON_AddNumberToObject(p, "min", sp->min);
+      cJSON_AddNumberToObject(p, "max", sp->max);
+      cJSON_AddBoolToObject(p, "integer", sp->integer);
+      cJSON_AddStringToObject(p, "doc", sp->doc ? sp->doc : "");
+      if (sp->choices) {
+        cJSON *c = cJSON_AddArrayToObject(p, "choices");
+        for (size_t k = 0; sp->choices[k]; k++)
+          cJSON_AddItemToArray(c, cJSON_CreateString(sp->choices[k]));
+      }
+    }
+  }
+  char *text = arr ? cJSON_Print(arr) : NULL;
+  cJSON_Delete(arr);
+  if (text == NULL) return GS_EXIT_RUNTIME;
+  puts(text);
+  free(text);
+  return GS_EXIT_OK;
+}
+
+int gs_cli_models(bool json) {
+  static const char *const roles[] = {"system", "ven", "load"};
+  if (json) return models_json();
   for (size_t i = 0; gs_model_registry[i] != NULL; i++) {
     const gs_model_type_t *t = gs_model_registry[i];
     printf("%s (%s): %s\n", t->name, roles[t->role], t->doc ? t->doc : "");
@@ -217,7 +258,15 @@ int gs_cli_main(int argc, char **argv) {
     printf("gridsim %s\n", GS_VERSION);
     return GS_EXIT_OK;
   }
-  if (strcmp(cmd, "models") == 0) return gs_cli_models();
+  if (strcmp(cmd, "models") == 0) {
+    bool json = argc > 2 && strcmp(argv[2], "--json") == 0;
+    if (argc > 2 + json) {
+      fprintf(stderr, "gridsim models: unexpected argument '%s'\n",
+              argv[2 + json]);
+      return GS_EXIT_BADINPUT;
+    }
+    return gs_cli_models(json);
+  }
   if (strcmp(cmd, "run") != 0 && strcmp(cmd, "validate") != 0) {
     fprintf(stderr, "gridsim: unknown command '%s'\n", cmd);
     usage_hint();

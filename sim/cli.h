@@ -24,8 +24,9 @@ int gs_cli_main(int argc, char **argv);
 /* `gridsim run`: returns an exit status (GS_EXIT_*). */
 int gs_cli_run(const gs_cli_opts_t *o);
 
-/* `gridsim models`: prints every model type and its parameters. */
-int gs_cli_models(void);
+/* `gridsim models [--json]`: prints every model type and its parameters,
+ * as text or as JSON (for the schema generator). */
+int gs_cli_models(bool json);
 
 /* Loads the scenario named by `o` (file or default) with its overrides;
  * prints the error and returns NULL on failure, with *status set. */

@@ -46,6 +46,8 @@ typedef struct gs_dr_event_cfg {
   size_t n_vens;
 } gs_dr_event_cfg_t;
 
+struct gs_weather; /* models/weather.h */
+
 struct gs_scenario {
   char *file;        /* as named in messages */
   cJSON *json;       /* effective scenario, after overrides */
@@ -62,6 +64,7 @@ struct gs_scenario {
   uint64_t n_vens;
   gs_dr_event_cfg_t *events;
   size_t n_events;
+  struct gs_weather *weather; /* parsed "weather" (synthetic if absent) */
 };
 
 #endif /* GRIDSIM_SCENARIO_PRIV_H */

@@ -120,6 +120,7 @@ gs_err_t gs_world_build(const gs_scenario_t *s, gs_engine_t *eng,
   w->scenario = s;
   w->engine = eng;
   w->n_vens = s->n_vens;
+  w->weather = s->weather;
   w->ven_entity = calloc(s->n_vens, sizeof *w->ven_entity);
   w->ven_group = calloc(s->n_vens, sizeof *w->ven_group);
   w->ven_index = calloc(s->n_vens, sizeof *w->ven_index);

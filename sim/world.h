@@ -32,6 +32,7 @@ typedef struct gs_world {
   uint32_t *ven_index;        /* VEN index -> index within its group */
   gs_dr_result_t *dr;         /* one per scenario event */
   uint64_t n_loads;
+  const struct gs_weather *weather; /* the scenario's (models/weather.h) */
 } gs_world_t;
 
 /* Creates every entity of `scn` in `eng` (program, then each VEN followed

@@ -85,7 +85,7 @@ static gs_entity_id_t add_fridge(gs_engine_t *eng, uint64_t seed, uint64_t i,
 static gs_load_status_t status(gs_engine_t *eng, gs_entity_id_t id) {
   gs_load_status_t st;
   memset(&st, 0, sizeof st);
-  gs_model_fridge.status(gs_engine_state(eng, id), &st);
+  gs_model_fridge.status(gs_engine_state(eng, id), gs_engine_now(eng), &st);
   return st;
 }
 
@@ -376,7 +376,7 @@ START_TEST(test_shed_until_limit) {
   gs_load_status_t s1 = status(eng, id);
   ck_assert_int_eq(s1.power_mw, 0);
   ck_assert_int_eq(gs_meters_power_mw(ms, m), 0);
-  ck_assert(!s1.enabled);
+  ck_assert(s1.shedding && s1.enabled);
   ck_assert(gs_fridge_is_shed(st));
 
   double shed_c = gs_fridge_temp_c(st, t_us);
@@ -392,7 +392,7 @@ START_TEST(test_shed_until_limit) {
   ck_assert_int_eq(power_mw(eng, id), RATED_MW);
   ck_assert_int_eq(gs_meters_power_mw(ms, m), RATED_MW);
   ck_assert(!gs_fridge_is_shed(st));
-  ck_assert(status(eng, id).enabled);
+  ck_assert(!status(eng, id).shedding);
   ck_assert_double_eq_tol(gs_fridge_temp_c(st, resume_us), MAX_C, 1e-8);
 
   /* The rebound runs longer than a normal on segment. */
@@ -491,7 +491,7 @@ START_TEST(test_critical_ignores_shed) {
                          INT64_MAX, 0);
       ck_assert_int_eq(gs_engine_run(eng, t_us), GS_OK);
       ck_assert_int_eq(power_mw(eng, id), RATED_MW);
-      ck_assert(status(eng, id).enabled);
+      ck_assert(!status(eng, id).shedding);
       ck_assert_int_eq(gs_fridge_next_us(gs_engine_state(eng, id)), next_us);
       gs_engine_schedule(eng, id, t_us + GS_US_PER_H, GS_PHASE_COMMAND,
                          GS_EV_LOAD_RESTORE, 0, 0);

@@ -43,13 +43,19 @@ typedef struct gs_model_init {
   const void *world;     /* the world being built (sim/world.h), or NULL     */
 } gs_model_init_t;
 
-/* A load's view for its VEN: present draw, rating, what it could shed. */
+/* A load's view for its VEN: present draw, rating, what it could shed.
+ * Power is positive when consumed; a PV inverter or a discharging battery
+ * reports negative power_mw. */
 typedef struct gs_load_status {
-  int64_t power_mw;
-  int64_t capacity_mw;
-  int64_t shed_capability_mw;
-  bool enabled;
-  bool critical;
+  int64_t power_mw;           /* present draw                                 */
+  int64_t capacity_mw;        /* rated: breaker amps x panel voltage          */
+  int64_t shed_capability_mw; /* what a shed could take now (0 if critical)  */
+  double comfort_cost;        /* 0: shedding costs no comfort; 1: at the     */
+                              /* limit (thermal-aware strategy sheds lowest) */
+  double soc_pct;             /* state of charge (battery, EV), or -1         */
+  bool enabled;               /* not switched off by setLoad / shadow delta  */
+  bool critical;              /* never shed                                   */
+  bool shedding;              /* curtailed by a DR command now                */
 } gs_load_status_t;
 
 /* Event kinds below 256 are common to all types; models number theirs from
@@ -58,11 +64,17 @@ enum {
   GS_EV_START = 1,       /* first event of every entity, at t = 0          */
   GS_EV_DR_START = 2,    /* VEN: shed arg mW, arg2 = DR event index         */
   GS_EV_DR_END = 3,      /* VEN: restore, arg2 = DR event index             */
-  GS_EV_LOAD_SHED = 4,   /* load: curtail by at most arg mW                 */
+  GS_EV_LOAD_SHED = 4,   /* load: curtail by at most arg mW until restore   */
+                         /* or its own comfort limit; 0 < arg < draw asks  */
+                         /* for a partial shed, which on/off loads decline */
   GS_EV_LOAD_RESTORE = 5,/* load: end curtailment                           */
   GS_EV_ACK = 6,         /* program: arg shed mW, arg2 event index, with   */
                          /* GS_ACK_REJECTED or-ed into arg2 for a decline  */
   GS_EV_BASELINE = 7,    /* program: arg the VEN's baseline mW, arg2 event */
+  GS_EV_LOAD_SET = 8,    /* load: setLoad; arg capacity limit mW (-1: none),*/
+                         /* arg2 bit 0 enabled, bit 1 "enabled" given      */
+  GS_EV_LOAD_NOTICE = 9, /* load: a DR event is announced; arg its start   */
+                         /* (µs), arg2 its duration (s): for pre-cooling   */
   GS_EV_MODEL = 256
 };
 
@@ -87,8 +99,10 @@ typedef struct gs_model_type {
                  const gs_event_t *ev);
   /* Called once at the end of the run (may be NULL). */
   void (*finish)(gs_engine_t *eng, gs_entity_id_t self, void *state);
-  /* Loads only: fills `out` from the state (may be NULL for other roles). */
-  void (*status)(const void *state, gs_load_status_t *out);
+  /* Loads only: fills `out` from the state at time `now_us` (>= the last
+   * event the entity handled). NULL for other roles. */
+  void (*status)(const void *state, gs_time_us_t now_us,
+                 gs_load_status_t *out);
 } gs_model_type_t;
 
 /* The registry: every model type, ending in NULL. Adding a type is one new
