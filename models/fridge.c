@@ -363,6 +363,7 @@ static void gs__fridge_status(const void *state, gs_time_us_t now_us,
   out->capacity_mw = (int64_t)s->breaker_a * GS__FRIDGE_VOLTS * 1000;
   /* Contract: shedCapabilityKw is the present draw, 0 for critical. */
   out->shed_capability_mw = s->critical ? 0 : s->power_mw;
+  out->min_shed_mw = s->power_mw; /* a compressor is on or off */
   out->enabled = true;
   out->critical = s->critical;
 }

@@ -1,200 +1,342 @@
 /* SPDX-License-Identifier: MIT */
-/* The VEN agent: takes DR commands, sheds its circuits, acks, baselines. */
+/* The VEN agent: takes DR and wire commands, sheds, acks, baselines, comms. */
+#include <gsl/gsl_randist.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
-#include "gridsim/engine.h"
-#include "gridsim/rng.h"
 #include "scenario_priv.h"
-#include "ven.h"
-#include "world.h"
+#include "models.h"
+#include "ven_priv.h"
 
-typedef struct ven_state {
-  gs_rng_t rng; /* GS_RNG_COMMS: loss, opt-out */
-  const gs_world_t *world;
-  int64_t mark_energy_mws;  /* meter energy at the baseline mark */
-  gs_time_us_t mark_us;
-  gs_event_handle_t expiry; /* pending end of the active event */
-  gs_entity_id_t first_load;
-  uint32_t meter;
-  uint32_t shed_mask;       /* loads curtailed by the active event */
-  int32_t active;           /* active event index, or -1 */
-  int32_t mark_event;       /* event whose baseline window is open */
-  float latency_s, opt_out_prob, loss_prob;
-  uint16_t panel_amps, panel_voltage;
-  uint8_t n_loads;
-} ven_state_t;
+_Static_assert(sizeof(gs__ven_t) <= 200, "VEN state must stay small");
 
-/* The contract's shed order and largest sheddable fraction of present
- * draw; circuits not listed (HVAC, refrigerator: critical) are never shed
- * by the reference algorithm. */
-static const struct {
-  const char *type;
-  double max_fraction;
-} shed_order[] = {
-    {"ev", 1.0},     {"water_heater", 1.0}, {"dryer", 1.0},
-    {"range", 0.8},  {"outlets", 0.7},      {"lighting", 0.5},
-};
-#define N_SHED_ORDER (sizeof shed_order / sizeof shed_order[0])
-
-int gs_ven_shed_rank(const char *type_name, double *max_fraction) {
-  for (size_t i = 0; i < N_SHED_ORDER; i++)
-    if (strcmp(shed_order[i].type, type_name) == 0) {
-      if (max_fraction) *max_fraction = shed_order[i].max_fraction;
-      return (int)i;
-    }
-  return -1;
+static gs__ven_t *ven_of(gs_engine_t *eng, gs_entity_id_t id) {
+  GS_ASSERT(gs_engine_type(eng, id) == &gs_model_ven);
+  return gs_engine_state(eng, id);
 }
 
-void gs_ven_attach(void *state, gs_entity_id_t first_load, uint8_t n) {
-  ven_state_t *v = state;
-  GS_ASSERT(n <= GS_VEN_MAX_LOADS);
-  v->first_load = first_load;
-  v->n_loads = n;
+int64_t gs_ven_power_mw(gs_engine_t *eng, gs_entity_id_t ven) {
+  return gs_meters_power_mw(gs_engine_meters(eng), ven_of(eng, ven)->meter);
+}
+int64_t gs_ven_shed_mw(const void *s) {
+  const gs__ven_t *v = s;
+  return v->active == GS_VEN_NO_EVENT ? 0 : v->shed_mw;
+}
+int64_t gs_ven_baseline_mw(const void *s) {
+  return ((const gs__ven_t *)s)->baseline_mw;
+}
+bool gs_ven_online(const void *s) { return ((const gs__ven_t *)s)->online; }
+uint32_t gs_ven_messages(const void *s) {
+  return ((const gs__ven_t *)s)->message_num;
+}
+
+static gs_time_us_t us_of(double s) { return llround(s * 1e6); }
+
+/* Next comms outage: a Poisson process of outages_per_day. */
+static void schedule_outage(gs_engine_t *eng, gs_entity_id_t self,
+                            gs__ven_t *v) {
+  if (v->outages_per_s <= 0) return;
+  gsl_rng g = gs_rng_view(&v->rng);
+  double wait_s = gsl_ran_exponential(&g, 1.0 / v->outages_per_s);
+  gs_engine_schedule(eng, self, gs_engine_now(eng) + us_of(wait_s),
+                     GS_PHASE_INPUT, GS_VEN_EV_OUTAGE, 0, 0);
 }
 
 static gs_err_t ven_init(gs_engine_t *eng, gs_entity_id_t self, void *state,
                          const gs_model_init_t *init, gs_errbuf_t *eb) {
-  ven_state_t *v = state;
+  gs__ven_t *v = state;
   (void)eb;
+  const double *p = init->params;
   gs_rng_init(&v->rng, init->seed, init->key, GS_RNG_COMMS);
   v->world = init->world;
   v->meter = init->meter;
-  v->active = -1;
-  v->mark_event = -1;
+  v->active = GS_VEN_NO_EVENT;
+  v->mark_event = GS_VEN_NO_EVENT;
   v->expiry = GS_EVENT_HANDLE_NONE;
   v->first_load = GS_ENTITY_NONE;
-  v->panel_amps = (uint16_t)init->params[GS_VEN_P_PANEL_AMPS];
-  v->panel_voltage = (uint16_t)init->params[GS_VEN_P_PANEL_VOLTAGE];
-  v->opt_out_prob = (float)init->params[GS_VEN_P_OPT_OUT];
-  v->latency_s = (float)init->params[GS_VEN_P_LATENCY_S];
-  v->loss_prob = (float)init->params[GS_VEN_P_LOSS];
-  /* Open the baseline window of every event: the reference VEN averages
-   * its own power over the window before the event arrives. */
-  gs_time_us_t window_us =
-      llround(init->params[GS_VEN_P_BASELINE_S] * 1e6);
+  v->online = 1;
+  v->panel_amps = (uint16_t)p[GS_VEN_P_PANEL_AMPS];
+  v->panel_voltage = (uint16_t)p[GS_VEN_P_PANEL_VOLTAGE];
+  v->opt_out_prob = (float)p[GS_VEN_P_OPT_OUT];
+  v->latency_s = (float)p[GS_VEN_P_LATENCY_S];
+  v->loss_prob = (float)p[GS_VEN_P_LOSS];
+  v->strategy = (uint8_t)p[GS_VEN_P_SHED_STRATEGY];
+  v->telemetry_s = (float)p[GS_VEN_P_TELEMETRY_S];
+  v->snapshot_s = (float)p[GS_VEN_P_SNAPSHOT_S];
+  v->outages_per_s = (float)(p[GS_VEN_P_OFFLINE_PER_DAY] / 86400.0);
+  v->outage_mean_s = (float)p[GS_VEN_P_OFFLINE_MEAN_S];
+  v->window_s = (float)p[GS_VEN_P_BASELINE_S];
+  schedule_outage(eng, self, v);
   if (v->world == NULL) return GS_OK;
+  /* Open the baseline window of every scheduled event: the reference VEN
+   * averages its own power over the window before the event arrives. */
+  gs_time_us_t window_us = us_of(v->window_s);
   for (size_t k = 0; k < gs_world_event_count(v->world); k++) {
     const gs_dr_event_cfg_t *ev = gs_world_event(v->world, k);
-    gs_time_us_t at = ev->start_us - window_us;
     if (ev->start_us == 0) continue; /* no history to average */
+    gs_time_us_t at = ev->start_us - window_us;
     gs_engine_schedule(eng, self, at > 0 ? at : 0, GS_PHASE_REPORT,
                        GS_VEN_EV_MARK, 0, (uint32_t)k);
   }
   return GS_OK;
 }
 
-/* Ends the active event `k`: every curtailed circuit is released. */
-static void restore(gs_engine_t *eng, ven_state_t *v, int32_t k) {
-  if (v->active != k || k < 0) return;
+void gs_ven_attach(gs_engine_t *eng, gs_entity_id_t ven,
+                   gs_entity_id_t first_load, uint8_t n, uint32_t index,
+                   uint32_t present_mask) {
+  gs__ven_t *v = ven_of(eng, ven);
+  GS_ASSERT(n <= GS_VEN_MAX_LOADS);
+  v->first_load = first_load;
+  v->n_loads = n;
+  v->index = index;
+  v->present_mask = present_mask;
+  if (v->world == NULL || v->world->sink == NULL) return;
+  /* Publishing VENs start their periodic messages at a random phase, as
+   * real devices booted at different times would. */
+  gs_time_us_t now = gs_engine_now(eng);
+  gs_engine_schedule(eng, ven,
+                     now + us_of(gs_rng_uniform(&v->rng) * v->telemetry_s),
+                     GS_PHASE_REPORT, GS_VEN_EV_TELEMETRY, 0, 0);
+  gs_engine_schedule(eng, ven,
+                     now + us_of(gs_rng_uniform(&v->rng) * v->snapshot_s),
+                     GS_PHASE_REPORT, GS_VEN_EV_SNAPSHOT, 0, 0);
+}
+
+/* Energy of the VEN's meter now, exact in mW·s. */
+static int64_t energy_mws(gs_engine_t *eng, const gs__ven_t *v) {
+  return gs_meters_energy_mws(gs_engine_meters(eng), v->meter,
+                              gs_engine_now(eng));
+}
+
+/* Mean power since a checkpoint (e, t), or the present power if none. */
+static int64_t mean_since(gs_engine_t *eng, const gs__ven_t *v, int64_t e,
+                          gs_time_us_t t) {
+  gs_time_us_t now = gs_engine_now(eng);
+  if (now <= t)
+    return gs_meters_power_mw(gs_engine_meters(eng), v->meter);
+  return llround((double)(energy_mws(eng, v) - e) * 1e6 / (double)(now - t));
+}
+
+/* Ends the active event: every curtailed circuit is released. */
+static void restore(gs_engine_t *eng, gs__ven_t *v) {
+  if (v->active == GS_VEN_NO_EVENT) return;
   for (uint8_t i = 0; i < v->n_loads; i++)
     if (v->shed_mask & (UINT32_C(1) << i))
       gs_engine_schedule(eng, v->first_load + i, gs_engine_now(eng),
                          GS_PHASE_MODEL, GS_EV_LOAD_RESTORE, 0, 0);
   v->shed_mask = 0;
-  v->active = -1;
+  v->active = GS_VEN_NO_EVENT;
+  v->requested_mw = v->shed_mw = 0;
   gs_engine_cancel(eng, v->expiry);
   v->expiry = GS_EVENT_HANDLE_NONE;
 }
 
-/* The platform's reference shed: walk the circuits in the contract's
- * order, taking from each at most its fraction of present draw, until the
- * request is met. Returns the shed committed, in mW. */
-static int64_t reference_shed(gs_engine_t *eng, ven_state_t *v,
-                              int64_t request_mw) {
-  int64_t remaining = request_mw, shed = 0;
-  for (size_t rank = 0; rank < N_SHED_ORDER && remaining > 0; rank++) {
-    for (uint8_t i = 0; i < v->n_loads && remaining > 0; i++) {
-      gs_entity_id_t id = v->first_load + i;
-      const gs_model_type_t *t = gs_engine_type(eng, id);
-      if (t->status == NULL || strcmp(t->name, shed_order[rank].type) != 0)
-        continue;
-      gs_load_status_t st;
-      t->status(gs_engine_state(eng, id), &st);
-      if (st.critical || !st.enabled || st.power_mw <= 0) continue;
-      int64_t cut = llround(shed_order[rank].max_fraction *
-                            (double)st.power_mw);
-      if (cut > st.shed_capability_mw) cut = st.shed_capability_mw;
-      if (cut > remaining) cut = remaining;
-      if (cut <= 0) continue;
-      gs_engine_schedule(eng, id, gs_engine_now(eng), GS_PHASE_MODEL,
-                         GS_EV_LOAD_SHED, cut, 0);
-      v->shed_mask |= UINT32_C(1) << i;
-      remaining -= cut;
-      shed += cut;
-    }
-  }
-  return shed;
-}
-
-static void apply_start(gs_engine_t *eng, gs_entity_id_t self,
-                        ven_state_t *v, int32_t k, int64_t share_mw) {
+/* Starts a DR event with code `active` (scenario index or wire command)
+ * asking `request_mw` for `duration_us`; acks to the program (scenario
+ * events) and to the sink. */
+static void start_event(gs_engine_t *eng, gs_entity_id_t self, gs__ven_t *v,
+                        int32_t active, int64_t request_mw,
+                        gs_time_us_t duration_us, const char *corr) {
   const gs_world_t *w = v->world;
   gs_time_us_t now = gs_engine_now(eng);
-  /* Baseline: exact mean power over the window that closes now. */
-  if (v->mark_event == k && now > v->mark_us) {
-    int64_t e_mws = gs_meters_energy_mws(gs_engine_meters(eng), v->meter,
-                                         now) - v->mark_energy_mws;
-    int64_t base_mw = llround((double)e_mws * 1e6 / (double)(now - v->mark_us));
+  if (active >= 0 && v->mark_event == active)
+    v->baseline_mw = mean_since(eng, v, v->mark_energy_mws, v->mark_us);
+  else /* the older rolling checkpoint: a mean over 1-2 windows */
+    v->baseline_mw = mean_since(eng, v, v->cp_energy_mws[0], v->cp_us[0]);
+  if (active >= 0)
     gs_engine_schedule(eng, w->program, now, GS_PHASE_REPORT, GS_EV_BASELINE,
-                       base_mw, (uint32_t)k);
+                       v->baseline_mw, (uint32_t)active);
+  restore(eng, v); /* a new event replaces the active one */
+  v->active = active;
+  const char *event_id = gs__ven_event_id(v);
+  char corr_buf[GS_WIRE_ID_MAX];
+  if (corr == NULL) { /* the program's commands carry the backend's form */
+    snprintf(corr_buf, sizeof corr_buf, "evt-%s-%08x", event_id,
+             (unsigned)(gs_rng_key(event_id, v->index, 0) & 0xffffffffu));
+    corr = corr_buf;
   }
-  if (v->active >= 0) restore(eng, v, v->active); /* the new one replaces */
   if (gs_rng_uniform(&v->rng) < v->opt_out_prob) {
-    gs_engine_schedule(eng, w->program, now, GS_PHASE_REPORT, GS_EV_ACK, 0,
-                       (uint32_t)k | GS_ACK_REJECTED);
+    if (active >= 0)
+      gs_engine_schedule(eng, w->program, now, GS_PHASE_REPORT, GS_EV_ACK, 0,
+                         (uint32_t)active | GS_ACK_REJECTED);
+    gs__ven_publish_event_ack(eng, v, "rejected", event_id, request_mw, NULL,
+                              0, 0, corr);
+    v->active = GS_VEN_NO_EVENT;
     return;
   }
-  v->active = k;
-  int64_t shed_mw = reference_shed(eng, v, share_mw);
-  gs_engine_schedule(eng, w->program, now, GS_PHASE_REPORT, GS_EV_ACK,
-                     shed_mw, (uint32_t)k);
+  gs__ven_cut_t cuts[GS_VEN_MAX_LOADS];
+  int64_t shed_mw;
+  size_t n = gs__ven_shed(eng, v, request_mw, cuts, &shed_mw);
+  v->requested_mw = request_mw;
+  v->shed_mw = shed_mw;
+  v->event_end_us = now + duration_us;
+  if (active >= 0)
+    gs_engine_schedule(eng, w->program, now, GS_PHASE_REPORT, GS_EV_ACK,
+                       shed_mw, (uint32_t)active);
+  gs__ven_publish_event_ack(eng, v, "accepted", event_id, request_mw, cuts,
+                            n, shed_mw, corr);
   /* The event ends by itself at arrival + duration (contract). */
-  v->expiry = gs_engine_schedule(eng, self,
-                                 now + gs_world_event(w, (size_t)k)->duration_us,
-                                 GS_PHASE_COMMAND, GS_VEN_EV_EXPIRE, 0,
-                                 (uint32_t)k);
+  v->expiry = gs_engine_schedule(eng, self, v->event_end_us,
+                                 GS_PHASE_COMMAND, GS_VEN_EV_EXPIRE, 0, 0);
+}
+
+/* The load slot whose scenario id is `id`, or -1. */
+static int find_load(const gs__ven_t *v, const char *id) {
+  for (uint8_t i = 0; i < v->n_loads; i++)
+    if (strcmp(gs__ven_load_id(v, i), id) == 0) return i;
+  return -1;
+}
+
+static void ack_simple(gs_engine_t *eng, gs__ven_t *v, const char *op,
+                       const char *corr) {
+  gs__ven_publish(v, GS_TOPIC_ACK,
+                  gs_wire_ack_simple(op, "success", gs__ven_unix_s(eng, v),
+                                     corr, NULL));
+}
+
+static void ack_error(gs_engine_t *eng, gs__ven_t *v, const gs_wire_cmd_t *c,
+                      const char *msg) {
+  gs__ven_publish(v, GS_TOPIC_ACK,
+                  gs_wire_ack_error(c->op_text[0] ? c->op_text : NULL, msg,
+                                    gs__ven_unix_s(eng, v),
+                                    c->correlation_id));
+}
+
+/* A command from the wire (MQTT bridge), already parsed by the world. */
+static void wire_command(gs_engine_t *eng, gs_entity_id_t self, gs__ven_t *v,
+                         size_t i) {
+  const gs_world_cmd_t *wc = &v->world->cmds[i];
+  const gs_wire_cmd_t *c = wc->cmd;
+  if (wc->error[0]) {
+    ack_error(eng, v, c, wc->error);
+    return;
+  }
+  switch (c->op) {
+  case GS_WIRE_EVENT:
+    start_event(eng, self, v, GS_VEN_WIRE_BASE - (int32_t)i,
+                llround(c->shed_kw * 1e6), us_of(c->duration_s),
+                c->correlation_id);
+    break;
+  case GS_WIRE_RESTORE:
+    restore(eng, v);
+    ack_simple(eng, v, "restore", c->correlation_id);
+    break;
+  case GS_WIRE_PING:
+    ack_simple(eng, v, "ping", c->correlation_id);
+    break;
+  case GS_WIRE_SHED_LOAD:
+  case GS_WIRE_SET_LOAD: {
+    int slot = find_load(v, c->load_id);
+    if (slot < 0) {
+      ack_error(eng, v, c, "unknown loadId");
+      break;
+    }
+    gs_entity_id_t lid = v->first_load + (gs_entity_id_t)slot;
+    gs_time_us_t now = gs_engine_now(eng);
+    if (c->op == GS_WIRE_SHED_LOAD) {
+      gs_engine_schedule(eng, lid, now, GS_PHASE_MODEL, GS_EV_LOAD_SHED,
+                         llround(c->reduce_kw * 1e6), 0);
+      gs_engine_schedule(eng, self, now + us_of(c->duration_s),
+                         GS_PHASE_COMMAND, GS_VEN_EV_UNSHED_LOAD, 0,
+                         (uint32_t)slot);
+    } else {
+      uint32_t bits = c->enabled < 0 ? 0 : (uint32_t)c->enabled | 2u;
+      int64_t cap = c->capacity_kw < 0 ? -1 : llround(c->capacity_kw * 1e6);
+      gs_engine_schedule(eng, lid, now, GS_PHASE_MODEL, GS_EV_LOAD_SET, cap,
+                         bits);
+    }
+    ack_simple(eng, v, c->op_text, c->correlation_id);
+    break;
+  }
+  case GS_WIRE_GET: {
+    char *data = gs__ven_telemetry_json(eng, v);
+    gs__ven_publish(v, GS_TOPIC_ACK,
+                    gs_wire_ack_simple("get", "success",
+                                       gs__ven_unix_s(eng, v),
+                                       c->correlation_id, data));
+    free(data);
+    break;
+  }
+  }
 }
 
 static void ven_handle(gs_engine_t *eng, gs_entity_id_t self, void *state,
                        const gs_event_t *ev) {
-  ven_state_t *v = state;
+  gs__ven_t *v = state;
+  gs_time_us_t now = gs_engine_now(eng);
   switch (ev->kind) {
   case GS_VEN_EV_MARK:
     v->mark_event = (int32_t)ev->arg2;
-    v->mark_us = gs_engine_now(eng);
-    v->mark_energy_mws = gs_meters_energy_mws(gs_engine_meters(eng),
-                                              v->meter, v->mark_us);
+    v->mark_us = now;
+    v->mark_energy_mws = energy_mws(eng, v);
     break;
   case GS_EV_DR_START:
   case GS_EV_DR_END: {
-    /* A command on the wire: it may be lost, and arrives after latency. */
-    if (gs_rng_uniform(&v->rng) < v->loss_prob) break;
+    /* A command on the wire: lost while offline or by chance, delivered
+     * after the VEN's latency. */
+    if (!v->online || gs_rng_uniform(&v->rng) < v->loss_prob) break;
     uint32_t arg2 = ev->arg2 | (ev->kind == GS_EV_DR_END ? GS_VEN_APPLY_END
                                                           : 0);
-    gs_time_us_t delay_us = llround((double)v->latency_s * 1e6);
-    if (delay_us > 0) {
-      gs_engine_schedule(eng, self, gs_engine_now(eng) + delay_us,
-                         GS_PHASE_COMMAND, GS_VEN_EV_APPLY, ev->arg, arg2);
-      break;
-    }
-    gs_event_t now_ev = *ev;
-    now_ev.kind = GS_VEN_EV_APPLY;
-    now_ev.arg2 = arg2;
-    ven_handle(eng, self, state, &now_ev);
+    gs_engine_schedule(eng, self, now + us_of(v->latency_s),
+                       GS_PHASE_COMMAND, GS_VEN_EV_APPLY, ev->arg, arg2);
     break;
   }
   case GS_VEN_EV_APPLY: {
     int32_t k = (int32_t)(ev->arg2 & ~GS_VEN_APPLY_END);
-    if (ev->arg2 & GS_VEN_APPLY_END)
-      restore(eng, v, k);
-    else
-      apply_start(eng, self, v, k, ev->arg);
+    if (ev->arg2 & GS_VEN_APPLY_END) {
+      if (v->active == k) {
+        restore(eng, v);
+        if (v->world->sink) ack_simple(eng, v, "restore", "");
+      }
+    } else {
+      start_event(eng, self, v, k, ev->arg,
+                  gs_world_event(v->world, (size_t)k)->duration_us, NULL);
+    }
     break;
   }
   case GS_VEN_EV_EXPIRE:
-    v->expiry = GS_EVENT_HANDLE_NONE; /* it is this event: nothing to cancel */
-    restore(eng, v, (int32_t)ev->arg2);
+    v->expiry = GS_EVENT_HANDLE_NONE; /* this very event: nothing to cancel */
+    restore(eng, v);
+    break;
+  case GS_VEN_EV_WIRE:
+    if (v->online) wire_command(eng, self, v, (size_t)ev->arg);
+    break;
+  case GS_VEN_EV_TELEMETRY:
+    /* Rolling checkpoints: the older one is 1-2 windows old, for the
+     * baseline of events that arrive from the wire unannounced. */
+    if (now - v->cp_us[1] >= us_of(v->window_s)) {
+      v->cp_us[0] = v->cp_us[1];
+      v->cp_energy_mws[0] = v->cp_energy_mws[1];
+      v->cp_us[1] = now;
+      v->cp_energy_mws[1] = energy_mws(eng, v);
+    }
+    if (v->online) gs__ven_publish_telemetry(eng, v);
+    gs_engine_schedule(eng, self, now + us_of(v->telemetry_s),
+                       GS_PHASE_REPORT, GS_VEN_EV_TELEMETRY, 0, 0);
+    break;
+  case GS_VEN_EV_SNAPSHOT:
+    if (v->online) gs__ven_publish_snapshot(eng, v);
+    gs_engine_schedule(eng, self, now + us_of(v->snapshot_s),
+                       GS_PHASE_REPORT, GS_VEN_EV_SNAPSHOT, 0, 0);
+    break;
+  case GS_VEN_EV_OUTAGE:
+    if (ev->arg == 0) { /* down for an exponential time, then back */
+      gsl_rng g = gs_rng_view(&v->rng);
+      v->online = 0;
+      gs_engine_schedule(eng, self,
+                         now + us_of(gsl_ran_exponential(&g,
+                                                         v->outage_mean_s)),
+                         GS_PHASE_INPUT, GS_VEN_EV_OUTAGE, 1, 0);
+    } else {
+      v->online = 1;
+      schedule_outage(eng, self, v);
+    }
+    break;
+  case GS_VEN_EV_UNSHED_LOAD:
+    if (!(v->shed_mask >> ev->arg2 & 1)) /* not held by a panel event */
+      gs_engine_schedule(eng, v->first_load + ev->arg2, now, GS_PHASE_MODEL,
+                         GS_EV_LOAD_RESTORE, 0, 0);
     break;
   default:
     GS_ASSERT(!"VEN: unknown event kind");
@@ -205,7 +347,7 @@ const gs_model_type_t gs_model_ven = {
     .name = "ven",
     .doc = "a home's panel and circuits answering DR commands",
     .role = GS_ROLE_VEN,
-    .state_size = sizeof(ven_state_t),
+    .state_size = sizeof(gs__ven_t),
     .params = gs_ven_params,
     .n_params = GS_VEN_NPARAMS,
     .init = ven_init,

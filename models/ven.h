@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 
+#include "gridsim/engine.h"
 #include "gridsim/model.h"
 
 enum {
@@ -14,22 +15,39 @@ enum {
   GS_VEN_P_OPT_OUT,
   GS_VEN_P_LATENCY_S,
   GS_VEN_P_LOSS,
+  GS_VEN_P_SHED_STRATEGY,
+  GS_VEN_P_TELEMETRY_S,
+  GS_VEN_P_SNAPSHOT_S,
+  GS_VEN_P_OFFLINE_PER_DAY,
+  GS_VEN_P_OFFLINE_MEAN_S,
   GS_VEN_NPARAMS
 };
 extern const gs_param_spec_t gs_ven_params[GS_VEN_NPARAMS];
 
+/* Shed strategies (values of the shed_strategy parameter). */
+enum { GS_VEN_SHED_REFERENCE = 0, GS_VEN_SHED_THERMAL = 1 };
+
 /* Most loads one VEN may have (the shed mask is 32 bits). */
 #define GS_VEN_MAX_LOADS 32
 
-/* Tells a VEN that its loads are the `n` entities from `first_load` on
- * (the world builder calls this after adding them). */
-void gs_ven_attach(void *ven_state, gs_entity_id_t first_load, uint8_t n);
+/* Tells VEN `ven` that its loads are the `n` entities from `first_load` on
+ * (the group's loads whose bits are set in `present_mask`), and that it
+ * is VEN `index` of the world; starts its telemetry when the
+ * world has a sink. The world builder calls this after adding the loads. */
+void gs_ven_attach(gs_engine_t *eng, gs_entity_id_t ven,
+                   gs_entity_id_t first_load, uint8_t n, uint32_t index,
+                   uint32_t present_mask);
 
-/* Event kinds a VEN takes from the program besides GS_EV_DR_START/END. */
+/* Event kinds a VEN takes besides GS_EV_DR_START/END. */
 enum {
   GS_VEN_EV_MARK = GS_EV_MODEL, /* start of a baseline window, arg2 event */
   GS_VEN_EV_APPLY,              /* a command arrives after its latency    */
-  GS_VEN_EV_EXPIRE              /* the active event's end by itself       */
+  GS_VEN_EV_EXPIRE,             /* the active event's end by itself       */
+  GS_VEN_EV_WIRE,               /* a wire command, arg = world->cmds index */
+  GS_VEN_EV_TELEMETRY,          /* telemetry tick (only with a sink)      */
+  GS_VEN_EV_SNAPSHOT,           /* loads snapshot + shadow (with a sink)  */
+  GS_VEN_EV_OUTAGE,             /* comms go down (arg 0) or up (arg 1)    */
+  GS_VEN_EV_UNSHED_LOAD         /* a shedLoad's duration ends, arg2 slot  */
 };
 /* Or-ed into arg2 of GS_VEN_EV_APPLY when the command is a restore. */
 #define GS_VEN_APPLY_END UINT32_C(0x40000000)
@@ -39,5 +57,12 @@ enum {
  * Returns the position in the order and the fraction, or -1 if the type is
  * never shed by the reference algorithm. */
 int gs_ven_shed_rank(const char *type_name, double *max_fraction);
+
+/* Read-only views for reports, traces and tests. */
+int64_t gs_ven_power_mw(gs_engine_t *eng, gs_entity_id_t ven);
+int64_t gs_ven_shed_mw(const void *ven_state);     /* active event, or 0 */
+int64_t gs_ven_baseline_mw(const void *ven_state); /* last event's */
+bool gs_ven_online(const void *ven_state);
+uint32_t gs_ven_messages(const void *ven_state);   /* telemetry sent */
 
 #endif /* GRIDSIM_MODELS_VEN_H */

@@ -7,6 +7,7 @@
 #include "models.h"
 #include "scenario_priv.h"
 #include "ven.h"
+#include "ven_wire.h"
 #include "world.h"
 
 #define MAX_PARAMS 64
@@ -79,16 +80,18 @@ static gs_err_t add_ven(gs_world_t *w, uint32_t g, uint32_t i, uint64_t vi,
   if (err != GS_OK) return err;
   w->ven_entity[vi] = ven;
   uint8_t n = 0;
+  uint32_t present_mask = 0;
+  if (grp->n_loads > GS_VEN_MAX_LOADS)
+    return gs_errbuf_set(eb, GS_ESCENARIO,
+                         "%s: fleet[%u].loads: expected at most %d loads, "
+                         "found %zu", gs_scenario_file(s), g,
+                         GS_VEN_MAX_LOADS, grp->n_loads);
   for (size_t j = 0; j < grp->n_loads; j++) {
     const gs_load_cfg_t *lc = &grp->loads[j];
     /* Always draw, so one load's presence never shifts another's. */
     bool present = gs_rng_uniform(&r) < lc->present;
     if (!present) continue;
-    if (n == GS_VEN_MAX_LOADS)
-      return gs_errbuf_set(eb, GS_ESCENARIO,
-                           "%s: fleet[%u].loads: expected at most %d loads "
-                           "per VEN, found more",
-                           gs_scenario_file(s), g, GS_VEN_MAX_LOADS);
+    present_mask |= UINT32_C(1) << j;
     double lp[MAX_PARAMS];
     uint64_t lkey = gs_rng_key(lc->id, key, 1);
     gs_rng_t lr;
@@ -108,15 +111,22 @@ static gs_err_t add_ven(gs_world_t *w, uint32_t g, uint32_t i, uint64_t vi,
     n++;
     w->n_loads++;
   }
-  gs_ven_attach(gs_engine_state(eng, ven), ven + 1, n);
+  gs_ven_attach(eng, ven, ven + 1, n, (uint32_t)vi, present_mask);
   return GS_OK;
 }
 
 gs_err_t gs_world_build(const gs_scenario_t *s, gs_engine_t *eng,
                         gs_world_t **out, gs_errbuf_t *eb) {
+  return gs_world_build_with_sink(s, eng, NULL, out, eb);
+}
+
+gs_err_t gs_world_build_with_sink(const gs_scenario_t *s, gs_engine_t *eng,
+                                  const gs_ven_sink_t *sink, gs_world_t **out,
+                                  gs_errbuf_t *eb) {
   gs_err_t err = GS_ENOMEM;
   gs_world_t *w = calloc(1, sizeof *w);
   if (w == NULL) goto nomem;
+  w->sink = sink;
   w->scenario = s;
   w->engine = eng;
   w->n_vens = s->n_vens;
@@ -150,8 +160,34 @@ fail:
   return err == GS_OK ? GS_ENOMEM : err;
 }
 
+gs_err_t gs_world_inject_command(gs_world_t *w, uint64_t ven_index,
+                                 const char *payload, size_t len) {
+  if (w == NULL || ven_index >= w->n_vens) return GS_EINVAL;
+  if (w->n_cmds == w->cap_cmds) {
+    size_t cap = w->cap_cmds ? w->cap_cmds * 2 : 16;
+    gs_world_cmd_t *grown = realloc(w->cmds, cap * sizeof *grown);
+    if (grown == NULL) return GS_ENOMEM;
+    w->cmds = grown;
+    w->cap_cmds = cap;
+  }
+  gs_world_cmd_t *c = &w->cmds[w->n_cmds];
+  c->cmd = malloc(sizeof *c->cmd);
+  if (c->cmd == NULL) return GS_ENOMEM;
+  gs_errbuf_t eb = {{0}};
+  c->error[0] = '\0';
+  if (gs_wire_parse_command(payload, len, c->cmd, &eb) != GS_OK)
+    snprintf(c->error, sizeof c->error, "%s", eb.msg);
+  gs_engine_schedule(w->engine, w->ven_entity[ven_index],
+                     gs_engine_now(w->engine), GS_PHASE_COMMAND,
+                     GS_VEN_EV_WIRE, (int64_t)w->n_cmds, 0);
+  w->n_cmds++;
+  return GS_OK;
+}
+
 void gs_world_free(gs_world_t *w) {
   if (w == NULL) return;
+  for (size_t i = 0; i < w->n_cmds; i++) free(w->cmds[i].cmd);
+  free(w->cmds);
   free(w->ven_entity);
   free(w->ven_group);
   free(w->ven_index);

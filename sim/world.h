@@ -20,6 +20,30 @@ typedef struct gs_dr_result {
   uint32_t lost;          /* commands that never arrived */
 } gs_dr_result_t;
 
+/* What a VEN publishes, for a bridge (MQTT) or a test to capture. */
+typedef enum gs_topic {
+  GS_TOPIC_ACK = 0,   /* ven/ack/{venId} */
+  GS_TOPIC_TELEMETRY, /* volttron/metering and ven/telemetry/{venId} */
+  GS_TOPIC_LOADS,     /* ven/loads/{venId} */
+  GS_TOPIC_SHADOW     /* $aws/things/{venId}/shadow/update */
+} gs_topic_t;
+
+/* A sink receives every payload a VEN produces. With a sink attached the
+ * VENs also publish telemetry, load snapshots and shadow updates at their
+ * contract intervals (as events); without one they only act, which keeps
+ * large batch runs cheap. `payload` is valid during the call only. */
+typedef struct gs_ven_sink {
+  void (*publish)(void *ud, uint64_t ven_index, gs_topic_t topic,
+                  const char *payload);
+  void *ud;
+} gs_ven_sink_t;
+
+/* A command that arrived on the wire, parsed, kept for its VEN. */
+typedef struct gs_world_cmd {
+  struct gs_wire_cmd *cmd; /* owned */
+  char error[GS_ERRBUF_SIZE]; /* parse error ("" if none): an error ack */
+} gs_world_cmd_t;
+
 /* Built by gs_world_build; everything here is owned by the world. */
 typedef struct gs_world {
   const gs_scenario_t *scenario; /* borrowed */
@@ -33,7 +57,17 @@ typedef struct gs_world {
   gs_dr_result_t *dr;         /* one per scenario event */
   uint64_t n_loads;
   const struct gs_weather *weather; /* the scenario's (models/weather.h) */
+  const gs_ven_sink_t *sink;        /* NULL in pure simulation */
+  gs_world_cmd_t *cmds;             /* commands received from the wire */
+  size_t n_cmds, cap_cmds;
 } gs_world_t;
+
+/* Takes a raw command payload for VEN `ven_index` at the engine's present
+ * time: it is parsed (errors become an error ack), stored, and delivered
+ * to the VEN as an event. GS_ENOMEM on failure, GS_EINVAL for a bad
+ * index. */
+gs_err_t gs_world_inject_command(gs_world_t *w, uint64_t ven_index,
+                                 const char *payload, size_t len);
 
 /* Creates every entity of `scn` in `eng` (program, then each VEN followed
  * by its loads) with parameters sampled from per-entity streams. On error
@@ -41,6 +75,11 @@ typedef struct gs_world {
  * caller owns `*out` and frees it with gs_world_free after the engine. */
 gs_err_t gs_world_build(const gs_scenario_t *scn, gs_engine_t *eng,
                         gs_world_t **out, gs_errbuf_t *eb);
+
+/* Same, with a sink attached from the start (borrowed, may be NULL). */
+gs_err_t gs_world_build_with_sink(const gs_scenario_t *scn, gs_engine_t *eng,
+                                  const gs_ven_sink_t *sink, gs_world_t **out,
+                                  gs_errbuf_t *eb);
 void gs_world_free(gs_world_t *w);
 
 /* Writes the VEN id of VEN index `i` ("suburb-0007") into `buf`. */

@@ -50,6 +50,8 @@ typedef struct gs_load_status {
   int64_t power_mw;           /* present draw                                 */
   int64_t capacity_mw;        /* rated: breaker amps x panel voltage          */
   int64_t shed_capability_mw; /* what a shed could take now (0 if critical)  */
+  int64_t min_shed_mw;        /* smallest reduction it can make: its draw    */
+                              /* for on/off loads, 0 for throttleable ones   */
   double comfort_cost;        /* 0: shedding costs no comfort; 1: at the     */
                               /* limit (thermal-aware strategy sheds lowest) */
   double soc_pct;             /* state of charge (battery, EV), or -1         */
