@@ -92,11 +92,21 @@ static void program_handle(gs_engine_t *eng, gs_entity_id_t self,
   (void)self;
   size_t k = ev->arg2 & ~GS_ACK_REJECTED;
   GS_ASSERT(k < gs_world_event_count(w));
+  gs_meters_t *m = gs_engine_meters(eng);
   switch (ev->kind) {
   case PROG_EV_START:
-    dispatch(eng, w, k);
+    /* Energy up to this instant does not depend on what happens at it:
+     * the same reading in a twin makes delivered energy exact. */
+    w->dr[k].energy_start_mws =
+        gs_meters_energy_mws(m, w->fleet_meter, gs_engine_now(eng));
+    w->dr[k].started = true;
+    if ((int32_t)k != w->suppressed) dispatch(eng, w, k);
     break;
   case PROG_EV_END: /* the restore the backend sends at the end */
+    w->dr[k].energy_end_mws =
+        gs_meters_energy_mws(m, w->fleet_meter, gs_engine_now(eng));
+    w->dr[k].ended = true;
+    if ((int32_t)k == w->suppressed) break;
     for (uint64_t i = 0; i < w->n_vens; i++)
       if (targeted(w, gs_world_event(w, k), k, i))
         gs_engine_schedule(eng, w->ven_entity[i], gs_engine_now(eng),
@@ -121,11 +131,13 @@ static void program_handle(gs_engine_t *eng, gs_entity_id_t self,
 static void program_finish(gs_engine_t *eng, gs_entity_id_t self,
                            void *state) {
   program_state_t *p = state;
-  (void)eng;
   (void)self;
   for (size_t k = 0; k < gs_world_event_count(p->world); k++) {
     gs_dr_result_t *r = &p->world->dr[k];
     r->lost = r->targeted - r->acks - r->opt_outs;
+    if (r->started && !r->ended) /* the run ended within the event */
+      r->energy_end_mws = gs_meters_energy_mws(
+          gs_engine_meters(eng), p->world->fleet_meter, gs_engine_now(eng));
   }
 }
 

@@ -33,6 +33,18 @@ uint32_t gs_ven_messages(const void *s) {
 
 static gs_time_us_t us_of(double s) { return llround(s * 1e6); }
 
+/* One uniform draw for (this VEN, scenario event, purpose) from its own
+ * stream, so removing one event (the counterfactual twin) never shifts
+ * the opt-out or loss draws of the others. */
+static double event_draw(gs_engine_t *eng, const gs__ven_t *v, int32_t k,
+                         uint64_t purpose) {
+  gs_rng_t r;
+  const char *id = v->world->scenario->events[k].id;
+  gs_rng_init(&r, gs_engine_seed(eng), gs_rng_key(id, v->key, purpose),
+              GS_RNG_COMMS);
+  return gs_rng_uniform(&r);
+}
+
 /* Next comms outage: a Poisson process of outages_per_day. */
 static void schedule_outage(gs_engine_t *eng, gs_entity_id_t self,
                             gs__ven_t *v) {
@@ -49,6 +61,7 @@ static gs_err_t ven_init(gs_engine_t *eng, gs_entity_id_t self, void *state,
   (void)eb;
   const double *p = init->params;
   gs_rng_init(&v->rng, init->seed, init->key, GS_RNG_COMMS);
+  v->key = init->key;
   v->world = init->world;
   v->meter = init->meter;
   v->active = GS_VEN_NO_EVENT;
@@ -75,6 +88,7 @@ static gs_err_t ven_init(gs_engine_t *eng, gs_entity_id_t self, void *state,
   for (size_t k = 0; k < gs_world_event_count(v->world); k++) {
     const gs_dr_event_cfg_t *ev = gs_world_event(v->world, k);
     if (ev->start_us == 0) continue; /* no history to average */
+    if ((int32_t)k == v->world->suppressed) continue; /* never sent */
     gs_time_us_t at = ev->start_us - window_us;
     gs_engine_schedule(eng, self, at > 0 ? at : 0, GS_PHASE_REPORT,
                        GS_VEN_EV_MARK, 0, (uint32_t)k);
@@ -156,7 +170,9 @@ static void start_event(gs_engine_t *eng, gs_entity_id_t self, gs__ven_t *v,
              (unsigned)(gs_rng_key(event_id, v->index, 0) & 0xffffffffu));
     corr = corr_buf;
   }
-  if (gs_rng_uniform(&v->rng) < v->opt_out_prob) {
+  double u = active >= 0 ? event_draw(eng, v, active, 1)
+                         : gs_rng_uniform(&v->rng);
+  if (u < v->opt_out_prob) {
     if (active >= 0)
       gs_engine_schedule(eng, w->program, now, GS_PHASE_REPORT, GS_EV_ACK, 0,
                          (uint32_t)active | GS_ACK_REJECTED);
@@ -275,7 +291,10 @@ static void ven_handle(gs_engine_t *eng, gs_entity_id_t self, void *state,
   case GS_EV_DR_END: {
     /* A command on the wire: lost while offline or by chance, delivered
      * after the VEN's latency. */
-    if (!v->online || gs_rng_uniform(&v->rng) < v->loss_prob) break;
+    if (!v->online ||
+        event_draw(eng, v, (int32_t)ev->arg2,
+                   ev->kind == GS_EV_DR_START ? 2 : 3) < v->loss_prob)
+      break;
     uint32_t arg2 = ev->arg2 | (ev->kind == GS_EV_DR_END ? GS_VEN_APPLY_END
                                                           : 0);
     gs_engine_schedule(eng, self, now + us_of(v->latency_s),

@@ -17,6 +17,7 @@
 typedef struct gs__ven {
   gs_rng_t rng; /* GS_RNG_COMMS: loss, opt-out, outages */
   const gs_world_t *world;
+  uint64_t key;             /* stable identity, for per-event draws */
   int64_t mark_energy_mws;  /* meter energy at the baseline mark */
   gs_time_us_t mark_us;
   int64_t cp_energy_mws[2]; /* rolling checkpoints for wire baselines */

@@ -41,6 +41,9 @@ static const char usage_text[] =
     "  --out FILE            write an HDF5 trace: /meta (effective scenario,\n"
     "                        seed, version, complete), /fleet series at the\n"
     "                        output interval, /ven series of a VEN sample\n"
+    "  --no-twin             skip the counterfactual twins (one run per DR\n"
+    "                        event, same seed, that event not sent) that\n"
+    "                        give the true delivered kW and rebound\n"
     "  --quiet, -q           print nothing but errors\n"
     "\n"
     "A progress line (simulated time, percent, events/s, ETA) is shown when\n"
@@ -68,7 +71,7 @@ static bool parse_u64(const char *s, uint64_t max, uint64_t *out) {
   return true;
 }
 
-enum { OPT_SEED = 1000, OPT_VENS, OPT_SET, OPT_SUMMARY, OPT_OUT };
+enum { OPT_SEED = 1000, OPT_VENS, OPT_SET, OPT_SUMMARY, OPT_OUT, OPT_NO_TWIN };
 
 static const struct option long_opts[] = {
     {"seed", required_argument, NULL, OPT_SEED},
@@ -76,6 +79,7 @@ static const struct option long_opts[] = {
     {"set", required_argument, NULL, OPT_SET},
     {"summary-json", required_argument, NULL, OPT_SUMMARY},
     {"out", required_argument, NULL, OPT_OUT},
+    {"no-twin", no_argument, NULL, OPT_NO_TWIN},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -122,6 +126,9 @@ static int parse_opts(const char *cmd, int argc, char **argv,
       break;
     case OPT_OUT:
       o->out = arg;
+      break;
+    case OPT_NO_TWIN:
+      o->no_twin = true;
       break;
     case 'q':
       o->quiet = true;

@@ -13,6 +13,7 @@ typedef struct gs_cli_opts {
   const char *out;          /* --out */
   const char *summary_json; /* --summary-json */
   bool quiet;
+  bool no_twin; /* --no-twin: skip the counterfactual runs */
   const char **sets; /* --set values, owned by the options */
   size_t n_sets;
   gs_scenario_overrides_t ov;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "dr_perf.h"
 #include "progress.h"
 #include "scenario_priv.h"
 #include "summary.h"
@@ -47,6 +48,27 @@ static bool dir_writable(const char *path, gs_errbuf_t *eb) {
                   dir, strerror(errno));
   free(dup);
   return ok;
+}
+
+/* The counterfactual twin of every event (if `twins`), then each event's
+ * performance against it and against the VENs' own baselines. */
+static gs_err_t run_twins(const gs_scenario_t *s, gs_world_t *w,
+                          const gs_series_t *actual, bool twins,
+                          gs_errbuf_t *eb) {
+  for (size_t k = 0; k < s->n_events; k++) {
+    if (!twins) {
+      gs_dr_perf(w, k, actual, NULL, NULL);
+      continue;
+    }
+    gs_series_t ts = {0};
+    gs_dr_result_t tr;
+    gs_err_t err = gs_dr_twin(s, k, s->output_interval_us, &ts, &tr,
+                              &interrupted, eb);
+    if (err == GS_OK) gs_dr_perf(w, k, actual, &ts, &tr);
+    gs_series_free(&ts);
+    if (err != GS_OK) return err;
+  }
+  return GS_OK;
 }
 
 int gs_cli_run(const gs_cli_opts_t *o) {
@@ -92,9 +114,24 @@ int gs_cli_run(const gs_cli_opts_t *o) {
                         .start_s = t0};
   gs_observer_t obs = gs_progress_observer(&prog);
   if (gs_engine_add_observer(eng, &obs) != GS_OK) goto runtime_fail;
+  gs_series_t actual = {0};
+  if (gs_series_attach(&actual, eng, w->fleet_meter,
+                       s->output_interval_us) != GS_OK)
+    goto runtime_fail;
   err = gs_engine_run(eng, s->duration_us);
   gs_engine_finish(eng);
-  gs_run_info_t info = {.wall_s = gs_wall_s() - t0, .complete = err == GS_OK};
+  gs_run_info_t info = {.complete = err == GS_OK,
+                        .twins = err == GS_OK && !o->no_twin};
+  if (err == GS_OK) err = actual.err;
+  if (err == GS_OK) {
+    err = run_twins(s, w, &actual, info.twins, &eb);
+    if (err != GS_OK) {
+      info.complete = false;
+      if (err != GS_EINTR) fprintf(stderr, "gridsim: %s\n", eb.msg);
+    }
+  }
+  gs_series_free(&actual);
+  info.wall_s = gs_wall_s() - t0;
   if (err != GS_OK && err != GS_EINTR) {
     fprintf(stderr, "gridsim: run failed: %s\n", gs_strerror(err));
     status = GS_EXIT_RUNTIME;

@@ -38,6 +38,39 @@ static fleet_figs_t fleet_figures(const gs_world_t *w) {
   return f;
 }
 
+/* Per-home figures: what a home draws in a day and its own peak (not the
+ * coincident one), to compare with residential survey data. */
+typedef struct home_figs {
+  double kwh_per_day, peak_kw_mean, peak_kw_max, coincident_kw;
+} home_figs_t;
+
+static home_figs_t home_figures(const gs_world_t *w, const fleet_figs_t *f) {
+  home_figs_t h = {0};
+  gs_meters_t *m = gs_engine_meters(w->engine);
+  if (w->n_vens == 0 || f->now_us <= 0) return h;
+  double days = (double)f->now_us / 8.64e10, peak_sum = 0;
+  for (uint64_t i = 0; i < w->n_vens; i++) {
+    double p = mw_to_kw(gs_meters_peak_mw(m, w->ven_meter[i], f->now_us,
+                                          NULL));
+    peak_sum += p;
+    if (p > h.peak_kw_max) h.peak_kw_max = p;
+  }
+  h.kwh_per_day = f->energy_kwh / (double)w->n_vens / days;
+  h.peak_kw_mean = peak_sum / (double)w->n_vens;
+  h.coincident_kw = f->peak_kw / (double)w->n_vens;
+  return h;
+}
+
+static void homes_json(cJSON *root, const gs_world_t *w,
+                       const fleet_figs_t *f) {
+  home_figs_t h = home_figures(w, f);
+  cJSON *o = cJSON_AddObjectToObject(root, "homes");
+  cJSON_AddNumberToObject(o, "energy_kwh_per_day", h.kwh_per_day);
+  cJSON_AddNumberToObject(o, "peak_kw_mean", h.peak_kw_mean);
+  cJSON_AddNumberToObject(o, "peak_kw_max", h.peak_kw_max);
+  cJSON_AddNumberToObject(o, "coincident_peak_kw", h.coincident_kw);
+}
+
 char *gs_summary_json(const gs_world_t *w, const gs_run_info_t *info) {
   const gs_scenario_t *s = w->scenario;
   const gs_engine_t *e = w->engine;
@@ -74,6 +107,9 @@ char *gs_summary_json(const gs_world_t *w, const gs_run_info_t *info) {
   cJSON_AddNumberToObject(fl, "peak_kw", f.peak_kw);
   cJSON_AddNumberToObject(fl, "peak_time_s", (double)f.peak_at_us / 1e6);
   cJSON_AddNumberToObject(fl, "mean_kw", f.mean_kw);
+  homes_json(root, w, &f);
+  cJSON_AddStringToObject(root, "counterfactual",
+                          info->twins ? "twin" : "none");
   cJSON *arr = cJSON_AddArrayToObject(root, "dr_events");
   for (size_t k = 0; k < s->n_events; k++) {
     const gs_dr_event_cfg_t *ev = &s->events[k];
@@ -91,6 +127,24 @@ char *gs_summary_json(const gs_world_t *w, const gs_run_info_t *info) {
     cJSON_AddNumberToObject(o, "lost", r->lost);
     cJSON_AddNumberToObject(o, "acked_shed_kw", mw_to_kw(r->acked_shed_mw));
     cJSON_AddNumberToObject(o, "ven_baseline_kw", mw_to_kw(r->baseline_mw));
+    cJSON_AddNumberToObject(o, "mean_kw", r->mean_kw);
+    if (r->has_twin) {
+      cJSON_AddNumberToObject(o, "counterfactual_mean_kw", r->twin_mean_kw);
+      cJSON_AddNumberToObject(o, "delivered_kw_true", r->delivered_kw_true);
+      cJSON_AddNumberToObject(o, "energy_shed_kwh", r->energy_shed_kwh);
+      cJSON_AddNumberToObject(o, "rebound_peak_kw", r->rebound_peak_kw);
+      cJSON_AddNumberToObject(o, "rebound_peak_time_s",
+                              r->rebound_peak_at_s);
+      cJSON_AddNumberToObject(o, "rebound_duration_s",
+                              r->rebound_duration_s);
+      cJSON_AddNumberToObject(o, "rebound_energy_kwh",
+                              r->rebound_energy_kwh);
+    } else {
+      cJSON_AddNullToObject(o, "delivered_kw_true");
+      cJSON_AddNullToObject(o, "rebound_peak_kw");
+    }
+    cJSON *b = cJSON_AddObjectToObject(o, "delivered_kw_baseline");
+    cJSON_AddNumberToObject(b, "ven_5min", r->delivered_kw_ven_baseline);
   }
   char *text = cJSON_Print(root);
   cJSON_Delete(root);
@@ -121,15 +175,27 @@ void gs_summary_print(FILE *out, const gs_world_t *w,
           f.energy_kwh, w->n_vens ? f.energy_kwh / (double)w->n_vens : 0.0,
           f.mean_kw);
   fprintf(out, "  peak       %.1f kW at %s\n", f.peak_kw, peak);
+  home_figs_t h = home_figures(w, &f);
+  fprintf(out, "  per home   %.1f kWh/day; own peak %.2f kW mean, %.2f kW "
+          "max; coincident peak %.2f kW\n", h.kwh_per_day, h.peak_kw_mean,
+          h.peak_kw_max, h.coincident_kw);
   for (size_t k = 0; k < s->n_events; k++) {
     const gs_dr_result_t *r = &w->dr[k];
-    fprintf(out, "  DR %-8s requested %.1f kW from %u VENs at +%.4g h; "
-            "acked shed %.1f kW; VEN baselines %.1f kW; %u acks, %u "
-            "opt-outs, %u lost\n",
+    fprintf(out, "  DR %-8s requested %.1f kW from %u VENs at +%.4g h: %u "
+            "acks, %u opt-outs, %u lost; acked shed %.1f kW\n",
             s->events[k].id, mw_to_kw(r->requested_mw), r->targeted,
-            (double)s->events[k].start_us / 3.6e9,
-            mw_to_kw(r->acked_shed_mw), mw_to_kw(r->baseline_mw), r->acks,
-            r->opt_outs, r->lost);
+            (double)s->events[k].start_us / 3.6e9, r->acks, r->opt_outs,
+            r->lost, mw_to_kw(r->acked_shed_mw));
+    if (r->has_twin)
+      fprintf(out, "     delivered %.1f kW true (counterfactual twin), %.1f kW "
+              "by the VENs' 5-min baseline; rebound peak +%.1f kW, %.0f min, "
+              "%.1f kWh\n", r->delivered_kw_true,
+              r->delivered_kw_ven_baseline, r->rebound_peak_kw,
+              r->rebound_duration_s / 60, r->rebound_energy_kwh);
+    else
+      fprintf(out, "     delivered %.1f kW by the VENs' 5-min baseline "
+              "(no twin: true delivery not measured)\n",
+              r->delivered_kw_ven_baseline);
   }
 }
 

@@ -12,6 +12,7 @@
 typedef struct gs_run_info {
   double wall_s;
   bool complete; /* false when interrupted */
+  bool twins;    /* the counterfactual twins were run */
 } gs_run_info_t;
 
 /* Builds the summary JSON text of a finished run; caller frees it. */

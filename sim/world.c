@@ -71,6 +71,7 @@ static gs_err_t add_ven(gs_world_t *w, uint32_t g, uint32_t i, uint64_t vi,
   gs_err_t err = gs_meters_add(gs_engine_meters(eng), w->fleet_meter, &meter);
   if (err != GS_OK) return gs_errbuf_set(eb, err, "out of memory (meters)");
   w->ven_group[vi] = g;
+  w->ven_meter[vi] = meter;
   w->ven_index[vi] = i;
   gs_world_ven_id(w, vi, id, sizeof id);
   gs_entity_id_t ven;
@@ -123,10 +124,18 @@ gs_err_t gs_world_build(const gs_scenario_t *s, gs_engine_t *eng,
 gs_err_t gs_world_build_with_sink(const gs_scenario_t *s, gs_engine_t *eng,
                                   const gs_ven_sink_t *sink, gs_world_t **out,
                                   gs_errbuf_t *eb) {
+  gs_world_opts_t o = {.sink = sink, .suppress_event = -1};
+  return gs_world_build_opts(s, eng, &o, out, eb);
+}
+
+gs_err_t gs_world_build_opts(const gs_scenario_t *s, gs_engine_t *eng,
+                             const gs_world_opts_t *opts, gs_world_t **out,
+                             gs_errbuf_t *eb) {
   gs_err_t err = GS_ENOMEM;
   gs_world_t *w = calloc(1, sizeof *w);
   if (w == NULL) goto nomem;
-  w->sink = sink;
+  w->sink = opts ? opts->sink : NULL;
+  w->suppressed = opts ? opts->suppress_event : -1;
   w->scenario = s;
   w->engine = eng;
   w->n_vens = s->n_vens;
@@ -134,8 +143,10 @@ gs_err_t gs_world_build_with_sink(const gs_scenario_t *s, gs_engine_t *eng,
   w->ven_entity = calloc(s->n_vens, sizeof *w->ven_entity);
   w->ven_group = calloc(s->n_vens, sizeof *w->ven_group);
   w->ven_index = calloc(s->n_vens, sizeof *w->ven_index);
+  w->ven_meter = calloc(s->n_vens, sizeof *w->ven_meter);
   w->dr = calloc(s->n_events ? s->n_events : 1, sizeof *w->dr);
-  if (!w->ven_entity || !w->ven_group || !w->ven_index || !w->dr)
+  if (!w->ven_entity || !w->ven_group || !w->ven_index || !w->ven_meter ||
+      !w->dr)
     goto nomem;
   err = gs_meters_add(gs_engine_meters(eng), GS_METER_NONE, &w->fleet_meter);
   if (err != GS_OK) goto nomem;
@@ -191,6 +202,7 @@ void gs_world_free(gs_world_t *w) {
   free(w->ven_entity);
   free(w->ven_group);
   free(w->ven_index);
+  free(w->ven_meter);
   free(w->dr);
   free(w);
 }

@@ -18,6 +18,20 @@ typedef struct gs_dr_result {
   uint32_t acks;          /* accepted acks */
   uint32_t opt_outs;      /* rejected acks */
   uint32_t lost;          /* commands that never arrived */
+  int64_t energy_start_mws; /* fleet energy at the event's start, exact */
+  int64_t energy_end_mws;   /* ... and at its end (or the run's end)  */
+  bool started, ended;
+  /* Performance, filled after the run by gs_dr_perf (sim/dr_perf.h). */
+  bool has_twin;              /* the counterfactual twin was run */
+  double delivered_kw_true;   /* twin mean - actual mean over the event */
+  double delivered_kw_ven_baseline; /* VENs' own baselines - actual mean */
+  double mean_kw;             /* actual fleet mean over the event */
+  double twin_mean_kw;        /* counterfactual fleet mean over it */
+  double energy_shed_kwh;     /* true energy not drawn during the event */
+  double rebound_peak_kw;     /* largest excess over the twin after it */
+  double rebound_peak_at_s;   /* when (seconds from the scenario start) */
+  double rebound_duration_s;  /* until the excess falls below 10 % */
+  double rebound_energy_kwh;  /* excess energy over that time */
 } gs_dr_result_t;
 
 /* What a VEN publishes, for a bridge (MQTT) or a test to capture. */
@@ -54,10 +68,12 @@ typedef struct gs_world {
   gs_entity_id_t *ven_entity; /* VEN index -> entity id */
   uint32_t *ven_group;        /* VEN index -> group index */
   uint32_t *ven_index;        /* VEN index -> index within its group */
+  uint32_t *ven_meter;        /* VEN index -> its meter */
   gs_dr_result_t *dr;         /* one per scenario event */
   uint64_t n_loads;
   const struct gs_weather *weather; /* the scenario's (models/weather.h) */
   const gs_ven_sink_t *sink;        /* NULL in pure simulation */
+  int32_t suppressed;               /* event not sent (twin), or -1 */
   gs_world_cmd_t *cmds;             /* commands received from the wire */
   size_t n_cmds, cap_cmds;
 } gs_world_t;
@@ -76,7 +92,20 @@ gs_err_t gs_world_inject_command(gs_world_t *w, uint64_t ven_index,
 gs_err_t gs_world_build(const gs_scenario_t *scn, gs_engine_t *eng,
                         gs_world_t **out, gs_errbuf_t *eb);
 
-/* Same, with a sink attached from the start (borrowed, may be NULL). */
+/* Options of a build: a sink for the VENs' payloads (borrowed, may be
+ * NULL) and an event to suppress (-1 for none): the program keeps its
+ * schedule but never sends it, which makes the run the exact
+ * counterfactual ("twin") of that event. */
+typedef struct gs_world_opts {
+  const gs_ven_sink_t *sink;
+  int32_t suppress_event;
+} gs_world_opts_t;
+
+gs_err_t gs_world_build_opts(const gs_scenario_t *scn, gs_engine_t *eng,
+                             const gs_world_opts_t *opts, gs_world_t **out,
+                             gs_errbuf_t *eb);
+
+/* Same as gs_world_build with a sink attached from the start. */
 gs_err_t gs_world_build_with_sink(const gs_scenario_t *scn, gs_engine_t *eng,
                                   const gs_ven_sink_t *sink, gs_world_t **out,
                                   gs_errbuf_t *eb);
