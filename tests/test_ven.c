@@ -289,9 +289,10 @@ START_TEST(telemetry_has_contract_fields) {
                       101.48);
   ck_assert_double_eq(
       cJSON_GetObjectItem(o, "panelUtilizationPercent")->valuedouble, 50.7);
-  json_keys(cJSON_Print(cJSON_GetArrayItem(cJSON_GetObjectItem(o, "loads"),
-                                           0)),
-            keys, sizeof keys);
+  char *load0 =
+      cJSON_Print(cJSON_GetArrayItem(cJSON_GetObjectItem(o, "loads"), 0));
+  json_keys(load0, keys, sizeof keys);
+  free(load0);
   ck_assert_str_eq(keys, "id,name,type,capacityKw,currentPowerKw,"
                          "shedCapabilityKw,enabled,priority");
   cJSON_Delete(o);
