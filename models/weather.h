@@ -29,11 +29,14 @@ gs_err_t gs_weather_parse(const cJSON *json, const char *file,
                           uint64_t seed, gs_weather_t **out, gs_errbuf_t *eb);
 void gs_weather_free(gs_weather_t *w);
 
-/* Length of a step: values are constant on [k*step, (k+1)*step). */
+/* Length of a step: values are constant on [o + k*step, o + (k+1)*step),
+ * where the grid's origin o is the run's start (synthetic weather) or the
+ * CSV row at or before it (then -step < o <= 0). */
 gs_time_us_t gs_weather_step_us(const gs_weather_t *w);
 
 /* Start of the step after the one holding `t_us` (the next instant a
- * weather value may change). */
+ * weather value may change); GS_TIME_NEVER from the run's last step on,
+ * whose values hold through the end. */
 gs_time_us_t gs_weather_next_change_us(const gs_weather_t *w,
                                        gs_time_us_t t_us);
 
@@ -48,5 +51,35 @@ double gs_weather_clear_ghi_w_m2(const gs_weather_t *w, gs_time_us_t t_us);
 
 /* Cosine of the solar zenith angle at `t_us` (0 when the sun is down). */
 double gs_weather_cos_zenith(const gs_weather_t *w, gs_time_us_t t_us);
+
+/* Start of the step grid, µs from the run's start (<= 0). */
+gs_time_us_t gs_weather_origin_us(const gs_weather_t *w);
+
+/* Mean cloud cover (0..1) of the step holding `t_us`; -1 when unknown
+ * (weather read from a CSV file, which gives GHI directly). */
+double gs_weather_cloud_cover(const gs_weather_t *w, gs_time_us_t t_us);
+
+/* The sun seen from (lat_deg, lon_deg; east positive) at `unix_s` (UTC,
+ * fractional seconds allowed): Spencer (1971) declination and equation of
+ * time, the hour angle from apparent solar time. */
+typedef struct gs_sun {
+  double decl_rad;   /* solar declination                              */
+  double eot_min;    /* equation of time: apparent - mean solar, min    */
+  double solar_hour; /* local apparent solar time, in [0, 24)           */
+  double cos_zenith; /* negative while the sun is below the horizon     */
+} gs_sun_t;
+void gs_weather_sun(double lat_deg, double lon_deg, double unix_s,
+                    gs_sun_t *out);
+
+/* Haurwitz (1945) clear-sky GHI, W/m², for a cosine of zenith (0 if <= 0). */
+double gs_weather_haurwitz_w_m2(double cos_zenith);
+
+/* Kasten & Czeplak (1980) cloud factor GHI / clear-sky GHI for a cloud
+ * cover fraction in [0, 1]: 1 - 0.75 cover^3.4. */
+double gs_weather_cloud_factor(double cover);
+
+/* ASHRAE fraction of the daily temperature range below the maximum at a
+ * solar hour in [0, 24): 1 at 05:00 (the minimum), 0 from 14:00 to 15:00. */
+double gs_weather_temp_fraction(double solar_hour);
 
 #endif /* GRIDSIM_MODELS_WEATHER_H */

@@ -9,12 +9,13 @@
 #include "gridsim/scenario.h"
 #include "json_set.h"
 #include "scenario_util.h"
+#include "weather.h"
 
 /* "$schema" lets editors find scenarios/schema.json; it means nothing to
  * the loader, but listing it keeps it from being an unknown key. */
 static const char *const top_keys[] = {
     "name", "description", "$schema", "start",   "duration_s",
-    "seed", "output",      "fleet",   "program", NULL};
+    "seed", "output",      "fleet",   "program", "weather", NULL};
 static const char *const output_keys[] = {"interval_s", "ven_sample", "file",
                                           NULL};
 
@@ -26,6 +27,7 @@ void gs_scenario_free(gs_scenario_t *s) {
   if (s == NULL) return;
   gs__scn_free_groups(s);
   gs__scn_free_events(s);
+  gs_weather_free(s->weather);
   cJSON_Delete(s->json);
   free(s->file);
   free(s->name);
@@ -96,8 +98,10 @@ static gs_err_t parse_output(gs__sctx_t *c, const cJSON *jo, gs_scenario_t *s) {
   return GS_OK;
 }
 
-/* Validates `root` into `s`, which owns what it fills even on failure. */
-static gs_err_t validate(gs__sctx_t *c, const cJSON *root, gs_scenario_t *s) {
+/* Validates `root` into `s`, which owns what it fills even on failure. A
+ * weather CSV named in `root` is relative to `base_dir`. */
+static gs_err_t validate(gs__sctx_t *c, const cJSON *root, gs_scenario_t *s,
+                         const char *base_dir) {
   if (!cJSON_IsObject(root)) return gs__fail(c, root, "a scenario object");
   gs_err_t err = gs__check_keys(c, root, top_keys);
   if (err != GS_OK) return err;
@@ -146,8 +150,15 @@ static gs_err_t validate(gs__sctx_t *c, const cJSON *root, gs_scenario_t *s) {
   if ((err = gs__scn_parse_fleet(
            c, cJSON_GetObjectItemCaseSensitive(root, "fleet"), s)) != GS_OK)
     return err;
-  return gs__scn_parse_program(
-      c, cJSON_GetObjectItemCaseSensitive(root, "program"), s);
+  if ((err = gs__scn_parse_program(
+           c, cJSON_GetObjectItemCaseSensitive(root, "program"), s)) != GS_OK)
+    return err;
+  /* Last: it needs the start, length and seed, and reading a CSV costs
+   * more than every other check, which should fail first. The weather is
+   * always built, the synthetic default when the key is absent. */
+  return gs_weather_parse(cJSON_GetObjectItemCaseSensitive(root, "weather"),
+                          c->file, "weather", base_dir, s->start_unix_s,
+                          s->duration_us, s->seed, &s->weather, c->eb);
 }
 
 /* Rescales the fleet's counts in `root` to total `n` by the largest
@@ -242,9 +253,12 @@ static gs_err_t apply_overrides(cJSON *root, const gs_scenario_overrides_t *ov,
   return GS_OK;
 }
 
-gs_err_t gs_scenario_load_string(const char *text, const char *label,
-                                 const gs_scenario_overrides_t *ov,
-                                 gs_scenario_t **out, gs_errbuf_t *eb) {
+/* gs_scenario_load_string() with the directory files named in the
+ * scenario are relative to. */
+static gs_err_t load_text(const char *text, const char *label,
+                          const char *base_dir,
+                          const gs_scenario_overrides_t *ov,
+                          gs_scenario_t **out, gs_errbuf_t *eb) {
   if (out == NULL)
     return gs_errbuf_set(eb, GS_EINVAL, "gs_scenario_load_string: out NULL");
   *out = NULL;
@@ -275,12 +289,18 @@ gs_err_t gs_scenario_load_string(const char *text, const char *label,
   if ((err = apply_overrides(s->json, ov, eb)) != GS_OK) goto fail;
   gs__sctx_t c;
   gs__sctx_init(&c, label, "", eb);
-  if ((err = validate(&c, s->json, s)) != GS_OK) goto fail;
+  if ((err = validate(&c, s->json, s, base_dir)) != GS_OK) goto fail;
   *out = s;
   return GS_OK;
 fail:
   gs_scenario_free(s);
   return err;
+}
+
+gs_err_t gs_scenario_load_string(const char *text, const char *label,
+                                 const gs_scenario_overrides_t *ov,
+                                 gs_scenario_t **out, gs_errbuf_t *eb) {
+  return load_text(text, label, ".", ov, out, eb);
 }
 
 gs_err_t gs_scenario_load_file(const char *path,
@@ -312,7 +332,22 @@ gs_err_t gs_scenario_load_file(const char *path,
   }
   if (ferror(f)) goto io_fail; /* errno still tells why */
   text[len] = '\0';
-  err = gs_scenario_load_string(text, path, ov, out, eb);
+  /* The scenario's directory: "a/b.json" -> "a", "/b.json" -> "/". */
+  const char *slash = strrchr(path, '/');
+  if (slash == NULL) {
+    err = load_text(text, path, ".", ov, out, eb);
+  } else {
+    size_t n = slash == path ? 1 : (size_t)(slash - path);
+    char *dir = malloc(n + 1);
+    if (dir == NULL) {
+      err = gs_errbuf_set(eb, GS_ENOMEM, "%s: out of memory", path);
+      goto out;
+    }
+    memcpy(dir, path, n);
+    dir[n] = '\0';
+    err = load_text(text, path, dir, ov, out, eb);
+    free(dir);
+  }
   goto out;
 io_fail:
   err = gs_errbuf_set(eb, GS_EIO, "%s: cannot read: %s", path, strerror(errno));

@@ -700,6 +700,141 @@ START_TEST(test_schema_matches_models) {
 }
 END_TEST
 
+/* ---- The "weather" key (models/weather.h) ---------------------------- */
+
+#include "weather.h"
+
+#define DAY_HEAD \
+  "{\"name\":\"t\",\"start\":\"2026-07-15T00:00:00Z\",\"duration_s\":86400,"
+#define WEATHER(body) DAY_HEAD FLEET ",\"weather\":" body "}"
+
+/* Highest temperature of the run, over its steps. */
+static double max_temp_c(const gs_scenario_t *s) {
+  const gs_weather_t *w = s->weather;
+  double mx = -1e9;
+  for (int64_t t = 0; t < s->duration_us; t += gs_weather_step_us(w))
+    mx = fmax(mx, gs_weather_temp_c(w, t));
+  return mx;
+}
+
+START_TEST(test_weather_default_and_set) {
+  /* Absent: the synthetic default, built for every scenario. */
+  gs_scenario_t *s = load_ok(DAY_HEAD FLEET "}", NULL);
+  ck_assert_ptr_nonnull(s->weather);
+  ck_assert_int_eq(gs_weather_step_us(s->weather), 300 * INT64_C(1000000));
+  ck_assert_double_eq_tol(max_temp_c(s), 36.0, 1e-4);
+  gs_scenario_free(s);
+  s = load_ok(WEATHER("{\"type\":\"synthetic\",\"t_max_c\":33,\"step_s\":900,"
+                      "\"_why\":\"a comment\"}"), NULL);
+  ck_assert_int_eq(gs_weather_step_us(s->weather), 900 * INT64_C(1000000));
+  ck_assert_double_eq_tol(max_temp_c(s), 33.0, 1e-4);
+  gs_scenario_free(s);
+  /* --set reaches into the weather, creating the key if needed. */
+  const char *sets[] = {"weather.t_max_c=30"};
+  gs_scenario_overrides_t ov = {.sets = sets, .n_sets = 1};
+  s = load_ok(DAY_HEAD FLEET "}", &ov);
+  ck_assert_double_eq_tol(max_temp_c(s), 30.0, 1e-4);
+  gs_scenario_free(s);
+  /* The default scenario, too. */
+  gs_errbuf_t eb = {{0}};
+  ck_assert_int_eq(gs_scenario_load_default(NULL, &s, &eb), GS_OK);
+  ck_assert_ptr_nonnull(s->weather);
+  gs_scenario_free(s);
+}
+END_TEST
+
+/* A CSV named in a scenario file is read from the file's directory. */
+START_TEST(test_weather_csv_relative) {
+  gs_scenario_t *s = NULL;
+  gs_errbuf_t eb = {{0}};
+  gs_err_t err = gs_scenario_load_file(
+      GS_SOURCE_DIR "/tests/data/weather-scenario.json", NULL, &s, &eb);
+  ck_assert_msg(err == GS_OK, "%s", eb.msg);
+  ck_assert_int_eq(gs_weather_step_us(s->weather), 3600 * INT64_C(1000000));
+  ck_assert_double_eq_tol(gs_weather_temp_c(s->weather, 0), 33.5, 1e-5);
+  gs_scenario_free(s);
+  /* An inline scenario has no directory: "." (the working directory). */
+  s = (gs_scenario_t *)&s;
+  err = load(WEATHER("{\"type\":\"csv\",\"file\":\"weather-sample.csv\"}"),
+             NULL, &s, &eb);
+  ck_assert_int_eq(err, GS_EIO);
+  ck_assert_ptr_null(s);
+  ck_assert_str_eq(eb.msg, "inline.json: weather.file: expected a readable "
+                           "CSV file, found \"weather-sample.csv\" (No such "
+                           "file or directory)");
+}
+END_TEST
+
+/* Malformed weather objects: the exact path and what was expected. */
+static const struct {
+  const char *text;
+  const char *where; /* follows "inline.json" */
+} bad_weather[] = {
+    {WEATHER("5"), ": weather: expected an object {\"type\": \"synthetic\" "
+                   "or \"csv\", ..}, found 5"},
+    {WEATHER("{\"type\":\"tmy3\"}"),
+     ": weather.type: expected \"synthetic\" or \"csv\", found \"tmy3\""},
+    {WEATHER("{\"type\":7}"),
+     ": weather.type: expected a non-empty string, found 7"},
+    {WEATHER("{\"humidity\":50}"),
+     ": weather.humidity: expected one of type, latitude_deg, longitude_deg"},
+    {WEATHER("{\"cloud_cover\":1.5}"),
+     ": weather.cloud_cover: expected a number in [0, 1], found 1.5"},
+    {WEATHER("{\"cloud_variability\":-0.1}"),
+     ": weather.cloud_variability: expected a number in [0, 1], found -0.1"},
+    {WEATHER("{\"step_s\":0.5}"),
+     ": weather.step_s: expected an integer in [1, 86400] (s), found 0.5"},
+    {WEATHER("{\"latitude_deg\":91}"),
+     ": weather.latitude_deg: expected a number in [-90, 90] (deg), "
+     "found 91"},
+    {WEATHER("{\"longitude_deg\":\"west\"}"),
+     ": weather.longitude_deg: expected a number in [-180, 180] (deg), "
+     "found \"west\""},
+    {WEATHER("{\"t_min_c\":20,\"t_max_c\":10}"),
+     ": weather.t_max_c: expected a number >= t_min_c (20), found 10"},
+    {WEATHER("{\"t_min_c\":-80}"),
+     ": weather.t_min_c: expected a number in [-70, 60] (degC), found -80"},
+    {WEATHER("{\"cloud_time_s\":0}"),
+     ": weather.cloud_time_s: expected a number in (0, 2592000] (s), "
+     "found 0"},
+    {WEATHER("{\"type\":\"csv\"}"),
+     ": weather.file: expected a non-empty string, found nothing"},
+    {WEATHER("{\"type\":\"csv\",\"file\":\"\"}"),
+     ": weather.file: expected a non-empty string, found \"\""},
+    {WEATHER("{\"type\":\"csv\",\"file\":\"w.csv\",\"cloud_cover\":0}"),
+     ": weather.cloud_cover: expected one of type, file, latitude_deg, "
+     "longitude_deg, found an unknown key"},
+    {WEATHER("{\"step_s\":1,\"step_s\":2}"),
+     ": weather.step_s: expected each key at most once"},
+};
+#define N_BAD_WEATHER (int)(sizeof bad_weather / sizeof bad_weather[0])
+
+START_TEST(test_weather_errors) {
+  gs_scenario_t *s = (gs_scenario_t *)&s; /* must be reset to NULL */
+  gs_errbuf_t eb = {{0}};
+  gs_err_t err = load(bad_weather[_i].text, NULL, &s, &eb);
+  ck_assert_msg(err == GS_ESCENARIO, "case %d: error %s (%s)", _i,
+                gs_strerror(err), eb.msg);
+  ck_assert_ptr_null(s);
+  char want[512];
+  snprintf(want, sizeof want, "inline.json%s", bad_weather[_i].where);
+  ck_assert_msg(strncmp(eb.msg, want, strlen(want)) == 0,
+                "message \"%s\" does not start \"%s\"", eb.msg, want);
+}
+END_TEST
+
+/* A --set that breaks the weather is reported like one in the file. */
+START_TEST(test_weather_set_error) {
+  const char *sets[] = {"weather.step_s=0"};
+  gs_scenario_overrides_t ov = {.sets = sets, .n_sets = 1};
+  gs_scenario_t *s = NULL;
+  gs_errbuf_t eb = {{0}};
+  ck_assert_int_eq(load(DAY_HEAD FLEET "}", &ov, &s, &eb), GS_ESCENARIO);
+  ck_assert_str_eq(eb.msg, "inline.json: weather.step_s: expected an integer "
+                           "in [1, 86400] (s), found 0");
+}
+END_TEST
+
 Suite *scenario_suite(void) {
   Suite *s = suite_create("scenario");
   TCase *tc = tcase_create("load");
@@ -720,5 +855,11 @@ Suite *scenario_suite(void) {
   tcase_add_test(to, test_vens_rescale);
   tcase_add_test(to, test_effective_json_round_trip);
   suite_add_tcase(s, to);
+  TCase *tw = tcase_create("weather");
+  tcase_add_test(tw, test_weather_default_and_set);
+  tcase_add_test(tw, test_weather_csv_relative);
+  tcase_add_loop_test(tw, test_weather_errors, 0, N_BAD_WEATHER);
+  tcase_add_test(tw, test_weather_set_error);
+  suite_add_tcase(s, tw);
   return s;
 }
