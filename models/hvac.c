@@ -1,0 +1,593 @@
+/* SPDX-License-Identifier: MIT */
+/* HVAC-with-house load: a two-node ETP house (hvac_etp.c) under a deadband
+ * thermostat with schedule, pre-cooling and three DR responses, switching
+ * only at computed times. */
+#include <math.h>
+#include <stdint.h>
+
+#include "gridsim/engine.h"
+#include "gridsim/rng.h"
+#include "gridsim/scenario.h"
+#include "hvac.h"
+#include "models.h"
+#include "weather.h"
+#include "world.h"
+
+/* Contract (grid-services-mqtt.md): HVAC circuit 30 A, critical; rated
+ * power of a circuit is breaker amps x 240 V. */
+#define GS__HVAC_VOLTS 240
+
+/* An edge counts as reached within this much (degC): event times are
+ * rounded to the microsecond, where Ta moves by ~1e-9 degC. */
+#define GS__HVAC_TOL_C 1e-7
+
+/* With no weather and no schedule, the timer still fires once a week so
+ * that a horizon is always finite. */
+#define GS__HVAC_IDLE_US (7 * GS_US_PER_DAY)
+
+/* Per-entity state: 104 bytes. The segment start (t0, Ta0, Tm0) is double
+ * and every temperature is recomputed from it, so rounding event times to
+ * the microsecond never accumulates. Parameters are floats or fixed-point
+ * integers (0.01 degC, 1 W, 0.001 COP), finer than they are known. The
+ * electric power is not stored: it is a function of the on flag and the
+ * outdoor temperature at t0 (weather is constant over a segment). */
+typedef struct gs__hvac {
+  gs_time_us_t t0_us;     /* start of the present segment               */
+  double ta0_c, tm0_c;    /* air and mass temperatures at t0            */
+  gs_event_handle_t next; /* the pending GS_EV_HVAC_TIMER, or NONE      */
+  gs_time_us_t mark_us;   /* pre-cooling: the DR event's start; duty    */
+                          /* limit: on-start (running), lock end (off)  */
+  const gs_weather_t *wx; /* the run's weather, or NULL: outdoor_cc     */
+  float ua_w_k, ca_j_k, cm_j_k, hm_w_k;
+  uint32_t meter;
+  int16_t setpoint_cc; /* base setpoint (cooling or heating), cdegC */
+  uint16_t deadband_cc;
+  int16_t comfort_cc; /* comfort limit of a DR response           */
+  uint16_t dr_val;    /* dr offset (cdegC) or duty limit (1e-4)   */
+  int16_t setback_cc, precool_cc, outdoor_cc;
+  uint16_t cap_w;     /* rated thermal capacity                    */
+  uint16_t cop_milli; /* rated COP (1000 for resistance)           */
+  uint16_t solar_cm2; /* solar aperture, 0.01 m2                   */
+  uint16_t gains_w, fan_w, precool_s, window_s;
+  unsigned on : 1, shed : 1, opted : 1, critical : 1, enabled : 1, locked : 1,
+      precool : 1, blocked : 1, mode : 2, dr_mode : 2, breaker_a : 8;
+  unsigned sb_start_min : 11, sb_end_min : 11; /* sim-clock minute of day */
+} gs__hvac_t;
+
+_Static_assert(sizeof(gs__hvac_t) <= 104, "hvac state must stay small");
+
+/* +1 when the equipment cools, -1 when it heats: every comparison below is
+ * written for cooling and mirrored by this sign. */
+static double gs__sgn(const gs__hvac_t *s) {
+  return s->mode == GS_HVAC_MODE_AC ? 1.0 : -1.0;
+}
+
+static double gs__outdoor_c(const gs__hvac_t *s, gs_time_us_t t_us) {
+  return s->wx ? gs_weather_temp_c(s->wx, t_us) : s->outdoor_cc / 100.0;
+}
+
+static double gs__ghi(const gs__hvac_t *s, gs_time_us_t t_us) {
+  return s->wx ? gs_weather_ghi_w_m2(s->wx, t_us) : 0.0;
+}
+
+/* Thermal output (W of sensible heat into the air, negative when cooling)
+ * and electric input (W) while running at outdoor temperature `to_c`. The
+ * fan's heat goes to the air (GLD include_fan_heatgain). */
+static void gs__equipment(const gs__hvac_t *s, double to_c, double *heat_w,
+                          double *elec_w) {
+  double cap = s->cap_w, cop = s->cop_milli / 1000.0;
+  double thermal, input;
+  switch (s->mode) {
+    case GS_HVAC_MODE_AC:
+      thermal = cap * gs_hvac_cool_cap_mult(to_c);
+      input = thermal * gs_hvac_cool_eir_mult(to_c) / cop;
+      thermal = -thermal * GS_HVAC_SENSIBLE_SHARE;
+      break;
+    case GS_HVAC_MODE_HEAT_PUMP:
+      thermal = cap * gs_hvac_heat_cap_mult(to_c);
+      input = thermal * gs_hvac_heat_eir_mult(to_c) / cop;
+      break;
+    default: /* resistance: COP 1 */
+      thermal = cap;
+      input = cap;
+      break;
+  }
+  *heat_w = thermal + s->fan_w;
+  *elec_w = input + s->fan_w;
+}
+
+static int64_t gs__power_mw(const gs__hvac_t *s) {
+  if (!s->on || !s->enabled) return 0;
+  double heat_w, elec_w;
+  gs__equipment(s, gs__outdoor_c(s, s->t0_us), &heat_w, &elec_w);
+  return llround(elec_w * 1000.0);
+}
+
+static gs_hvac_etp_t gs__etp(const gs__hvac_t *s) {
+  return (gs_hvac_etp_t){.ua_w_k = s->ua_w_k,
+                         .ca_j_k = s->ca_j_k,
+                         .cm_j_k = s->cm_j_k,
+                         .hm_w_k = s->hm_w_k};
+}
+
+/* The present segment: inputs are those at t0, constant until the next
+ * event (the timer fires at every weather step). */
+static void gs__segment(const gs__hvac_t *s, gs_hvac_seg_t *seg) {
+  double to_c = gs__outdoor_c(s, s->t0_us);
+  double gains_w = s->gains_w + s->solar_cm2 / 100.0 * gs__ghi(s, s->t0_us);
+  double hvac_w = 0, elec_w;
+  if (s->on && s->enabled) gs__equipment(s, to_c, &hvac_w, &elec_w);
+  double qm_w = GS_HVAC_MASS_GAIN_SHARE * gains_w;
+  gs_hvac_etp_t h = gs__etp(s);
+  gs_hvac_seg_solve(&h, s->ta0_c, s->tm0_c, to_c, hvac_w + gains_w - qm_w, qm_w,
+                    seg);
+}
+
+static double gs__dt_s(const gs__hvac_t *s, gs_time_us_t now_us) {
+  return (double)(now_us - s->t0_us) / (double)GS_US_PER_S;
+}
+
+double gs_hvac_indoor_c(const void *state, gs_time_us_t now_us) {
+  const gs__hvac_t *s = state;
+  gs_hvac_seg_t seg;
+  gs__segment(s, &seg);
+  return gs_hvac_seg_ta(&seg, gs__dt_s(s, now_us));
+}
+
+double gs_hvac_mass_c(const void *state, gs_time_us_t now_us) {
+  const gs__hvac_t *s = state;
+  gs_hvac_seg_t seg;
+  gs__segment(s, &seg);
+  return gs_hvac_seg_tm(&seg, gs__dt_s(s, now_us));
+}
+
+bool gs_hvac_opted_out(const void *state) {
+  return ((const gs__hvac_t *)state)->opted != 0;
+}
+
+bool gs_hvac_running(const void *state) {
+  const gs__hvac_t *s = state;
+  return s->on && s->enabled;
+}
+
+/* Minute of the simulated day (scenario clock) at `t_us`. */
+static int gs__minute_of_day(gs_time_us_t t_us) {
+  return (int)((t_us / GS_US_PER_MIN) % 1440);
+}
+
+static bool gs__setback_on(const gs__hvac_t *s, gs_time_us_t t_us) {
+  if (s->setback_cc == 0 || s->sb_start_min == s->sb_end_min) return false;
+  int m = gs__minute_of_day(t_us);
+  if (s->sb_start_min < s->sb_end_min)
+    return m >= (int)s->sb_start_min && m < (int)s->sb_end_min;
+  return m >= (int)s->sb_start_min || m < (int)s->sb_end_min; /* overnight */
+}
+
+static bool gs__precooling(const gs__hvac_t *s, gs_time_us_t t_us) {
+  return s->precool &&
+         t_us >= s->mark_us - (gs_time_us_t)s->precool_s * GS_US_PER_S;
+}
+
+/* The occupant's setpoint (schedule included, no DR): the reference of
+ * the comfort cost. */
+static double gs__base_sp_c(const gs__hvac_t *s, gs_time_us_t t_us) {
+  double sp = s->setpoint_cc / 100.0;
+  if (gs__setback_on(s, t_us)) sp += gs__sgn(s) * s->setback_cc / 100.0;
+  return sp;
+}
+
+/* The setpoint the thermostat follows now: DR offset raises it (cooling),
+ * pre-cooling lowers it. */
+static double gs__sp_c(const gs__hvac_t *s, gs_time_us_t t_us) {
+  double sp = gs__base_sp_c(s, t_us);
+  if (s->shed && s->dr_mode == GS_HVAC_DR_OFFSET)
+    sp += gs__sgn(s) * s->dr_val / 100.0;
+  if (gs__precooling(s, t_us)) sp -= gs__sgn(s) * s->precool_cc / 100.0;
+  return sp;
+}
+
+void gs_hvac_edges_c(const void *state, gs_time_us_t now_us, double *low_c,
+                     double *high_c) {
+  const gs__hvac_t *s = state;
+  double sp = gs__sp_c(s, now_us), half = s->deadband_cc / 200.0;
+  *low_c = sp - half;
+  *high_c = sp + half;
+}
+
+/* May the compressor run now? Not when disabled, above a setLoad capacity
+ * limit, curtailed, or inside a duty-limit lock. */
+static bool gs__allowed(const gs__hvac_t *s) {
+  if (!s->enabled || s->blocked) return false;
+  if (s->shed && s->dr_mode == GS_HVAC_DR_CURTAIL) return false;
+  if (s->shed && s->dr_mode == GS_HVAC_DR_DUTY && s->locked) return false;
+  return true;
+}
+
+static bool gs__duty_active(const gs__hvac_t *s) {
+  return s->shed && s->dr_mode == GS_HVAC_DR_DUTY;
+}
+
+/* Longest run of the duty-limit response: duty x window. */
+static gs_time_us_t gs__max_on_us(const gs__hvac_t *s) {
+  return llround(s->dr_val / 1e4 * s->window_s * (double)GS_US_PER_S);
+}
+
+/* Next instant after `now_us` at which sim-clock minute `m` of a day
+ * starts. */
+static gs_time_us_t gs__next_minute_us(gs_time_us_t now_us, int m) {
+  gs_time_us_t day_us = now_us / GS_US_PER_DAY * GS_US_PER_DAY;
+  gs_time_us_t t_us = day_us + m * GS_US_PER_MIN;
+  return t_us > now_us ? t_us : t_us + GS_US_PER_DAY;
+}
+
+static gs_time_us_t gs__min_t(gs_time_us_t a, gs_time_us_t b) {
+  return a < b ? a : b;
+}
+
+/* Earliest time after `now_us` (= t0) at which an input of the segment
+ * changes: weather step, setback boundary, pre-cooling start or end,
+ * duty-limit run end or lock end. */
+static gs_time_us_t gs__window_end_us(const gs__hvac_t *s,
+                                      gs_time_us_t now_us) {
+  gs_time_us_t end_us = now_us + GS__HVAC_IDLE_US;
+  if (s->wx)
+    end_us = gs__min_t(end_us, gs_weather_next_change_us(s->wx, now_us));
+  if (s->setback_cc != 0 && s->sb_start_min != s->sb_end_min) {
+    end_us = gs__min_t(end_us, gs__next_minute_us(now_us, s->sb_start_min));
+    end_us = gs__min_t(end_us, gs__next_minute_us(now_us, s->sb_end_min));
+  }
+  if (s->precool) {
+    gs_time_us_t begin_us =
+        s->mark_us - (gs_time_us_t)s->precool_s * GS_US_PER_S;
+    end_us = gs__min_t(end_us, begin_us > now_us ? begin_us : s->mark_us);
+  }
+  if (gs__duty_active(s) && s->on)
+    end_us = gs__min_t(end_us, s->mark_us + gs__max_on_us(s));
+  if (gs__duty_active(s) && s->locked) end_us = gs__min_t(end_us, s->mark_us);
+  return end_us;
+}
+
+/* Time of the next event, computed from the state at its last event (t0):
+ * the window end, or an earlier crossing of the edge the thermostat or the
+ * comfort limit waits for, found in closed form (GSL Brent). */
+static gs_time_us_t gs__next_event_us(const gs__hvac_t *s) {
+  gs_time_us_t now_us = s->t0_us;
+  gs_time_us_t end_us = gs__window_end_us(s, now_us);
+  double horizon_s = (double)(end_us - now_us) / (double)GS_US_PER_S;
+  gs_hvac_seg_t seg;
+  gs__segment(s, &seg);
+  double sgn = gs__sgn(s), sp = gs__sp_c(s, now_us);
+  double half = s->deadband_cc / 200.0;
+  double t_s = INFINITY;
+  if (s->on && s->enabled) /* satisfied: the far side of the deadband */
+    t_s = fmin(t_s, gs_hvac_seg_time_to(&seg, sp - sgn * half, horizon_s));
+  else if (gs__allowed(s)) /* demand: the near side */
+    t_s = fmin(t_s, gs_hvac_seg_time_to(&seg, sp + sgn * half, horizon_s));
+  if (s->shed)
+    t_s =
+        fmin(t_s, gs_hvac_seg_time_to(&seg, s->comfort_cc / 100.0, horizon_s));
+  if (isinf(t_s)) return end_us;
+  gs_time_us_t at_us = now_us + llround(t_s * (double)GS_US_PER_S);
+  /* A crossing rounded onto the present instant is taken 1 us later, so
+   * that the model always moves on (it is then within GS__HVAC_TOL_C). */
+  if (at_us <= now_us) at_us = now_us + 1;
+  return gs__min_t(at_us, end_us);
+}
+
+gs_time_us_t gs_hvac_next_us(const void *state) {
+  const gs__hvac_t *s = state;
+  return s->next == GS_EVENT_HANDLE_NONE ? GS_TIME_NEVER : gs__next_event_us(s);
+}
+
+static void gs__reschedule(gs_engine_t *eng, gs_entity_id_t self,
+                           gs__hvac_t *s) {
+  gs_engine_cancel(eng, s->next);
+  s->next = gs_engine_schedule(eng, self, gs__next_event_us(s), GS_PHASE_MODEL,
+                               GS_EV_HVAC_TIMER, 0, 0);
+}
+
+/* The thermostat at `now_us`, with Ta the air temperature: returns whether
+ * the equipment runs from now on, updating the DR bookkeeping. */
+static bool gs__decide(gs__hvac_t *s, gs_time_us_t now_us, double ta_c) {
+  double sgn = gs__sgn(s), sp = gs__sp_c(s, now_us);
+  double half = s->deadband_cc / 200.0;
+  bool on = s->on && s->enabled;
+  if (!gs__allowed(s)) return false;
+  if (on) {
+    bool satisfied = sgn * (ta_c - (sp - sgn * half)) <= GS__HVAC_TOL_C;
+    bool run_over =
+        gs__duty_active(s) && now_us - s->mark_us >= gs__max_on_us(s);
+    if (!satisfied && !run_over) return true;
+    if (gs__duty_active(s)) {
+      /* Forced off for run x (1 - D) / D: on-fraction <= D per cycle. */
+      double d = s->dr_val / 1e4;
+      gs_time_us_t run_us = now_us - s->mark_us;
+      s->locked = d < 1;
+      s->mark_us = now_us + llround((double)run_us * (1 - d) / d);
+      if (s->mark_us <= now_us) s->locked = 0;
+    }
+    return false;
+  }
+  if (sgn * (ta_c - (sp + sgn * half)) < -GS__HVAC_TOL_C) return false;
+  if (gs__duty_active(s)) s->mark_us = now_us; /* a run starts */
+  return true;
+}
+
+/* Ends the present segment at now: Ta0 and Tm0 become the temperatures of
+ * this instant. Returns the power drawn until now, for the meter delta. */
+static int64_t gs__advance(gs__hvac_t *s, gs_time_us_t now_us) {
+  int64_t old_mw = gs__power_mw(s);
+  gs_hvac_seg_t seg;
+  gs__segment(s, &seg);
+  double dt_s = gs__dt_s(s, now_us);
+  s->ta0_c = gs_hvac_seg_ta(&seg, dt_s);
+  s->tm0_c = gs_hvac_seg_tm(&seg, dt_s);
+  s->t0_us = now_us;
+  return old_mw;
+}
+
+/* The transition after any event (once gs__advance and the event's own
+ * flag changes are done): expires schedule and DR flags, applies the
+ * comfort limit, lets the thermostat decide, books the power change on the
+ * meter and schedules the next event. */
+static void gs__settle(gs_engine_t *eng, gs_entity_id_t self, gs__hvac_t *s,
+                       int64_t old_mw) {
+  gs_time_us_t now_us = s->t0_us;
+  double ta_c = s->ta0_c;
+  if (s->precool && now_us >= s->mark_us) s->precool = 0; /* event began */
+  if (s->locked && now_us >= s->mark_us) s->locked = 0;
+  /* Comfort limit: the home opts out and the thermostat resumes. */
+  if (s->shed &&
+      gs__sgn(s) * (ta_c - s->comfort_cc / 100.0) >= -GS__HVAC_TOL_C) {
+    s->shed = 0;
+    s->opted = 1;
+    s->locked = 0;
+  }
+  s->on = gs__decide(s, now_us, ta_c);
+  int64_t delta_mw = gs__power_mw(s) - old_mw;
+  if (delta_mw != 0 && s->meter != GS_METER_NONE)
+    gs_engine_add_power(eng, s->meter, delta_mw);
+  gs__reschedule(eng, self, s);
+}
+
+/* Fixed-point conversions of parameters (range-checked by the caller). */
+static int16_t gs__cc(double c) {
+  return (int16_t)llround(c * 100.0);
+}
+
+/* Minute of the simulated day at which local hour `h` starts, given the
+ * local minute of day `day0_min` at t = 0. */
+static unsigned gs__sim_minute(double h, int day0_min) {
+  int m = ((int)llround(h * 60.0) - day0_min) % 1440;
+  return (unsigned)(m < 0 ? m + 1440 : m);
+}
+
+static gs_err_t gs__hvac_init(gs_engine_t *eng, gs_entity_id_t self,
+                              void *state, const gs_model_init_t *init,
+                              gs_errbuf_t *eb) {
+  gs__hvac_t *s = state;
+  const double *p = init->params;
+  const char *id = init->id ? init->id : "hvac";
+  const gs_world_t *world = init->world;
+  gs_hvac_house_t house;
+  gs_hvac_house_defaults(p[GS_HVAC_P_FLOOR_AREA], &house);
+  /* Explicit parameters replace the derived ones; -1 keeps them. */
+  double ua = p[GS_HVAC_P_UA] == -1 ? house.etp.ua_w_k : p[GS_HVAC_P_UA];
+  double ca =
+      p[GS_HVAC_P_CA] == -1 ? house.etp.ca_j_k : p[GS_HVAC_P_CA] * 1000.0;
+  double cm =
+      p[GS_HVAC_P_CM] == -1 ? house.etp.cm_j_k : p[GS_HVAC_P_CM] * 1000.0;
+  double hm = p[GS_HVAC_P_HM] == -1 ? house.etp.hm_w_k : p[GS_HVAC_P_HM];
+  double solar = p[GS_HVAC_P_SOLAR] == -1 ? house.solar_m2 : p[GS_HVAC_P_SOLAR];
+  double gains = p[GS_HVAC_P_GAINS] == -1 ? house.gains_w : p[GS_HVAC_P_GAINS];
+  if (!(ua > 0 && ca > 0 && cm > 0 && hm > 0 && solar >= 0 && gains >= 0))
+    return gs_errbuf_set(eb, GS_ESCENARIO,
+                         "%s: ua_w_per_k, ca_kj_per_k, cm_kj_per_k and "
+                         "hm_w_per_k must be > 0 (or -1), solar_gain_m2 "
+                         "and internal_gains_w >= 0 (or -1)",
+                         id);
+  unsigned mode = (unsigned)p[GS_HVAC_P_MODE];
+  double cap = p[GS_HVAC_P_CAPACITY] * 1000.0;
+  if (p[GS_HVAC_P_CAPACITY] == -1)
+    cap = mode == GS_HVAC_MODE_RESISTANCE
+              ? gs_hvac_heating_size_w(ua, p[GS_HVAC_P_HEAT_DESIGN])
+              : gs_hvac_cooling_size_w(ua, house.design_gains_w, solar);
+  /* GLD sizes the fan for the larger airflow; a resistance furnace moves
+   * its heat at an 80 degF supply-air rise (150 - 70 degF) instead of the
+   * cooling coil's 25 degF x 1.3. */
+  double fan = p[GS_HVAC_P_FAN];
+  if (fan == -1)
+    fan = gs_hvac_fan_size_w(
+        mode == GS_HVAC_MODE_RESISTANCE ? cap * 1.3 * 25.0 / 80.0 : cap);
+  if (!(cap > 0 && cap <= UINT16_MAX && gains <= UINT16_MAX &&
+        solar * 100 <= UINT16_MAX))
+    return gs_errbuf_set(eb, GS_ESCENARIO,
+                         "%s: capacity_kw must be in (0, 65.5] kW, found "
+                         "%g kW",
+                         id, cap / 1000.0);
+  double sgn = mode == GS_HVAC_MODE_AC ? 1.0 : -1.0;
+  double sp = mode == GS_HVAC_MODE_AC ? p[GS_HVAC_P_SETPOINT]
+                                      : p[GS_HVAC_P_HEAT_SETPOINT];
+  double comfort = mode == GS_HVAC_MODE_AC ? p[GS_HVAC_P_COMFORT_MAX]
+                                           : p[GS_HVAC_P_COMFORT_MIN];
+  double half = p[GS_HVAC_P_DEADBAND] / 2;
+  if (!(sgn * (comfort - (sp + sgn * half)) > 0))
+    return gs_errbuf_set(eb, GS_ESCENARIO,
+                         "%s: the comfort limit (%g degC) must lie beyond "
+                         "the deadband edge (%g degC)",
+                         id, comfort, sp + sgn * half);
+
+  s->ua_w_k = (float)ua;
+  s->ca_j_k = (float)ca;
+  s->cm_j_k = (float)cm;
+  s->hm_w_k = (float)hm;
+  s->meter = init->meter;
+  s->wx = world ? world->weather : NULL;
+  s->setpoint_cc = gs__cc(sp);
+  s->deadband_cc = (uint16_t)gs__cc(p[GS_HVAC_P_DEADBAND]);
+  s->comfort_cc = gs__cc(comfort);
+  s->dr_mode = (unsigned)p[GS_HVAC_P_DR_MODE];
+  s->dr_val = s->dr_mode == GS_HVAC_DR_OFFSET
+                  ? (uint16_t)gs__cc(p[GS_HVAC_P_DR_OFFSET])
+              : s->dr_mode == GS_HVAC_DR_DUTY
+                  ? (uint16_t)llround(p[GS_HVAC_P_DR_DUTY] * 1e4)
+                  : 0;
+  s->window_s = (uint16_t)llround(p[GS_HVAC_P_DR_WINDOW]);
+  s->setback_cc = gs__cc(p[GS_HVAC_P_SETBACK]);
+  s->precool_cc = gs__cc(p[GS_HVAC_P_PRECOOL_OFF]);
+  s->precool_s = (uint16_t)llround(p[GS_HVAC_P_PRECOOL]);
+  s->outdoor_cc = gs__cc(p[GS_HVAC_P_OUTDOOR]);
+  s->cap_w = (uint16_t)llround(cap);
+  s->cop_milli = (uint16_t)llround(
+      mode == GS_HVAC_MODE_AC          ? p[GS_HVAC_P_COP] * 1000.0
+      : mode == GS_HVAC_MODE_HEAT_PUMP ? p[GS_HVAC_P_HEATING_COP] * 1000.0
+                                       : 1000.0);
+  s->solar_cm2 = (uint16_t)llround(solar * 100.0);
+  s->gains_w = (uint16_t)llround(gains);
+  s->fan_w = (uint16_t)llround(fan);
+  s->mode = mode;
+  s->critical = p[GS_HVAC_P_CRITICAL] != 0;
+  s->breaker_a = (unsigned)llround(p[GS_HVAC_P_BREAKER]);
+  s->enabled = 1;
+  s->next = GS_EVENT_HANDLE_NONE;
+  /* Setback hours are local: the local minute of day at t = 0 comes from
+   * the scenario's start instant and utc_offset_h. */
+  int64_t start_s =
+      world && world->scenario ? gs_scenario_start_unix_s(world->scenario) : 0;
+  int64_t local_min =
+      (start_s + llround(p[GS_HVAC_P_UTC_OFFSET] * 3600.0)) / 60;
+  int day0_min = (int)(((local_min % 1440) + 1440) % 1440);
+  s->sb_start_min = gs__sim_minute(p[GS_HVAC_P_SETBACK_START], day0_min);
+  s->sb_end_min = gs__sim_minute(p[GS_HVAC_P_SETBACK_END], day0_min);
+
+  /* Desynchronised start from the entity's own stream: Ta uniform in the
+   * deadband, Tm at its quasi-steady offset Qm / Hm above Ta, and the
+   * equipment on with the probability of its steady duty cycle (sensible
+   * load over sensible capacity at the starting conditions). */
+  gs_rng_t rng;
+  gs_rng_init(&rng, init->seed, init->key, GS_RNG_BEHAVIOUR);
+  double u_temp = gs_rng_uniform(&rng), u_on = gs_rng_uniform(&rng);
+  gs_time_us_t now_us = gs_engine_now(eng);
+  double sp_c = gs__sp_c(s, now_us), band = s->deadband_cc / 100.0;
+  double to_c = gs__outdoor_c(s, now_us);
+  double g_w = s->gains_w + s->solar_cm2 / 100.0 * gs__ghi(s, now_us);
+  s->t0_us = now_us;
+  s->ta0_c = sp_c - band / 2 + u_temp * band;
+  s->tm0_c = s->ta0_c + GS_HVAC_MASS_GAIN_SHARE * g_w / hm;
+  double heat_w, elec_w;
+  gs__equipment(s, to_c, &heat_w, &elec_w);
+  double load_w = sgn * (ua * (to_c - s->ta0_c) + g_w);
+  double duty = heat_w * sgn < 0 ? load_w / (-sgn * heat_w) : 0;
+  s->on = u_on < duty;
+  if (s->on && s->meter != GS_METER_NONE)
+    gs_engine_add_power(eng, s->meter, gs__power_mw(s));
+  gs__reschedule(eng, self, s);
+  return GS_OK;
+}
+
+/* A shed starts the configured response. The thermostat responses
+ * (offset, duty_limit) accept any request: what they deliver comes from
+ * the physics. Curtail is on/off: like any on/off load it declines a
+ * partial request smaller than its draw. The critical flag is the VEN's
+ * business (its reference shed skips critical circuits; a thermal-aware
+ * strategy may shed them), so a shed that arrives is obeyed. */
+static void gs__hvac_shed(gs_engine_t *eng, gs_entity_id_t self, gs__hvac_t *s,
+                          int64_t limit_mw) {
+  if (s->shed) return;
+  if (s->dr_mode == GS_HVAC_DR_CURTAIL && limit_mw < gs__power_mw(s)) return;
+  int64_t old_mw = gs__advance(s, gs_engine_now(eng));
+  s->shed = 1;
+  s->opted = 0;
+  s->locked = 0;
+  s->precool = 0; /* the event is here: pre-cooling is over */
+  if (s->dr_mode == GS_HVAC_DR_DUTY && s->on) s->mark_us = s->t0_us;
+  gs__settle(eng, self, s, old_mw);
+}
+
+static void gs__hvac_handle(gs_engine_t *eng, gs_entity_id_t self, void *state,
+                            const gs_event_t *ev) {
+  gs__hvac_t *s = state;
+  gs_time_us_t now_us = gs_engine_now(eng);
+  int64_t old_mw;
+  switch (ev->kind) {
+    case GS_EV_HVAC_TIMER:
+      /* Cancelled timers are skipped by the engine: this is the pending
+       * one. */
+      GS_ASSERT(gs_event_handle(ev) == s->next);
+      s->next = GS_EVENT_HANDLE_NONE;
+      gs__settle(eng, self, s, gs__advance(s, now_us));
+      break;
+    case GS_EV_LOAD_SHED:
+      gs__hvac_shed(eng, self, s, ev->arg);
+      break;
+    case GS_EV_LOAD_RESTORE:
+      /* Rebound: the thermostat recovers from the drifted temperatures. */
+      if (!s->shed) break; /* never shed, or opted out already */
+      old_mw = gs__advance(s, now_us);
+      s->shed = 0;
+      s->locked = 0;
+      gs__settle(eng, self, s, old_mw);
+      break;
+    case GS_EV_LOAD_SET: {
+      old_mw = gs__advance(s, now_us);
+      if (ev->arg2 & 2u) s->enabled = (ev->arg2 & 1u) != 0;
+      /* A compressor cannot throttle: below its running draw, a capacity
+       * limit keeps it off. */
+      double heat_w, elec_w;
+      gs__equipment(s, gs__outdoor_c(s, now_us), &heat_w, &elec_w);
+      s->blocked = ev->arg >= 0 && (double)ev->arg < elec_w * 1000.0;
+      gs__settle(eng, self, s, old_mw);
+      break;
+    }
+    case GS_EV_LOAD_NOTICE:
+      /* Pre-cool from start - precool_s until the event starts. A notice
+       * during a running response is ignored. */
+      if (s->precool_s == 0 || s->shed || ev->arg <= now_us) break;
+      old_mw = gs__advance(s, now_us);
+      s->precool = 1;
+      s->mark_us = ev->arg;
+      gs__settle(eng, self, s, old_mw);
+      break;
+    default:
+      /* Common kinds meant for other roles are ignored; an unknown model
+       * kind is a programming error. */
+      GS_ASSERT(ev->kind < GS_EV_MODEL);
+      break;
+  }
+}
+
+static void gs__hvac_status(const void *state, gs_time_us_t now_us,
+                            gs_load_status_t *out) {
+  const gs__hvac_t *s = state;
+  /* Comfort cost: where Ta lies between the occupant's setpoint and the
+   * comfort limit (0 at or inside the setpoint, 1 at the limit). */
+  double sp = gs__base_sp_c(s, now_us), limit = s->comfort_cc / 100.0;
+  double cost = (gs_hvac_indoor_c(state, now_us) - sp) / (limit - sp);
+  out->comfort_cost = cost < 0 ? 0 : cost > 1 ? 1 : cost;
+  out->power_mw = gs__power_mw(s);
+  out->capacity_mw = (int64_t)s->breaker_a * GS__HVAC_VOLTS * 1000;
+  /* Contract: shedCapabilityKw is the present draw, 0 for critical. */
+  out->shed_capability_mw = s->critical ? 0 : out->power_mw;
+  /* Curtailment switches the compressor off: all or nothing. Offset and
+   * duty limit accept any request; the physics decides what it gives. */
+  out->min_shed_mw = s->dr_mode == GS_HVAC_DR_CURTAIL ? out->power_mw : 0;
+  out->soc_pct = -1;
+  out->enabled = s->enabled;
+  out->critical = s->critical;
+  out->shedding = s->shed;
+}
+
+const gs_model_type_t gs_model_hvac = {
+    .name = "hvac",
+    .doc =
+        "HVAC with its house: 2R2C ETP thermostat load (GridLAB-D "
+        "house_e), DR offset/duty/curtail",
+    .role = GS_ROLE_LOAD,
+    .state_size = sizeof(gs__hvac_t),
+    .params = gs_hvac_params,
+    .n_params = GS_HVAC_NPARAMS,
+    .init = gs__hvac_init,
+    .handle = gs__hvac_handle,
+    .finish = NULL,
+    .status = gs__hvac_status,
+};
