@@ -8,5 +8,15 @@
 extern const gs_model_type_t gs_model_ven;
 extern const gs_model_type_t gs_model_program;
 extern const gs_model_type_t gs_model_fridge;
+extern const gs_model_type_t gs_model_hvac;
+extern const gs_model_type_t gs_model_water_heater;
+extern const gs_model_type_t gs_model_battery;
+extern const gs_model_type_t gs_model_pv;
+extern const gs_model_type_t gs_model_dryer;
+extern const gs_model_type_t gs_model_range;
+extern const gs_model_type_t gs_model_lighting;
+extern const gs_model_type_t gs_model_outlets;
+extern const gs_model_type_t gs_model_pool_pump;
+extern const gs_model_type_t gs_model_ev;
 
 #endif /* GRIDSIM_MODELS_H */

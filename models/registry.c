@@ -8,6 +8,16 @@ const gs_model_type_t *const gs_model_registry[] = {
     &gs_model_ven,
     &gs_model_program,
     &gs_model_fridge,
+    &gs_model_battery,
+    &gs_model_pv,
+    &gs_model_water_heater,
+    &gs_model_dryer,
+    &gs_model_range,
+    &gs_model_lighting,
+    &gs_model_outlets,
+    &gs_model_pool_pump,
+    &gs_model_hvac,
+    &gs_model_ev,
     NULL,
 };
 

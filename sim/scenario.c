@@ -15,7 +15,8 @@
  * the loader, but listing it keeps it from being an unknown key. */
 static const char *const top_keys[] = {
     "name", "description", "$schema", "start",   "duration_s",
-    "seed", "output",      "fleet",   "program", "weather", NULL};
+    "seed", "output",      "fleet",   "program", "weather", "utc_offset_h",
+    NULL};
 static const char *const output_keys[] = {"interval_s", "ven_sample", "file",
                                           NULL};
 
@@ -145,6 +146,13 @@ static gs_err_t validate(gs__sctx_t *c, const cJSON *root, gs_scenario_t *s,
   if ((err = parse_output(c, cJSON_GetObjectItemCaseSensitive(root, "output"),
                           s)) != GS_OK)
     return err;
+  /* Local clock of the fleet: the default of every model's utc_offset_h,
+   * so appliance, hot-water and travel profiles share one time zone. */
+  static const gs__num_rule_t tz = {.lo = -12, .hi = 14, .unit = "h"};
+  if ((err = gs__get_num(c, root, "utc_offset_h", &tz, false, 0.0,
+                         &s->utc_offset_h, NULL)) != GS_OK)
+    return err;
+  c->utc_offset_h = s->utc_offset_h;
   /* The fleet comes before the program, whose targets name its groups and
    * VENs; the run's length comes before both. */
   if ((err = gs__scn_parse_fleet(

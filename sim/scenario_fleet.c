@@ -98,7 +98,9 @@ static gs_err_t parse_params(gs__sctx_t *c, const gs_model_type_t *type,
   *out = calloc(n > 0 ? n : 1, sizeof **out);
   if (*out == NULL) return gs__nomem(c);
   for (size_t i = 0; i < n; i++)
-    gs_dist_const(&(*out)[i], type->params[i].def);
+    gs_dist_const(&(*out)[i], strcmp(type->params[i].name, "utc_offset_h")
+                                  ? type->params[i].def
+                                  : c->utc_offset_h);
   if (obj == NULL) return GS_OK;
   if (!cJSON_IsObject(obj))
     return gs__fail(c, obj, "an object of %s parameters", type->name);

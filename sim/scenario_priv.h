@@ -54,6 +54,7 @@ struct gs_scenario {
   char *name;
   char *description; /* may be NULL */
   int64_t start_unix_s;
+  double utc_offset_h; /* local clock of the fleet (top-level key) */
   gs_time_us_t duration_us;
   uint64_t seed;
   gs_time_us_t output_interval_us;

@@ -11,6 +11,7 @@
 void gs__sctx_init(gs__sctx_t *c, const char *file, const char *path,
                    gs_errbuf_t *eb) {
   c->file = file != NULL ? file : "<scenario>";
+  c->utc_offset_h = 0;
   c->eb = eb;
   c->len = 0;
   c->path[0] = '\0';

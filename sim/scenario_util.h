@@ -26,6 +26,7 @@
  * value at hand (in the syntax --set accepts) and the error buffer. */
 typedef struct gs__sctx {
   const char *file;
+  double utc_offset_h; /* the scenario's, default of models' utc_offset_h */
   gs_errbuf_t *eb;
   size_t len;
   char path[GS__PATH_MAX];

@@ -11,7 +11,7 @@
 
 #define BAD_DIR GS_SOURCE_DIR "/tests/data/bad/"
 /* 2026-07-15T00:00:00Z */
-#define DEFAULT_START_UNIX INT64_C(1784073600)
+#define DEFAULT_START_UNIX INT64_C(1784098800) /* 2026-07-15T00:00:00-07:00 */
 
 /* A small valid scenario the inline cases start from. */
 #define HEAD \
@@ -82,11 +82,20 @@ START_TEST(test_default) {
     int loss = param_index(ven, "loss_prob");
     ck_assert_int_eq(grp->ven_params[loss].kind, GS_DIST_CONST);
     ck_assert_double_eq(grp->ven_params[loss].p[0], ven->params[loss].def);
-    ck_assert_uint_eq(grp->n_loads, 1);
-    ck_assert_str_eq(grp->loads[0].id, "fridge1");
-    ck_assert_str_eq(grp->loads[0].type->name, "fridge");
-    ck_assert_double_eq_tol(grp->loads[0].present, 0.99, 1e-12);
+    /* The reference home's circuits (contract), HVAC first. */
+    ck_assert_uint_eq(grp->n_loads, 11);
+    ck_assert_str_eq(grp->loads[0].id, "hvac1");
+    ck_assert_str_eq(grp->loads[0].type->name, "hvac");
+    ck_assert_double_eq_tol(grp->loads[0].present, 0.9, 1e-12);
+    ck_assert_str_eq(grp->loads[1].type->name, "fridge");
+    ck_assert_double_eq_tol(grp->loads[1].present, 1.0, 1e-12);
+    /* The scenario's local clock is every model's utc_offset_h default. */
+    int utc = param_index(grp->loads[0].type, "utc_offset_h");
+    ck_assert_int_ge(utc, 0);
+    ck_assert_int_eq(grp->loads[0].params[utc].kind, GS_DIST_CONST);
+    ck_assert_double_eq(grp->loads[0].params[utc].p[0], -7);
   }
+  ck_assert_double_eq(s->utc_offset_h, -7);
   ck_assert_uint_eq(total, 300);
   ck_assert_uint_eq(s->n_events, 1);
   const gs_dr_event_cfg_t *ev = &s->events[0];
