@@ -9,7 +9,7 @@
 #include "scenario_priv.h"
 #include "world.h"
 
-enum { PROG_EV_START = GS_EV_MODEL, PROG_EV_END };
+enum { PROG_EV_START = GS_EV_MODEL, PROG_EV_END, PROG_EV_NOTICE };
 
 typedef struct program_state {
   gs_world_t *world;
@@ -58,6 +58,11 @@ static gs_err_t program_init(gs_engine_t *eng, gs_entity_id_t self,
                        PROG_EV_START, 0, (uint32_t)k);
     gs_engine_schedule(eng, self, ev->start_us + ev->duration_us,
                        GS_PHASE_PROGRAM, PROG_EV_END, 0, (uint32_t)k);
+    if (ev->notice_us > 0) {
+      gs_time_us_t at = ev->start_us - ev->notice_us;
+      gs_engine_schedule(eng, self, at > 0 ? at : 0, GS_PHASE_PROGRAM,
+                         PROG_EV_NOTICE, 0, (uint32_t)k);
+    }
   }
   return GS_OK;
 }
@@ -111,6 +116,13 @@ static void program_handle(gs_engine_t *eng, gs_entity_id_t self,
       if (targeted(w, gs_world_event(w, k), k, i))
         gs_engine_schedule(eng, w->ven_entity[i], gs_engine_now(eng),
                            GS_PHASE_COMMAND, GS_EV_DR_END, 0, (uint32_t)k);
+    break;
+  case PROG_EV_NOTICE:
+    if ((int32_t)k == w->suppressed) break;
+    for (uint64_t i = 0; i < w->n_vens; i++)
+      if (targeted(w, gs_world_event(w, k), k, i))
+        gs_engine_schedule(eng, w->ven_entity[i], gs_engine_now(eng),
+                           GS_PHASE_COMMAND, GS_EV_DR_NOTICE, 0, (uint32_t)k);
     break;
   case GS_EV_ACK:
     if (ev->arg2 & GS_ACK_REJECTED) {

@@ -314,6 +314,16 @@ static void ven_handle(gs_engine_t *eng, gs_entity_id_t self, void *state,
     }
     break;
   }
+  case GS_EV_DR_NOTICE: { /* tell every circuit; those that pre-condition
+                            act on it (pre-cooling thermostats) */
+    if (!v->online) break;
+    const gs_dr_event_cfg_t *de = gs_world_event(v->world, ev->arg2);
+    for (uint8_t i = 0; i < v->n_loads; i++)
+      gs_engine_schedule(eng, v->first_load + i, now, GS_PHASE_MODEL,
+                         GS_EV_LOAD_NOTICE, de->start_us,
+                         (uint32_t)(de->duration_us / GS_US_PER_S));
+    break;
+  }
   case GS_VEN_EV_EXPIRE:
     v->expiry = GS_EVENT_HANDLE_NONE; /* this very event: nothing to cancel */
     restore(eng, v);

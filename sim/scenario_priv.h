@@ -38,6 +38,7 @@ typedef struct gs_dr_event_cfg {
   char *id;
   gs_time_us_t start_us; /* from the scenario start */
   gs_time_us_t duration_us;
+  gs_time_us_t notice_us; /* advance notice before start_us (0: none) */
   double requested_kw;
   gs_target_kind_t target;
   char *group;       /* GS_TARGET_GROUP */

@@ -9,7 +9,8 @@
 
 static const char *const program_keys[] = {"events", "dispatch", NULL};
 static const char *const event_keys[] = {
-    "id", "start_s", "start", "duration_s", "requested_kw", "target", NULL};
+    "id",     "start_s",  "start", "duration_s", "requested_kw",
+    "target", "notice_s", NULL};
 static const char *const target_keys[] = {"group", "fraction", "vens", NULL};
 
 void gs__scn_free_events(gs_scenario_t *s) {
@@ -254,6 +255,15 @@ static gs_err_t parse_event(gs__sctx_t *c, const cJSON *je,
   if ((err = gs__get_num(c, je, "requested_kw", &kw, true, 0, &ev->requested_kw,
                          NULL)) != GS_OK)
     return err;
+  /* Advance notice (day-ahead programs announce events): loads that
+   * pre-condition, such as pre-cooling thermostats, act on it. */
+  static const gs__num_rule_t notice = {.lo = 0, .hi = 7 * 86400.0,
+                                        .unit = "s"};
+  double notice_s;
+  if ((err = gs__get_num(c, je, "notice_s", &notice, false, 0, &notice_s,
+                         NULL)) != GS_OK)
+    return err;
+  if (gs_time_from_s(notice_s, &ev->notice_us) != GS_OK) ev->notice_us = 0;
   return parse_target(c, cJSON_GetObjectItemCaseSensitive(je, "target"), s, ev);
 }
 

@@ -116,12 +116,59 @@ START_TEST(delivered_and_rebound_from_physics) {
 }
 END_TEST
 
+/* With notice, thermostats that pre-cool draw more in the hour before the
+ * event than their twin, which never hears of it. */
+START_TEST(notice_drives_precooling) {
+  static volatile sig_atomic_t never = 0;
+  const char *text =
+      "{\"name\":\"p\",\"start\":\"2026-07-15T00:00:00-07:00\","
+      "\"utc_offset_h\":-7,\"duration_s\":86400,\"output\":{"
+      "\"interval_s\":300},\"fleet\":[{\"name\":\"h\",\"count\":40,"
+      "\"ven\":{\"shed_strategy\":\"thermal\"},\"loads\":[{\"type\":"
+      "\"hvac\",\"id\":\"hvac1\",\"params\":{\"critical\":0,"
+      "\"precool_s\":3600}}]}],\"program\":{\"events\":[{\"id\":\"e\","
+      "\"start_s\":61200,\"duration_s\":3600,\"requested_kw\":40,"
+      "\"notice_s\":86400}]}}";
+  gs_scenario_t *s;
+  gs_errbuf_t eb = {{0}};
+  ck_assert_msg(gs_scenario_load_string(text, "p.json", NULL, &s, &eb) ==
+                    GS_OK,
+                "%s", eb.msg);
+  gs_series_t actual = {0}, twin = {0};
+  gs_engine_t *e;
+  gs_world_t *w;
+  plain_run(s, &actual, &e, &w);
+  gs_dr_result_t tr;
+  ck_assert_int_eq(gs_dr_twin(s, 0, s->output_interval_us, &twin, &tr,
+                              &never, &eb),
+                   GS_OK);
+  /* Mean power over the pre-cooling hour, 16:00-17:00 local. */
+  double pre = 0, pre_twin = 0;
+  for (size_t i = 57600 / 300; i < 61200 / 300; i++) {
+    pre += (double)actual.power_mw[i];
+    pre_twin += (double)twin.power_mw[i];
+  }
+  ck_assert_double_gt(pre, 1.1 * pre_twin);
+  /* Before the pre-cooling hour the two runs are the same. */
+  for (size_t i = 0; i < 57600 / 300; i++)
+    ck_assert_int_eq(actual.power_mw[i], twin.power_mw[i]);
+  gs_dr_perf(w, 0, &actual, &twin, &tr);
+  ck_assert_double_gt(w->dr[0].delivered_kw_true, 0);
+  gs_series_free(&actual);
+  gs_series_free(&twin);
+  gs_engine_destroy(e);
+  gs_world_free(w);
+  gs_scenario_free(s);
+}
+END_TEST
+
 Suite *dr_perf_suite(void) {
   Suite *s = suite_create("dr_perf");
   TCase *tc = tcase_create("twin");
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, twin_equals_run_without_event);
   tcase_add_test(tc, delivered_and_rebound_from_physics);
+  tcase_add_test(tc, notice_drives_precooling);
   suite_add_tcase(s, tc);
   return s;
 }

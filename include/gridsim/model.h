@@ -77,6 +77,7 @@ enum {
                          /* arg2 bit 0 enabled, bit 1 "enabled" given      */
   GS_EV_LOAD_NOTICE = 9, /* load: a DR event is announced; arg its start   */
                          /* (µs), arg2 its duration (s): for pre-cooling   */
+  GS_EV_DR_NOTICE = 10,  /* VEN: event arg2 announced (forwarded to loads) */
   GS_EV_MODEL = 256
 };
 
