@@ -123,6 +123,7 @@ int gs_cli_run(const gs_cli_opts_t *o) {
   gs_run_info_t info = {.complete = err == GS_OK,
                         .twins = err == GS_OK && !o->no_twin};
   if (err == GS_OK) err = actual.err;
+  info.wall_s = gs_wall_s() - t0;
   if (err == GS_OK) {
     err = run_twins(s, w, &actual, info.twins, &eb);
     if (err != GS_OK) {
@@ -131,7 +132,7 @@ int gs_cli_run(const gs_cli_opts_t *o) {
     }
   }
   gs_series_free(&actual);
-  info.wall_s = gs_wall_s() - t0;
+  info.twin_wall_s = gs_wall_s() - t0 - info.wall_s;
   if (err != GS_OK && err != GS_EINTR) {
     fprintf(stderr, "gridsim: run failed: %s\n", gs_strerror(err));
     status = GS_EXIT_RUNTIME;

@@ -97,6 +97,7 @@ char *gs_summary_json(const gs_world_t *w, const gs_run_info_t *info) {
   snprintf(buf, sizeof buf, "%016" PRIx64, gs_engine_digest(e));
   cJSON_AddStringToObject(root, "event_digest", buf);
   cJSON_AddNumberToObject(root, "wall_s", info->wall_s);
+  cJSON_AddNumberToObject(root, "twin_wall_s", info->twin_wall_s);
   cJSON_AddNumberToObject(
       root, "events_per_s",
       info->wall_s > 0 ? (double)gs_engine_events_processed(e) / info->wall_s
@@ -171,6 +172,9 @@ void gs_summary_print(FILE *out, const gs_world_t *w,
           "peak RSS %.1f MiB, digest %016" PRIx64 "\n", n, info->wall_s,
           info->wall_s > 0 ? (double)n / info->wall_s : 0.0,
           (double)gs_peak_rss_kib() / 1024, gs_engine_digest(e));
+  if (info->twins)
+    fprintf(out, "  twins      %zu counterfactual run%s in %.3f s\n",
+            s->n_events, s->n_events == 1 ? "" : "s", info->twin_wall_s);
   fprintf(out, "  energy     %.1f kWh (%.2f kWh per VEN), mean %.1f kW\n",
           f.energy_kwh, w->n_vens ? f.energy_kwh / (double)w->n_vens : 0.0,
           f.mean_kw);

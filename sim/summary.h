@@ -10,7 +10,8 @@
 #include "world.h"
 
 typedef struct gs_run_info {
-  double wall_s;
+  double wall_s;      /* the run itself (build and events) */
+  double twin_wall_s; /* the counterfactual twins after it */
   bool complete; /* false when interrupted */
   bool twins;    /* the counterfactual twins were run */
 } gs_run_info_t;

@@ -151,6 +151,81 @@ START_TEST(opt_out_and_loss) {
 }
 END_TEST
 
+/* Every load type in one home: at every sampled instant each VEN's meter
+ * equals the sum of its circuits' power and the fleet equals the sum of
+ * its VENs, exactly, so energies add up exactly too (power is piecewise
+ * constant between events). */
+typedef struct sums {
+  gs_world_t *w;
+  int samples;
+} sums_t;
+
+static void check_sums(void *ud, gs_engine_t *eng, gs_time_us_t t) {
+  sums_t *c = ud;
+  gs_meters_t *m = gs_engine_meters(eng);
+  int64_t fleet = 0;
+  for (uint64_t i = 0; i < c->w->n_vens; i++) {
+    gs_entity_id_t ven = c->w->ven_entity[i];
+    int64_t loads = 0;
+    for (gs_entity_id_t id = ven + 1; id < gs_engine_entity_count(eng) &&
+                                      gs_engine_type(eng, id)->status;
+         id++) {
+      gs_load_status_t st;
+      memset(&st, 0, sizeof st);
+      gs_engine_type(eng, id)->status(gs_engine_state(eng, id), t, &st);
+      loads += st.power_mw;
+    }
+    int64_t vp = gs_meters_power_mw(m, c->w->ven_meter[i]);
+    ck_assert_int_eq(vp, loads);
+    fleet += vp;
+  }
+  ck_assert_int_eq(gs_meters_power_mw(m, c->w->fleet_meter), fleet);
+  c->samples++;
+}
+
+START_TEST(every_load_adds_up_exactly) {
+  static const char *const types[] = {
+      "hvac",     "fridge",   "water_heater", "ev",      "dryer", "range",
+      "lighting", "outlets",  "pv",           "battery", "pool_pump"};
+  char loads[2048] = "";
+  for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
+    size_t len = strlen(loads);
+    snprintf(loads + len, sizeof loads - len,
+             "%s{\"type\":\"%s\",\"id\":\"%s1\"}", i ? "," : "", types[i],
+             types[i]);
+  }
+  char text[4096];
+  snprintf(text, sizeof text,
+           "{\"name\":\"all\",\"start\":\"2026-07-15T00:00:00-07:00\","
+           "\"utc_offset_h\":-7,\"duration_s\":86400,\"seed\":3,"
+           "\"fleet\":[{\"name\":\"h\",\"count\":30,\"ven\":{"
+           "\"shed_strategy\":\"thermal\"},\"loads\":[%s]}],"
+           "\"program\":{\"events\":[{\"id\":\"e\",\"start_s\":61200,"
+           "\"duration_s\":7200,\"requested_kw\":60}]}}",
+           loads);
+  gs_scenario_t *s;
+  gs_errbuf_t eb = {{0}};
+  ck_assert_msg(gs_scenario_load_string(text, "all.json", NULL, &s, &eb) ==
+                    GS_OK,
+                "%s", eb.msg);
+  gs_engine_t *e = gs_engine_create(&(gs_engine_config_t){.seed = 3}, NULL);
+  gs_world_t *w;
+  ck_assert_msg(gs_world_build(s, e, &w, &eb) == GS_OK, "%s", eb.msg);
+  ck_assert_uint_eq(w->n_loads, 30 * 11);
+  sums_t c = {.w = w};
+  gs_observer_t o = {.name = "sums", .interval_us = 60 * GS_US_PER_S,
+                     .sample = check_sums, .ud = &c};
+  ck_assert_int_eq(gs_engine_add_observer(e, &o), GS_OK);
+  ck_assert_int_eq(gs_engine_run(e, gs_scenario_duration_us(s)), GS_OK);
+  gs_engine_finish(e);
+  ck_assert_int_eq(c.samples, 1441);
+  ck_assert_int_gt(w->dr[0].acked_shed_mw, 0);
+  gs_engine_destroy(e);
+  gs_world_free(w);
+  gs_scenario_free(s);
+}
+END_TEST
+
 Suite *world_suite(void) {
   Suite *s = suite_create("world");
   TCase *tc = tcase_create("world");
@@ -159,6 +234,7 @@ Suite *world_suite(void) {
   tcase_add_test(tc, dispatch_splits_exactly);
   tcase_add_test(tc, targets_group_and_fraction);
   tcase_add_test(tc, opt_out_and_loss);
+  tcase_add_test(tc, every_load_adds_up_exactly);
   suite_add_tcase(s, tc);
   return s;
 }
