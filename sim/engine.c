@@ -52,7 +52,7 @@ gs_engine_t *gs_engine_create(const gs_engine_config_t *cfg,
   gs_engine_t *e = calloc(1, sizeof *e);
   if (e == NULL) goto fail;
   if (cfg != NULL) e->seed = cfg->seed;
-  e->qops = cfg && cfg->queue ? cfg->queue : &gs_queue_heap;
+  e->qops = cfg && cfg->queue ? cfg->queue : &gs_queue_bucket;
   e->queue = e->qops->create(cfg ? cfg->capacity_hint : 0);
   e->meters = gs_meters_create();
   if (e->queue == NULL || e->meters == NULL) goto fail;

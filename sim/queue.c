@@ -4,11 +4,12 @@
 
 #include "gridsim/queue.h"
 
-static const gs_queue_ops_t *const queues[] = {&gs_queue_heap, NULL};
+const gs_queue_ops_t *const gs_queues[] = {&gs_queue_heap, &gs_queue_bucket,
+                                           NULL};
 
 const gs_queue_ops_t *gs_queue_find(const char *name) {
   if (name == NULL) return NULL;
-  for (size_t i = 0; queues[i] != NULL; i++)
-    if (strcmp(queues[i]->name, name) == 0) return queues[i];
+  for (size_t i = 0; gs_queues[i] != NULL; i++)
+    if (strcmp(gs_queues[i]->name, name) == 0) return gs_queues[i];
   return NULL;
 }

@@ -67,7 +67,7 @@ static bool heap_pop(gs_queue_t *q, gs_event_t *out) {
   return true;
 }
 
-static const gs_event_t *heap_peek(const gs_queue_t *q) {
+static const gs_event_t *heap_peek(gs_queue_t *q) {
   return q->n ? &q->ev[0] : NULL;
 }
 

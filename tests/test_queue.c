@@ -60,17 +60,65 @@ static void check_against_sort(const gs_queue_ops_t *ops, size_t n,
   free(all);
 }
 
-START_TEST(heap_matches_sort_many_ties) {
+/* Each test runs once per implementation (_i is the loop index). */
+START_TEST(matches_sort_many_ties) {
+  const gs_queue_ops_t *ops = gs_queues[_i];
   /* 10 distinct times for 20,000 events: thousands of equal times. */
-  check_against_sort(&gs_queue_heap, 20000, 10, 1);
-  check_against_sort(&gs_queue_heap, 20000, 1, 2);
+  check_against_sort(ops, 20000, 10, 1);
+  check_against_sort(ops, 20000, 1, 2);
 }
 END_TEST
 
-START_TEST(heap_matches_sort_spread) {
-  check_against_sort(&gs_queue_heap, 50000, INT64_C(1) << 40, 3);
+START_TEST(matches_sort_spread) {
+  const gs_queue_ops_t *ops = gs_queues[_i];
+  check_against_sort(ops, 50000, INT64_C(1) << 40, 3);
+  check_against_sort(ops, 5000, INT64_MAX / 2, 4); /* a huge span */
   for (uint64_t s = 0; s < 200; s++) /* many small queues, sizes 1..200 */
-    check_against_sort(&gs_queue_heap, (size_t)s + 1, 5, 100 + s);
+    check_against_sort(ops, (size_t)s + 1, 5, 100 + s);
+}
+END_TEST
+
+/* The fast queue against the reference heap on the hold model with
+ * interleaved pushes and pops, many ties and bursts at one instant: the
+ * pop sequences must be identical. */
+START_TEST(bucket_equals_heap_on_hold) {
+  gs_rng_t r;
+  gs_rng_init(&r, 11, 11, 0);
+  gs_queue_t *a = gs_queue_heap.create(0), *b = gs_queue_bucket.create(0);
+  uint32_t seq[64] = {0};
+  int64_t now = 0;
+  for (int i = 0; i < 3000; i++) {
+    gs_event_t ev = random_event(&r, seq, 64, 1000);
+    ck_assert_int_eq(gs_queue_heap.push(a, &ev), GS_OK);
+    ck_assert_int_eq(gs_queue_bucket.push(b, &ev), GS_OK);
+  }
+  for (int step = 0; step < 300000; step++) {
+    gs_event_t x, y;
+    ck_assert(gs_queue_heap.pop(a, &x));
+    ck_assert(gs_queue_bucket.pop(b, &y));
+    ck_assert_int_eq(x.time_us, y.time_us);
+    ck_assert_uint_eq(x.phase, y.phase);
+    ck_assert_uint_eq(x.target, y.target);
+    ck_assert_uint_eq(x.seq, y.seq);
+    now = x.time_us;
+    /* 0 to 2 new events: at the same instant (ties), near, or far. */
+    int k = (int)(gs_rng_uniform(&r) * 3);
+    if (gs_queue_heap.size(a) < 100) k = 2;
+    for (int j = 0; j < k; j++) {
+      gs_event_t ev = random_event(&r, seq, 64, 1);
+      double u = gs_rng_uniform(&r);
+      ev.time_us = now + (u < 0.2 ? 0 : u < 0.9 ? (int64_t)(u * 500)
+                                                : (int64_t)(u * 1e7));
+      ck_assert_int_eq(gs_queue_heap.push(a, &ev), GS_OK);
+      ck_assert_int_eq(gs_queue_bucket.push(b, &ev), GS_OK);
+    }
+    ck_assert_uint_eq(gs_queue_heap.size(a), gs_queue_bucket.size(b));
+    const gs_event_t *pa = gs_queue_heap.peek(a), *pb = gs_queue_bucket.peek(b);
+    ck_assert_int_eq(pa->time_us, pb->time_us);
+    ck_assert_uint_eq(pa->seq, pb->seq);
+  }
+  gs_queue_heap.destroy(a);
+  gs_queue_bucket.destroy(b);
 }
 END_TEST
 
@@ -112,6 +160,7 @@ END_TEST
 
 START_TEST(queue_lookup) {
   ck_assert_ptr_eq(gs_queue_find("heap"), &gs_queue_heap);
+  ck_assert_ptr_eq(gs_queue_find("bucket"), &gs_queue_bucket);
   ck_assert_ptr_null(gs_queue_find("nope"));
   ck_assert_ptr_null(gs_queue_find(NULL));
 }
@@ -120,8 +169,12 @@ END_TEST
 Suite *queue_suite(void) {
   Suite *s = suite_create("queue");
   TCase *tc = tcase_create("heap");
-  tcase_add_test(tc, heap_matches_sort_many_ties);
-  tcase_add_test(tc, heap_matches_sort_spread);
+  int n = 0;
+  while (gs_queues[n] != NULL) n++;
+  tcase_set_timeout(tc, 120);
+  tcase_add_loop_test(tc, matches_sort_many_ties, 0, n);
+  tcase_add_loop_test(tc, matches_sort_spread, 0, n);
+  tcase_add_test(tc, bucket_equals_heap_on_hold);
   tcase_add_test(tc, heap_interleaved_hold);
   tcase_add_test(tc, queue_lookup);
   suite_add_tcase(s, tc);

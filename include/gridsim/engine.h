@@ -17,7 +17,7 @@ typedef struct gs_engine gs_engine_t;
 
 typedef struct gs_engine_config {
   uint64_t seed;
-  const gs_queue_ops_t *queue; /* NULL: the reference heap */
+  const gs_queue_ops_t *queue; /* NULL: the fast bucket queue */
   size_t capacity_hint;        /* expected pending events, 0 if unknown */
 } gs_engine_config_t;
 

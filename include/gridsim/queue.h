@@ -22,15 +22,20 @@ typedef struct gs_queue_ops {
   /* Removes the earliest event into `*out`; false when empty. */
   bool (*pop)(gs_queue_t *q, gs_event_t *out);
   /* The earliest event, owned by the queue and valid until the next push or
-   * pop; NULL when empty. */
-  const gs_event_t *(*peek)(const gs_queue_t *q);
+   * pop; NULL when empty. May reorganise the queue (hence not const). */
+  const gs_event_t *(*peek)(gs_queue_t *q);
   size_t (*size)(const gs_queue_t *q);
 } gs_queue_ops_t;
 
 /* The plain binary heap: the reference implementation. */
 extern const gs_queue_ops_t gs_queue_heap;
+/* Time buckets over a small exact heap: the fast one (sim/queue_bucket.c). */
+extern const gs_queue_ops_t gs_queue_bucket;
 
-/* Looks up an implementation by name ("heap"); NULL if unknown. */
+/* Every implementation, ending in NULL (for tests and benchmarks). */
+extern const gs_queue_ops_t *const gs_queues[];
+
+/* Looks up an implementation by name ("heap", "bucket"); NULL if unknown. */
 const gs_queue_ops_t *gs_queue_find(const char *name);
 
 #endif /* GRIDSIM_QUEUE_H */
