@@ -30,6 +30,8 @@ typedef struct vec {
  * their buckets together, with prefetches, so the cache misses of many
  * random appends overlap instead of each stalling the push. */
 #define BATCH 64
+/* Events sampled from the top to place the rung (see rebuild). */
+#define SAMPLE 257
 
 struct gs_queue {
   gs_event_t batch[BATCH]; /* unsorted, all >= bottom_end */
@@ -146,16 +148,25 @@ static gs_err_t bq_push(gs_queue_t *q, const gs_event_t *ev) {
   return GS_OK;
 }
 
-/* Rebuilds the rung from the top tier: buckets sized so that the events
- * there spread about two to a bucket over their time span. */
+static int cmp_time(const void *a, const void *b) {
+  gs_time_us_t x = *(const gs_time_us_t *)a, y = *(const gs_time_us_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* Rebuilds the rung from the top tier. The rung spans twice the distance
+ * from the earliest event to the median of a sample of the top, so a few
+ * far events (tomorrow's departure, next sunrise) cannot stretch the
+ * buckets until everything falls into the first one; what lies beyond
+ * stays in the top for the next rebuild, about half the events. */
 static bool rebuild(gs_queue_t *q) {
   size_t n = q->top.n;
-  gs_time_us_t lo = INT64_MAX, hi = INT64_MIN;
-  for (size_t i = 0; i < n; i++) {
-    gs_time_us_t t = q->top.ev[i].time_us;
-    if (t < lo) lo = t;
-    if (t > hi) hi = t;
-  }
+  gs_time_us_t lo = INT64_MAX, sample[SAMPLE];
+  size_t m = n < SAMPLE ? n : SAMPLE;
+  for (size_t i = 0; i < n; i++)
+    if (q->top.ev[i].time_us < lo) lo = q->top.ev[i].time_us;
+  for (size_t i = 0; i < m; i++) sample[i] = q->top.ev[i * n / m].time_us;
+  qsort(sample, m, sizeof sample[0], cmp_time);
+  gs_time_us_t median = sample[m / 2];
   size_t nb = n / 4 > 16 ? n / 4 : 16;
   if (nb > q->nb_cap) { /* vectors beyond nb keep their memory for reuse */
     vec_t *grown = realloc(q->bucket, nb * sizeof *grown);
@@ -165,9 +176,9 @@ static bool rebuild(gs_queue_t *q) {
     q->nb_cap = nb;
   }
   q->nb = nb;
-  /* Width: span / buckets rounded up to a power of two (a shift instead
-   * of a division on every push), so hi falls within the rung. */
-  u128 span = (u128)((i128)hi - lo) + 1;
+  /* Width: 2 (median - lo) / buckets, rounded up to a power of two (a
+   * shift instead of a division on every push). */
+  u128 span = 2 * (u128)((i128)median - lo) + 1;
   u128 w = (span + nb - 1) / nb;
   unsigned shift = 0;
   while (shift < 62 && ((u128)1 << shift) < w) shift++;
@@ -178,17 +189,24 @@ static bool rebuild(gs_queue_t *q) {
   q->rung_end = end > INT64_MAX ? INT64_MAX : (gs_time_us_t)end;
   q->cur = 0;
   q->bottom_end = lo; /* bucket 0 is not drained yet */
-  vec_t top = q->top;
-  q->top.n = 0;
-  for (size_t i = 0; i < top.n; i++) {
-    const gs_event_t *ev = &top.ev[i];
-    if (ev->time_us >= q->rung_end) { /* only when clamped at INT64_MAX */
-      q->top.ev[q->top.n++] = *ev;
+  /* Scatter: what falls in the rung goes to its bucket, the rest is
+   * compacted in place at the front of the top. */
+  size_t keep = 0;
+  for (size_t i = 0; i < n; i++) {
+    gs_event_t ev = q->top.ev[i];
+    if (ev.time_us >= q->rung_end) {
+      q->top.ev[keep++] = ev;
       continue;
     }
-    size_t b = (size_t)((uint64_t)(ev->time_us - q->base) >> q->shift);
-    if (!vec_push(&q->bucket[b], ev)) return false;
+    size_t b = (size_t)((uint64_t)(ev.time_us - q->base) >> q->shift);
+    if (!vec_push(&q->bucket[b], &ev)) {
+      /* Out of memory: put back what is left so nothing is lost. */
+      memmove(q->top.ev + keep, q->top.ev + i, (n - i) * sizeof ev);
+      q->top.n = (uint32_t)(keep + n - i);
+      return false;
+    }
   }
+  q->top.n = (uint32_t)keep;
   return true;
 }
 
@@ -205,11 +223,23 @@ static void refill(gs_queue_t *q) {
     if (q->cur < q->nb && q->bucket[q->cur].n)
       __builtin_prefetch(q->bucket[q->cur].ev);
     if (b->n == 0) continue;
-    /* Swap the bucket's storage into the bottom and heapify it. */
-    vec_t tmp = q->bottom;
-    q->bottom = *b;
-    *b = tmp;
+    /* Copy the bucket into the bottom's own array (it grows once to the
+     * densest bucket) and heapify it there. A bucket that grew beyond a
+     * few events gives its memory back, so what the rung holds follows
+     * what is pending rather than the densest bucket each index ever saw. */
+    if (q->bottom.cap < b->n) {
+      gs_event_t *grown = realloc(q->bottom.ev, (size_t)b->n * sizeof *grown);
+      if (grown == NULL) return; /* the caller sees no event */
+      q->bottom.ev = grown;
+      q->bottom.cap = b->n;
+    }
+    memcpy(q->bottom.ev, b->ev, (size_t)b->n * sizeof *b->ev);
+    q->bottom.n = b->n;
     b->n = 0;
+    if (b->cap > 8) {
+      free(b->ev);
+      *b = (vec_t){0};
+    }
     for (uint32_t i = q->bottom.n / 2; i-- > 0;) heap_down(&q->bottom, i);
   }
 }
