@@ -288,10 +288,54 @@ static double cloud_cover_of(const cloud_map_t *cm, double x) {
 
 /* ---- Synthetic weather ------------------------------------------------ */
 
+/* Per-day extremes (a heat wave building up) are lists; day i uses entry
+ * i, the last entry holding for later days. */
+#define GS__WEATHER_MAX_DAYS 3660
 typedef struct synth_cfg {
   double lat_deg, lon_deg, t_min_c, t_max_c, step_s;
   double cloud_cover, cloud_var, cloud_time_s;
+  double daily_min[GS__WEATHER_MAX_DAYS], daily_max[GS__WEATHER_MAX_DAYS];
+  size_t n_daily_min, n_daily_max;
 } synth_cfg_t;
+
+/* The day's minimum and maximum (day 0: the run's first solar day). */
+static double day_min(const synth_cfg_t *cfg, long d) {
+  if (cfg->n_daily_min == 0) return cfg->t_min_c;
+  size_t i = d < 0 ? 0 : (size_t)d;
+  return cfg->daily_min[i < cfg->n_daily_min ? i : cfg->n_daily_min - 1];
+}
+static double day_max(const synth_cfg_t *cfg, long d) {
+  if (cfg->n_daily_max == 0) return cfg->t_max_c;
+  size_t i = d < 0 ? 0 : (size_t)d;
+  return cfg->daily_max[i < cfg->n_daily_max ? i : cfg->n_daily_max - 1];
+}
+
+/* The apparent solar day holding `unix_s` at solar hour `h`: apparent
+ * solar time is 24 d + h hours, within the equation of time (< 0.3 h) of
+ * mean solar time, so rounding finds d without ambiguity. */
+static long solar_day(double unix_s, double lon_deg, double h) {
+  return lround(((unix_s + lon_deg * 240.0) / 3600.0 - h) / 24.0);
+}
+
+/* ASHRAE's profile between consecutive days' extremes: the fall after
+ * the 15:00 maximum heads for the next morning's minimum, and the hours
+ * before 05:00 come from yesterday's maximum, so the curve is continuous
+ * when the extremes change from day to day (as the WAVE method of
+ * interpolating daily extremes does). */
+static double synth_temp_c(const synth_cfg_t *cfg, long d, double h) {
+  double hi, lo;
+  if (h < 5.0) {
+    hi = day_max(cfg, d - 1);
+    lo = day_min(cfg, d);
+  } else if (h < 15.0) {
+    hi = day_max(cfg, d);
+    lo = day_min(cfg, d);
+  } else {
+    hi = day_max(cfg, d);
+    lo = day_min(cfg, d + 1);
+  }
+  return hi - gs_weather_temp_fraction(h) * (hi - lo);
+}
 
 /* Defaults: a clear, hot Sacramento-area summer day. 17/36 degC is our
  * choice of a day a few degrees hotter than the normal July day there
@@ -331,7 +375,7 @@ static gs_err_t build_synthetic(const synth_cfg_t *cfg, int64_t start_unix_s,
   double rho = exp(-cfg->step_s / cfg->cloud_time_s);
   double innov = sqrt(1.0 - rho * rho);
   double x = gsl_ran_gaussian_ziggurat(&g, 1.0); /* stationary start */
-  double range_c = cfg->t_max_c - cfg->t_min_c;
+  long day0 = 0;
   for (size_t k = 0; k < n; k++) {
     if (k > 0) x = rho * x + innov * gsl_ran_gaussian_ziggurat(&g, 1.0);
     gs_sun_t sun;
@@ -342,8 +386,10 @@ static gs_err_t build_synthetic(const synth_cfg_t *cfg, int64_t start_unix_s,
     double cover = cloud_cover_of(cm, x);
     /* The profile runs on apparent solar time so that it follows the sun
      * at any longitude without a time-zone table (see README). */
-    w->temp_c[k] = (float)(cfg->t_max_c -
-                           gs_weather_temp_fraction(sun.solar_hour) * range_c);
+    double mid = step_mid_unix(w, start_unix_s, k);
+    long d = solar_day(mid, cfg->lon_deg, sun.solar_hour);
+    if (k == 0) day0 = d;
+    w->temp_c[k] = (float)synth_temp_c(cfg, d - day0, sun.solar_hour);
     w->cos_zenith[k] = (float)cz;
     w->clear_w_m2[k] = (float)clear;
     w->cover[k] = (float)cover;
@@ -358,7 +404,32 @@ static gs_err_t build_synthetic(const synth_cfg_t *cfg, int64_t start_unix_s,
 
 static const char *const synth_keys[] = {
     "type",   "latitude_deg", "longitude_deg",     "t_min_c",      "t_max_c",
-    "step_s", "cloud_cover",  "cloud_variability", "cloud_time_s", NULL};
+    "step_s", "cloud_cover",  "cloud_variability", "cloud_time_s",
+    "daily_t_min_c", "daily_t_max_c", NULL};
+
+/* A list of per-day temperatures at key `key` (absent: n = 0). */
+static gs_err_t parse_daily(gs__sctx_t *c, const cJSON *j, const char *key,
+                            double *out, size_t *n) {
+  const cJSON *a = cJSON_GetObjectItemCaseSensitive(j, key);
+  *n = 0;
+  if (a == NULL) return GS_OK;
+  size_t mark = gs__path_key(c, key);
+  int len = cJSON_GetArraySize(a);
+  if (!cJSON_IsArray(a) || len < 1 || len > GS__WEATHER_MAX_DAYS)
+    return gs__fail(c, a, "an array of 1 to %d temperatures (degC), one "
+                    "per day", GS__WEATHER_MAX_DAYS);
+  const cJSON *v;
+  cJSON_ArrayForEach(v, a) {
+    if (!cJSON_IsNumber(v) || !(v->valuedouble >= -70) ||
+        !(v->valuedouble <= 60)) {
+      gs__path_index(c, *n);
+      return gs__fail(c, v, "a number in [-70, 60] (degC)");
+    }
+    out[(*n)++] = v->valuedouble;
+  }
+  gs__path_pop(c, mark);
+  return GS_OK;
+}
 static const char *const csv_keys[] = {"type", "file", "latitude_deg",
                                        "longitude_deg", NULL};
 
@@ -405,6 +476,29 @@ static gs_err_t parse_synthetic(gs__sctx_t *c, const cJSON *j,
     }
     return gs__fail(c, jt, "a number >= t_min_c (%.15g)", cfg->t_min_c);
   }
+  if ((err = parse_daily(c, j, "daily_t_min_c", cfg->daily_min,
+                         &cfg->n_daily_min)) != GS_OK ||
+      (err = parse_daily(c, j, "daily_t_max_c", cfg->daily_max,
+                         &cfg->n_daily_max)) != GS_OK)
+    return err;
+  /* Each day's maximum must not fall below its minimum. */
+  size_t days = cfg->n_daily_min > cfg->n_daily_max ? cfg->n_daily_min
+                                                     : cfg->n_daily_max;
+  for (size_t d = 0; d < days; d++)
+    if (day_max(cfg, (long)d) < day_min(cfg, (long)d)) {
+      const char *key = cfg->n_daily_max ? "daily_t_max_c" : "t_max_c";
+      size_t mark = gs__path_key(c, key);
+      const cJSON *jv = cJSON_GetObjectItemCaseSensitive(j, key);
+      if (cfg->n_daily_max) {
+        gs__path_index(c, d < cfg->n_daily_max ? d : cfg->n_daily_max - 1);
+        jv = cJSON_GetArrayItem(jv, (int)(d < cfg->n_daily_max
+                                               ? d : cfg->n_daily_max - 1));
+      }
+      gs_err_t e = gs__fail(c, jv, "a maximum >= day %zu's minimum (%.15g)",
+                            d, day_min(cfg, (long)d));
+      gs__path_pop(c, mark);
+      return e;
+    }
   if ((err = gs__get_num(c, j, "step_s", &rstep, false, cfg->step_s,
                          &cfg->step_s, NULL)) != GS_OK ||
       (err = gs__get_num(c, j, "cloud_cover", &r01, false, cfg->cloud_cover,
@@ -492,12 +586,13 @@ gs_err_t gs_weather_parse(const cJSON *json, const char *file, const char *path,
       (err = gs__get_str(&c, json, "type", false, false, &type)) != GS_OK)
     return err;
   if (type == NULL || strcmp(type, "synthetic") == 0) {
-    synth_cfg_t cfg;
-    if ((err = parse_synthetic(&c, json, duration_us, &cfg)) != GS_OK)
-      return err;
-    if (build_synthetic(&cfg, start_unix_s, duration_us, seed, out) != GS_OK)
-      return gs__nomem(&c);
-    return GS_OK;
+    synth_cfg_t *cfg = malloc(sizeof *cfg); /* ~60 KB: not on the stack */
+    if (cfg == NULL) return gs__nomem(&c);
+    if ((err = parse_synthetic(&c, json, duration_us, cfg)) == GS_OK &&
+        build_synthetic(cfg, start_unix_s, duration_us, seed, out) != GS_OK)
+      err = gs__nomem(&c);
+    free(cfg);
+    return err;
   }
   if (strcmp(type, "csv") == 0)
     return parse_csv(&c, json, base_dir, start_unix_s, duration_us, out);

@@ -556,6 +556,64 @@ START_TEST(test_object_errors) {
 }
 END_TEST
 
+/* A heat wave: per-day extremes. Each day reaches its own maximum at the
+ * ASHRAE plateau and its own minimum near 05:00 solar time, the curve
+ * never jumps between steps, and the last entry holds for later days. */
+START_TEST(test_daily_extremes) {
+  int64_t dur = 5 * DAY_US;
+  gs_weather_t *w = weather(
+      "{\"daily_t_min_c\":[15,18,20],\"daily_t_max_c\":[30,34,38],"
+      "\"step_s\":300}",
+      JUL15, dur, 1);
+  static const double want_max[] = {30, 34, 38, 38, 38};
+  static const double want_min[] = {15, 18, 20, 20, 20};
+  double got_max[5] = {-99, -99, -99, -99, -99};
+  double got_min[5] = {99, 99, 99, 99, 99};
+  double prev = NAN, worst_jump = 0;
+  for (int64_t k = 0; k < n_steps(w, dur); k++) {
+    int64_t t = mid_us(w, k);
+    double temp = gs_weather_temp_c(w, t);
+    gs_sun_t sun;
+    gs_weather_sun(LAT, LON, (double)JUL15 + (double)t / 1e6, &sun);
+    /* Day index from apparent solar time; the run starts at 00:00 UTC,
+     * 16:00 local solar time of the day before the first solar midnight. */
+    double solar_days = ((double)JUL15 + (double)t / 1e6 + LON * 240.0) /
+                        86400.0;
+    long d = lround(solar_days - sun.solar_hour / 24.0) -
+             lround(((double)JUL15 + LON * 240.0) / 86400.0 - 16.0 / 24.0);
+    if (d >= 0 && d < 5) {
+      if (temp > got_max[d]) got_max[d] = temp;
+      if (temp < got_min[d]) got_min[d] = temp;
+    }
+    if (!isnan(prev) && fabs(temp - prev) > worst_jump)
+      worst_jump = fabs(temp - prev);
+    prev = temp;
+  }
+  /* Day 0 starts in the afternoon: its maximum is there, its minimum
+   * comes the next morning (day 1). From day 1 on, whole days. */
+  for (int d = 1; d < 5; d++) {
+    ck_assert_double_eq_tol(got_max[d], want_max[d], 0.02);
+    ck_assert_double_eq_tol(got_min[d], want_min[d], 0.06);
+  }
+  /* 5-minute steps of a profile whose steepest hour falls 0.17 of a
+   * 20 degC range: under 0.3 degC a step, and no midnight jump. */
+  ck_assert_double_lt(worst_jump, 0.3);
+  gs_weather_free(w);
+  gs_errbuf_t eb = {{0}};
+  ck_assert_int_eq(weather_err("{\"daily_t_max_c\":[30,\"hot\"]}", &eb),
+                   GS_ESCENARIO);
+  ck_assert_ptr_nonnull(strstr(eb.msg, "weather.daily_t_max_c[1]"));
+  ck_assert_int_eq(weather_err("{\"daily_t_max_c\":[]}", &eb),
+                   GS_ESCENARIO);
+  ck_assert_ptr_nonnull(strstr(eb.msg, "weather.daily_t_max_c:"));
+  ck_assert_int_eq(weather_err("{\"daily_t_min_c\":[20,25],"
+                               "\"daily_t_max_c\":[30,24]}",
+                               &eb),
+                   GS_ESCENARIO);
+  ck_assert_ptr_nonnull(strstr(eb.msg, "weather.daily_t_max_c[1]"));
+}
+END_TEST
+
 Suite *weather_suite(void) {
   Suite *s = suite_create("weather");
   TCase *tc = tcase_create("synthetic");
@@ -571,6 +629,7 @@ Suite *weather_suite(void) {
   tcase_add_test(tc, test_mean_clear_index);
   tcase_add_test(tc, test_cloud_limits);
   tcase_add_test(tc, test_object_errors);
+  tcase_add_test(tc, test_daily_extremes);
   suite_add_tcase(s, tc);
   TCase *tv = tcase_create("csv");
   tcase_add_test(tv, test_csv_sample);
