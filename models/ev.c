@@ -73,7 +73,10 @@ typedef struct gs__ev {
   unsigned set_lim_mw : 25;    /* setLoad capacity limit (MAX: none) */
   unsigned respect : 1;        /* override DR to be charged by departure */
   unsigned tou : 1;            /* start_delay_until_h is on */
+  unsigned price_on : 1;       /* price_defer_above is on */
+  unsigned pdefer : 1;         /* deferred by a PRICE above it */
   uint16_t overrides;          /* DR sheds overridden (saturates) */
+  int16_t price_thr_mil;       /* price_defer_above, 0.001 $/kWh */
 } gs__ev_t;
 
 _Static_assert(sizeof(gs__ev_t) <= 80, "EV state must stay within 80 bytes");
@@ -194,7 +197,7 @@ gs_time_us_t gs_ev_latest_us(gs_time_us_t t0_us, int64_t need_mwus,
  * minimum. Constant between events, so it is not stored. */
 static int64_t gs__ev_power_mw(const gs__ev_t *s) {
   if (!s->home || !s->plugged || !s->started || !s->enabled ||
-      s->deficit_mwus <= 0)
+      s->deficit_mwus <= 0 || s->pdefer)
     return 0;
   int64_t p_mw = s->full_mw;
   if (s->set_lim_mw < p_mw) p_mw = s->set_lim_mw;
@@ -251,7 +254,9 @@ static gs_time_us_t gs__ev_timer(const gs__ev_t *s, uint16_t *kind) {
   gs_time_us_t full_us =
       p_mw > 0 ? gs_ev_finish_us(now_us, s->deficit_mwus, p_mw) : GS_TIME_NEVER;
   int64_t pmax_mw = gs__ev_pmax_mw(s);
-  if (s->shed && s->respect && pmax_mw > p_mw) {
+  /* A price deferral always yields to departure (the driver's need
+   * comes first); a DR shed does when dr_respect_departure is set. */
+  if (((s->shed && s->respect) || s->pdefer) && pmax_mw > p_mw) {
     gs_time_us_t late_us = gs_ev_latest_us(now_us, s->deficit_mwus, p_mw,
                                            pmax_mw, gs__ev_dep_us(s));
     if (late_us < full_us) {
@@ -302,8 +307,15 @@ static gs_time_us_t gs__ev_arrive(gs__ev_t *s, int64_t day) {
 }
 
 static void gs__ev_override(gs__ev_t *s) {
-  s->shed = 0;
-  if (s->overrides < UINT16_MAX) s->overrides++;
+  if (s->shed && s->respect) { /* only DR overrides are counted */
+    s->shed = 0;
+    if (s->overrides < UINT16_MAX) s->overrides++;
+  }
+  s->pdefer = 0;
+}
+
+bool gs_ev_price_deferred(const void *state) {
+  return ((const gs__ev_t *)state)->pdefer != 0;
 }
 
 /* After a change at t0 (= now): applies the new power to the meter and
@@ -438,6 +450,8 @@ static gs_err_t gs__ev_init(gs_engine_t *eng, gs_entity_id_t self, void *state,
   s->enabled = 1;
   s->respect = p[GS_EV_P_RESPECT_DEP] != 0;
   s->critical = p[GS_EV_P_CRITICAL] != 0;
+  s->price_on = p[GS_EV_P_PRICE_DEFER] != -1;
+  s->price_thr_mil = (int16_t)llround(p[GS_EV_P_PRICE_DEFER] * 1000.0);
   s->meter = init->meter;
   s->next = GS_EVENT_HANDLE_NONE;
 
@@ -506,6 +520,16 @@ static void gs__ev_handle(gs_engine_t *eng, gs_entity_id_t self, void *state,
       if (!s->shed) break;
       old_mw = gs__ev_advance(s, now_us);
       s->shed = 0;
+      gs__ev_settle(eng, self, s, old_mw);
+      break;
+    case GS_EV_PRICE:
+      /* Price-responsive charging: hold back while the price is above
+       * the threshold; settle() takes the departure override at once if
+       * the charge could no longer finish. A critical charger ignores
+       * prices as it ignores sheds. */
+      old_mw = gs__ev_advance(s, now_us);
+      s->pdefer = s->price_on && !s->critical && ev->arg2 != 0 &&
+                  ev->arg > (int64_t)s->price_thr_mil * 1000;
       gs__ev_settle(eng, self, s, old_mw);
       break;
     case GS_EV_LOAD_SET:

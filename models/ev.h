@@ -29,6 +29,7 @@ enum {
   GS_EV_P_RESPECT_DEP, /* dr_respect_departure  */
   GS_EV_P_CRITICAL,    /* critical              */
   GS_EV_P_UTC_OFFSET,  /* utc_offset_h          */
+  GS_EV_P_PRICE_DEFER, /* price_defer_above     */
   GS_EV_NPARAMS
 };
 
@@ -111,6 +112,9 @@ gs_time_us_t gs_ev_departure_us(const void *state);
 
 /* Time and kind of the pending charging timer, or GS_TIME_NEVER. */
 gs_time_us_t gs_ev_next_us(const void *state, uint16_t *kind);
+
+/* True while a PRICE above price_defer_above holds the charge back. */
+bool gs_ev_price_deferred(const void *state);
 
 /* Number of DR sheds this EV overrode to be charged by departure (each is
  * an opt-out of the rest of that shed). */

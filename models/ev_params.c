@@ -145,4 +145,12 @@ const gs_param_spec_t gs_ev_params[GS_EV_NPARAMS] = {
                             .max = 14,
                             .doc = "local time minus UTC, for the clock of "
                                    "arrivals and TOU"},
+    [GS_EV_P_PRICE_DEFER] = {.name = "price_defer_above",
+                             .unit = "$/kWh",
+                             .def = 0.3,
+                             .min = -1,
+                             .max = 30,
+                             .doc = "PRICE signals: defer charging while "
+                                    "the price is above this, unless "
+                                    "departure is at risk (-1: off)"},
 };

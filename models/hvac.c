@@ -25,7 +25,7 @@
  * that a horizon is always finite. */
 #define GS__HVAC_IDLE_US (7 * GS_US_PER_DAY)
 
-/* Per-entity state: 104 bytes. The segment start (t0, Ta0, Tm0) is double
+/* Per-entity state: 112 bytes. The segment start (t0, Ta0, Tm0) is double
  * and every temperature is recomputed from it, so rounding event times to
  * the microsecond never accumulates. Parameters are floats or fixed-point
  * integers (0.01 degC, 1 W, 0.001 COP), finer than they are known. The
@@ -49,12 +49,16 @@ typedef struct gs__hvac {
   uint16_t cop_milli; /* rated COP (1000 for resistance)           */
   uint16_t solar_cm2; /* solar aperture, 0.01 m2                   */
   uint16_t gains_w, fan_w, precool_s, window_s;
+  int16_t price_off_cc;  /* setpoint offset the present price holds     */
+  int16_t price_thr_mil; /* price_threshold, 0.001 $/kWh                */
+  uint16_t price_gain;   /* cdegC per $/kWh above the threshold         */
+  uint16_t price_max_cc; /* largest price offset                        */
   unsigned on : 1, shed : 1, opted : 1, critical : 1, enabled : 1, locked : 1,
       precool : 1, blocked : 1, mode : 2, dr_mode : 2, breaker_a : 8;
   unsigned sb_start_min : 11, sb_end_min : 11; /* sim-clock minute of day */
 } gs__hvac_t;
 
-_Static_assert(sizeof(gs__hvac_t) <= 104, "hvac state must stay small");
+_Static_assert(sizeof(gs__hvac_t) <= 112, "hvac state must stay small");
 
 /* +1 when the equipment cools, -1 when it heats: every comparison below is
  * written for cooling and mirrored by this sign. */
@@ -145,6 +149,26 @@ bool gs_hvac_opted_out(const void *state) {
   return ((const gs__hvac_t *)state)->opted != 0;
 }
 
+double gs_hvac_price_offset_c(const void *state) {
+  return ((const gs__hvac_t *)state)->price_off_cc / 100.0;
+}
+
+/* The price response of a transactive thermostat (GridLAB-D's market
+ * controller in ramp mode, after the PNNL Olympic Peninsula demonstration,
+ * Hammerstrom et al. 2007): the setpoint moves away from conditioning in
+ * proportion to the price above a reference, clipped to a range. Here the
+ * reference is a fixed threshold instead of the running mean and the
+ * ramp is a gain in degC per $/kWh instead of (range / k sigma). */
+static int16_t gs__price_offset_cc(const gs__hvac_t *s, bool has,
+                                   int64_t price_micro) {
+  if (!has) return 0;
+  double over = (double)price_micro / 1e6 - s->price_thr_mil / 1000.0;
+  double off_cc = over * s->price_gain;
+  if (!(off_cc > 0)) return 0;
+  return (int16_t)(off_cc > s->price_max_cc ? s->price_max_cc
+                                            : llround(off_cc));
+}
+
 bool gs_hvac_running(const void *state) {
   const gs__hvac_t *s = state;
   return s->on && s->enabled;
@@ -182,6 +206,7 @@ static double gs__sp_c(const gs__hvac_t *s, gs_time_us_t t_us) {
   double sp = gs__base_sp_c(s, t_us);
   if (s->shed && s->dr_mode == GS_HVAC_DR_OFFSET)
     sp += gs__sgn(s) * s->dr_val / 100.0;
+  sp += gs__sgn(s) * s->price_off_cc / 100.0; /* PRICE signal */
   if (gs__precooling(s, t_us)) sp -= gs__sgn(s) * s->precool_cc / 100.0;
   return sp;
 }
@@ -448,6 +473,9 @@ static gs_err_t gs__hvac_init(gs_engine_t *eng, gs_entity_id_t self,
   s->mode = mode;
   s->critical = p[GS_HVAC_P_CRITICAL] != 0;
   s->breaker_a = (unsigned)llround(p[GS_HVAC_P_BREAKER]);
+  s->price_thr_mil = (int16_t)llround(p[GS_HVAC_P_PRICE_THRESHOLD] * 1000.0);
+  s->price_gain = (uint16_t)llround(p[GS_HVAC_P_PRICE_GAIN] * 100.0);
+  s->price_max_cc = (uint16_t)gs__cc(p[GS_HVAC_P_PRICE_MAX]);
   s->enabled = 1;
   s->next = GS_EVENT_HANDLE_NONE;
   /* Setback hours are local: the local minute of day at t = 0 comes from
@@ -539,6 +567,13 @@ static void gs__hvac_handle(gs_engine_t *eng, gs_entity_id_t self, void *state,
       gs__settle(eng, self, s, old_mw);
       break;
     }
+    case GS_EV_PRICE:
+      /* A new price moves the setpoint at once; the thermostat then
+       * follows its deadband around it. */
+      old_mw = gs__advance(s, now_us);
+      s->price_off_cc = gs__price_offset_cc(s, ev->arg2 != 0, ev->arg);
+      gs__settle(eng, self, s, old_mw);
+      break;
     case GS_EV_LOAD_NOTICE:
       /* Pre-cool from start - precool_s until the event starts. A notice
        * during a running response is ignored. */

@@ -44,6 +44,9 @@ enum {
   GS_HVAC_P_OUTDOOR,       /* outdoor_c (only without a weather)      */
   GS_HVAC_P_CRITICAL,      /* critical                                */
   GS_HVAC_P_BREAKER,       /* breaker_amps                            */
+  GS_HVAC_P_PRICE_THRESHOLD, /* price_threshold (PRICE signals)       */
+  GS_HVAC_P_PRICE_GAIN,    /* price_gain_c_per_usd                    */
+  GS_HVAC_P_PRICE_MAX,     /* price_max_offset_c                      */
   GS_HVAC_NPARAMS
 };
 
@@ -146,6 +149,10 @@ double gs_hvac_mass_c(const void *state, gs_time_us_t now_us);
 /* True once the home has opted out of the present DR event at its comfort
  * limit (until the next shed). */
 bool gs_hvac_opted_out(const void *state);
+
+/* The setpoint offset (degC, >= 0; away from conditioning) the present
+ * price holds (0 without a price above the threshold). */
+double gs_hvac_price_offset_c(const void *state);
 
 /* True while the compressor (or resistance element) runs. */
 bool gs_hvac_running(const void *state);

@@ -225,4 +225,26 @@ const gs_param_spec_t gs_hvac_params[GS_HVAC_NPARAMS] = {
                            .max = 200,
                            .integer = true,
                            .doc = "circuit breaker (contract: 30 A)"},
+    [GS_HVAC_P_PRICE_THRESHOLD] = {.name = "price_threshold",
+                                   .unit = "$/kWh",
+                                   .def = 0.15,
+                                   .min = -10,
+                                   .max = 10,
+                                   .doc = "PRICE signals: price above which "
+                                          "the setpoint moves (GridLAB-D "
+                                          "controller: the mean price)"},
+    [GS_HVAC_P_PRICE_GAIN] = {.name = "price_gain_c_per_usd",
+                              .unit = "degC/($/kWh)",
+                              .def = 10,
+                              .min = 0,
+                              .max = 300,
+                              .doc = "setpoint offset per $/kWh above the "
+                                     "threshold, 0: no price response"},
+    [GS_HVAC_P_PRICE_MAX] = {.name = "price_max_offset_c",
+                             .unit = "degC",
+                             .def = 3,
+                             .min = 0,
+                             .max = 10,
+                             .doc = "largest price offset of the setpoint "
+                                    "(GridLAB-D controller range_high)"},
 };

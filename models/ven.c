@@ -7,9 +7,11 @@
 
 #include "scenario_priv.h"
 #include "models.h"
+#include "trace_log.h"
 #include "ven_priv.h"
+#include "ven_signal.h"
 
-_Static_assert(sizeof(gs__ven_t) <= 200, "VEN state must stay small");
+_Static_assert(sizeof(gs__ven_t) <= 208, "VEN state must stay small");
 
 static gs__ven_t *ven_of(gs_engine_t *eng, gs_entity_id_t id) {
   GS_ASSERT(gs_engine_type(eng, id) == &gs_model_ven);
@@ -22,6 +24,9 @@ int64_t gs_ven_power_mw(gs_engine_t *eng, gs_entity_id_t ven) {
 int64_t gs_ven_shed_mw(const void *s) {
   const gs__ven_t *v = s;
   return v->active == GS_VEN_NO_EVENT ? 0 : v->shed_mw;
+}
+bool gs_ven_in_event(const void *s) {
+  return ((const gs__ven_t *)s)->active != GS_VEN_NO_EVENT;
 }
 int64_t gs_ven_baseline_mw(const void *s) {
   return ((const gs__ven_t *)s)->baseline_mw;
@@ -140,6 +145,7 @@ static void restore(gs_engine_t *eng, gs__ven_t *v) {
       gs_engine_schedule(eng, v->first_load + i, gs_engine_now(eng),
                          GS_PHASE_MODEL, GS_EV_LOAD_RESTORE, 0, 0);
   v->shed_mask = 0;
+  gs__ven_signal_end(eng, v); /* clear a price, lift a PV cap */
   v->active = GS_VEN_NO_EVENT;
   v->requested_mw = v->shed_mw = 0;
   gs_engine_cancel(eng, v->expiry);
@@ -173,6 +179,7 @@ static void start_event(gs_engine_t *eng, gs_entity_id_t self, gs__ven_t *v,
   double u = active >= 0 ? event_draw(eng, v, active, 1)
                          : gs_rng_uniform(&v->rng);
   if (u < v->opt_out_prob) {
+    gs_log_answer(w, v->index, active, false, request_mw, 0, duration_us);
     if (active >= 0)
       gs_engine_schedule(eng, w->program, now, GS_PHASE_REPORT, GS_EV_ACK, 0,
                          (uint32_t)active | GS_ACK_REJECTED);
@@ -187,6 +194,7 @@ static void start_event(gs_engine_t *eng, gs_entity_id_t self, gs__ven_t *v,
   v->requested_mw = request_mw;
   v->shed_mw = shed_mw;
   v->event_end_us = now + duration_us;
+  gs_log_answer(w, v->index, active, true, request_mw, shed_mw, duration_us);
   if (active >= 0)
     gs_engine_schedule(eng, w->program, now, GS_PHASE_REPORT, GS_EV_ACK,
                        shed_mw, (uint32_t)active);
@@ -291,10 +299,17 @@ static void ven_handle(gs_engine_t *eng, gs_entity_id_t self, void *state,
   case GS_EV_DR_END: {
     /* A command on the wire: lost while offline or by chance, delivered
      * after the VEN's latency. */
-    if (!v->online ||
-        event_draw(eng, v, (int32_t)ev->arg2,
-                   ev->kind == GS_EV_DR_START ? 2 : 3) < v->loss_prob)
-      break;
+    bool lost = !v->online ||
+                event_draw(eng, v, (int32_t)ev->arg2,
+                           ev->kind == GS_EV_DR_START ? 2 : 3) < v->loss_prob;
+    gs_log_command(v->world, v->index, (int32_t)ev->arg2,
+                   ev->kind == GS_EV_DR_START ? GS_LOG_CMD_DR_START
+                                              : GS_LOG_CMD_DR_END,
+                   !v->online ? GS_LOG_LOST_OFFLINE
+                   : lost     ? GS_LOG_LOST_RANDOM
+                              : GS_LOG_DELIVERED,
+                   ev->arg);
+    if (lost) break;
     uint32_t arg2 = ev->arg2 | (ev->kind == GS_EV_DR_END ? GS_VEN_APPLY_END
                                                           : 0);
     gs_engine_schedule(eng, self, now + us_of(v->latency_s),
@@ -309,13 +324,19 @@ static void ven_handle(gs_engine_t *eng, gs_entity_id_t self, void *state,
         if (v->world->sink) ack_simple(eng, v, "restore", "");
       }
     } else {
-      start_event(eng, self, v, k, ev->arg,
+      /* A signal (SIMPLE level, PRICE, capacity limits) is interpreted
+       * here, by the VEN, as an OpenADR 3 VEN would. */
+      start_event(eng, self, v, k, gs__ven_signal_request(eng, v, k, ev->arg),
                   gs_world_event(v->world, (size_t)k)->duration_us, NULL);
+      gs__ven_signal_start(eng, self, v, k);
     }
     break;
   }
   case GS_EV_DR_NOTICE: { /* tell every circuit; those that pre-condition
                             act on it (pre-cooling thermostats) */
+    gs_log_command(v->world, v->index, (int32_t)ev->arg2,
+                   GS_LOG_CMD_DR_NOTICE,
+                   v->online ? GS_LOG_DELIVERED : GS_LOG_LOST_OFFLINE, 0);
     if (!v->online) break;
     const gs_dr_event_cfg_t *de = gs_world_event(v->world, ev->arg2);
     for (uint8_t i = 0; i < v->n_loads; i++)
@@ -329,6 +350,7 @@ static void ven_handle(gs_engine_t *eng, gs_entity_id_t self, void *state,
     restore(eng, v);
     break;
   case GS_VEN_EV_WIRE:
+    gs_log_wire(v->world, v->index, (size_t)ev->arg, v->online);
     if (v->online) wire_command(eng, self, v, (size_t)ev->arg);
     break;
   case GS_VEN_EV_TELEMETRY:
@@ -353,10 +375,11 @@ static void ven_handle(gs_engine_t *eng, gs_entity_id_t self, void *state,
     if (ev->arg == 0) { /* down for an exponential time, then back */
       gsl_rng g = gs_rng_view(&v->rng);
       v->online = 0;
-      gs_engine_schedule(eng, self,
-                         now + us_of(gsl_ran_exponential(&g,
-                                                         v->outage_mean_s)),
-                         GS_PHASE_INPUT, GS_VEN_EV_OUTAGE, 1, 0);
+      v->offline_us = now; /* the backend's silence timer starts */
+      gs_time_us_t down_us = us_of(gsl_ran_exponential(&g, v->outage_mean_s));
+      gs_log_fault(v->world, v->index, GS_LOG_FAULT_COMMS_OUTAGE, down_us);
+      gs_engine_schedule(eng, self, now + down_us, GS_PHASE_INPUT,
+                         GS_VEN_EV_OUTAGE, 1, 0);
     } else {
       v->online = 1;
       schedule_outage(eng, self, v);
@@ -366,6 +389,10 @@ static void ven_handle(gs_engine_t *eng, gs_entity_id_t self, void *state,
     if (!(v->shed_mask >> ev->arg2 & 1)) /* not held by a panel event */
       gs_engine_schedule(eng, v->first_load + ev->arg2, now, GS_PHASE_MODEL,
                          GS_EV_LOAD_RESTORE, 0, 0);
+    break;
+  case GS_VEN_EV_SIGNAL_STEP:
+  case GS_VEN_EV_SIGNAL_CHECK:
+    gs__ven_signal_event(eng, self, v, ev);
     break;
   default:
     GS_ASSERT(!"VEN: unknown event kind");

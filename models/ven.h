@@ -47,7 +47,9 @@ enum {
   GS_VEN_EV_TELEMETRY,          /* telemetry tick (only with a sink)      */
   GS_VEN_EV_SNAPSHOT,           /* loads snapshot + shadow (with a sink)  */
   GS_VEN_EV_OUTAGE,             /* comms go down (arg 0) or up (arg 1)    */
-  GS_VEN_EV_UNSHED_LOAD         /* a shedLoad's duration ends, arg2 slot  */
+  GS_VEN_EV_UNSHED_LOAD,        /* a shedLoad's duration ends, arg2 slot  */
+  GS_VEN_EV_SIGNAL_STEP,        /* a PRICE interval boundary, arg2 event  */
+  GS_VEN_EV_SIGNAL_CHECK        /* a capacity limit's control tick, arg2  */
 };
 /* Or-ed into arg2 of GS_VEN_EV_APPLY when the command is a restore. */
 #define GS_VEN_APPLY_END UINT32_C(0x40000000)
@@ -61,8 +63,17 @@ int gs_ven_shed_rank(const char *type_name, double *max_fraction);
 /* Read-only views for reports, traces and tests. */
 int64_t gs_ven_power_mw(gs_engine_t *eng, gs_entity_id_t ven);
 int64_t gs_ven_shed_mw(const void *ven_state);     /* active event, or 0 */
+bool gs_ven_in_event(const void *ven_state); /* running an accepted event */
 int64_t gs_ven_baseline_mw(const void *ven_state); /* last event's */
 bool gs_ven_online(const void *ven_state);
+/* True if the platform's backend sees VEN `ven_state` offline at `now_us`:
+ * its comms went down at least `after_us` ago and are still down (the
+ * backend marks a VEN offline after a silence of `after_us`). */
+bool gs_ven_seen_offline(const void *ven_state, gs_time_us_t now_us,
+                         gs_time_us_t after_us);
+/* The VEN's shed capability now: the sum of its enabled loads'
+ * shed_capability_mw, as its telemetry reports it (models/ven_signal.c). */
+int64_t gs_ven_capability_mw(gs_engine_t *eng, gs_entity_id_t ven);
 uint32_t gs_ven_messages(const void *ven_state);   /* telemetry sent */
 
 #endif /* GRIDSIM_MODELS_VEN_H */

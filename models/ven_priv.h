@@ -27,6 +27,7 @@ typedef struct gs__ven {
   int64_t baseline_mw;      /* baseline at the last event start */
   gs_time_us_t event_end_us;
   gs_event_handle_t expiry; /* pending end of the active event */
+  gs_time_us_t offline_us;  /* when comms last went down */
   gs_entity_id_t first_load;
   uint32_t meter, index;
   uint32_t shed_mask;    /* loads curtailed by the active event */

@@ -67,6 +67,7 @@ static size_t reference(gs_engine_t *eng, gs__ven_t *v, int64_t request_mw,
     for (uint8_t i = 0; i < v->n_loads && remaining > 0; i++) {
       const gs_model_type_t *t = gs_engine_type(eng, v->first_load + i);
       if (strcmp(t->name, shed_order[rank].type) != 0) continue;
+      if (v->shed_mask >> i & 1) continue; /* held already (a limit) */
       gs_load_status_t st;
       load_status(eng, v, i, &st);
       if (st.critical || !st.enabled || st.power_mw <= 0) continue;
@@ -94,6 +95,7 @@ static size_t thermal(gs_engine_t *eng, gs__ven_t *v, int64_t request_mw,
   size_t m = 0;
   for (uint8_t i = 0; i < v->n_loads; i++) {
     load_status(eng, v, i, &st[i]);
+    if (v->shed_mask >> i & 1) continue; /* held already (a limit) */
     if (st[i].critical || !st[i].enabled || st[i].shed_capability_mw <= 0)
       continue;
     /* Insertion sort by (comfort cost, slot): stable and deterministic. */

@@ -11,6 +11,7 @@
 #include <cjson/cJSON.h>
 
 #include "cli.h"
+#include "info.h"
 #include "gridsim/error.h"
 #include "gridsim/model.h"
 #include "gridsim/version.h"
@@ -24,6 +25,10 @@ static const char usage_text[] =
     "  run [SCENARIO]        run a scenario (the built-in default if none)\n"
     "  validate SCENARIO     check a scenario file and exit\n"
     "  models [--json]       list model types and their parameters\n"
+    "  info FILE             summarise an HDF5 trace: scenario, VENs,\n"
+    "                        duration, completeness, fleet energy and peak,\n"
+    "                        DR results (exit 2 if FILE is not a readable\n"
+    "                        gridsim trace)\n"
     "  --help, -h            show this help\n"
     "  --version             show the version\n"
     "\n"
@@ -38,9 +43,11 @@ static const char usage_text[] =
     "                        plain text; repeatable\n"
     "options of run:\n"
     "  --summary-json FILE   write the run summary as JSON to FILE\n"
-    "  --out FILE            write an HDF5 trace: /meta (effective scenario,\n"
-    "                        seed, version, complete), /fleet series at the\n"
-    "                        output interval, /ven series of a VEN sample\n"
+    "  --out FILE            where the HDF5 trace goes (default: the\n"
+    "                        scenario's output.file, else\n"
+    "                        results/<scenario>-<seed>.h5); layout in the\n"
+    "                        README; see also gridsim info\n"
+    "  --no-out              write no trace\n"
     "  --no-twin             skip the counterfactual twins (one run per DR\n"
     "                        event, same seed, that event not sent) that\n"
     "                        give the true delivered kW and rebound\n"
@@ -71,7 +78,15 @@ static bool parse_u64(const char *s, uint64_t max, uint64_t *out) {
   return true;
 }
 
-enum { OPT_SEED = 1000, OPT_VENS, OPT_SET, OPT_SUMMARY, OPT_OUT, OPT_NO_TWIN };
+enum {
+  OPT_SEED = 1000,
+  OPT_VENS,
+  OPT_SET,
+  OPT_SUMMARY,
+  OPT_OUT,
+  OPT_NO_OUT,
+  OPT_NO_TWIN
+};
 
 static const struct option long_opts[] = {
     {"seed", required_argument, NULL, OPT_SEED},
@@ -79,6 +94,7 @@ static const struct option long_opts[] = {
     {"set", required_argument, NULL, OPT_SET},
     {"summary-json", required_argument, NULL, OPT_SUMMARY},
     {"out", required_argument, NULL, OPT_OUT},
+    {"no-out", no_argument, NULL, OPT_NO_OUT},
     {"no-twin", no_argument, NULL, OPT_NO_TWIN},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
@@ -126,6 +142,9 @@ static int parse_opts(const char *cmd, int argc, char **argv,
       break;
     case OPT_OUT:
       o->out = arg;
+      break;
+    case OPT_NO_OUT:
+      o->no_out = true;
       break;
     case OPT_NO_TWIN:
       o->no_twin = true;
@@ -274,6 +293,7 @@ int gs_cli_main(int argc, char **argv) {
     }
     return gs_cli_models(json);
   }
+  if (strcmp(cmd, "info") == 0) return gs_cli_info(argc - 2, argv + 2);
   if (strcmp(cmd, "run") != 0 && strcmp(cmd, "validate") != 0) {
     fprintf(stderr, "gridsim: unknown command '%s'\n", cmd);
     usage_hint();

@@ -11,6 +11,7 @@
 typedef struct gs_cli_opts {
   const char *scenario;     /* NULL: the built-in default */
   const char *out;          /* --out */
+  bool no_out;              /* --no-out: write no trace */
   const char *summary_json; /* --summary-json */
   bool quiet;
   bool no_twin; /* --no-twin: skip the counterfactual runs */

@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "dr_perf.h"
+#include "grid.h"
 #include "progress.h"
 #include "scenario_priv.h"
 #include "summary.h"
@@ -31,6 +32,10 @@ static void install_handlers(void) {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
+  /* A file over the size limit (ulimit -f) must fail its write with
+   * EFBIG, which the trace reports, not kill the process. */
+  sa.sa_handler = SIG_IGN;
+  sigaction(SIGXFSZ, &sa, NULL);
 }
 
 /* Fails early when an output's directory is not writable, rather than
@@ -54,17 +59,20 @@ static bool dir_writable(const char *path, gs_errbuf_t *eb) {
  * performance against it and against the VENs' own baselines. */
 static gs_err_t run_twins(const gs_scenario_t *s, gs_world_t *w,
                           const gs_series_t *actual, bool twins,
-                          gs_errbuf_t *eb) {
+                          gs_trace_t *trace, gs_errbuf_t *eb) {
   for (size_t k = 0; k < s->n_events; k++) {
     if (!twins) {
-      gs_dr_perf(w, k, actual, NULL, NULL);
+      gs_dr_perf_cfg(w, k, actual, NULL, NULL, &s->baselines);
       continue;
     }
     gs_series_t ts = {0};
     gs_dr_result_t tr;
     gs_err_t err = gs_dr_twin(s, k, s->output_interval_us, &ts, &tr,
                               &interrupted, eb);
-    if (err == GS_OK) gs_dr_perf(w, k, actual, &ts, &tr);
+    if (err == GS_OK) gs_dr_perf_cfg(w, k, actual, &ts, &tr, &s->baselines);
+    /* A write error here is also reported by gs_trace_close. */
+    if (err == GS_OK && trace)
+      gs_trace_add_counterfactual(trace, k, &ts, NULL);
     gs_series_free(&ts);
     if (err != GS_OK) return err;
   }
@@ -78,6 +86,7 @@ int gs_cli_run(const gs_cli_opts_t *o) {
   gs_world_t *w = NULL;
   char *json = NULL;
   gs_trace_t *trace = NULL;
+  char *out = NULL;
   if (o->out && !dir_writable(o->out, &eb)) {
     fprintf(stderr, "gridsim run: %s\n", eb.msg);
     return GS_EXIT_RUNTIME;
@@ -88,6 +97,13 @@ int gs_cli_run(const gs_cli_opts_t *o) {
   }
   gs_scenario_t *s = gs_cli_load(o, &status);
   if (s == NULL) return status;
+  if (gs_trace_resolve_path(o->out, o->no_out, s, &out, &eb) != GS_OK ||
+      (out && !o->out && !dir_writable(out, &eb))) {
+    fprintf(stderr, "gridsim run: %s\n", eb.msg);
+    gs_scenario_free(s);
+    free(out);
+    return GS_EXIT_RUNTIME;
+  }
   eng = gs_engine_create(&(gs_engine_config_t){.seed = s->seed}, &eb);
   if (eng == NULL) goto runtime_fail;
   double t0 = gs_wall_s();
@@ -97,8 +113,8 @@ int gs_cli_run(const gs_cli_opts_t *o) {
     fprintf(stderr, "gridsim: %s\n", eb.msg);
     goto done;
   }
-  if (o->out) {
-    if (gs_trace_open(o->out, w, &trace, &eb) != GS_OK) {
+  if (out) {
+    if (gs_trace_open(out, w, &trace, &eb) != GS_OK) {
       fprintf(stderr, "gridsim: %s\n", eb.msg);
       status = GS_EXIT_RUNTIME;
       goto done;
@@ -118,6 +134,9 @@ int gs_cli_run(const gs_cli_opts_t *o) {
   if (gs_series_attach(&actual, eng, w->fleet_meter,
                        s->output_interval_us) != GS_OK)
     goto runtime_fail;
+  if (gs_grid_observe(w, s->output_interval_us, s->duration_us, &eb) !=
+      GS_OK)
+    goto runtime_fail;
   err = gs_engine_run(eng, s->duration_us);
   gs_engine_finish(eng);
   gs_run_info_t info = {.complete = err == GS_OK,
@@ -125,7 +144,7 @@ int gs_cli_run(const gs_cli_opts_t *o) {
   if (err == GS_OK) err = actual.err;
   info.wall_s = gs_wall_s() - t0;
   if (err == GS_OK) {
-    err = run_twins(s, w, &actual, info.twins, &eb);
+    err = run_twins(s, w, &actual, info.twins, trace, &eb);
     if (err != GS_OK) {
       info.complete = false;
       if (err != GS_EINTR) fprintf(stderr, "gridsim: %s\n", eb.msg);
@@ -164,6 +183,7 @@ runtime_fail:
   status = GS_EXIT_RUNTIME;
 done:
   if (trace) gs_trace_close(trace, false, NULL);
+  free(out);
   free(json);
   gs_engine_destroy(eng);
   gs_world_free(w);

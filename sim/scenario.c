@@ -10,13 +10,14 @@
 #include "json_set.h"
 #include "scenario_util.h"
 #include "weather.h"
+#include "grid.h"
 
 /* "$schema" lets editors find scenarios/schema.json; it means nothing to
  * the loader, but listing it keeps it from being an unknown key. */
 static const char *const top_keys[] = {
     "name", "description", "$schema", "start",   "duration_s",
     "seed", "output",      "fleet",   "program", "weather", "utc_offset_h",
-    NULL};
+    "grid", NULL};
 static const char *const output_keys[] = {"interval_s", "ven_sample", "file",
                                           NULL};
 
@@ -29,6 +30,7 @@ void gs_scenario_free(gs_scenario_t *s) {
   gs__scn_free_groups(s);
   gs__scn_free_events(s);
   gs_weather_free(s->weather);
+  gs_grid_cfg_free(s->grid);
   cJSON_Delete(s->json);
   free(s->file);
   free(s->name);
@@ -158,6 +160,9 @@ static gs_err_t validate(gs__sctx_t *c, const cJSON *root, gs_scenario_t *s,
   if ((err = gs__scn_parse_fleet(
            c, cJSON_GetObjectItemCaseSensitive(root, "fleet"), s)) != GS_OK)
     return err;
+  /* The grid after the fleet (it places the groups' VENs), before the
+   * program (whose targets may name feeders and transformers). */
+  if ((err = gs__scn_parse_grid(c, root, s)) != GS_OK) return err;
   if ((err = gs__scn_parse_program(
            c, cJSON_GetObjectItemCaseSensitive(root, "program"), s)) != GS_OK)
     return err;

@@ -7,7 +7,9 @@
 
 #include "scenario_util.h"
 
-static const char *const group_keys[] = {"name", "count", "ven", "loads", NULL};
+/* "feeder" is checked by the grid (sim/scenario_grid.c). */
+static const char *const group_keys[] = {"name", "count", "ven", "loads",
+                                         "feeder", NULL};
 static const char *const load_keys[] = {"type", "id", "present", "params",
                                         NULL};
 

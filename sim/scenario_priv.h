@@ -5,6 +5,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "baseline.h"
+
 #include "gridsim/dist.h"
 #include "gridsim/model.h"
 #include "gridsim/scenario.h"
@@ -33,19 +35,62 @@ typedef enum gs_target_kind {
   GS_TARGET_LIST      /* {"vens": ["suburb-0001", ..]} */
 } gs_target_kind_t;
 
+/* How the program splits an event's request over its VENs
+ * ("program.dispatch" or an event's "dispatch"; models/program_dispatch.c). */
+typedef enum gs_dispatch_kind {
+  GS_DISPATCH_EQUAL = 0, /* equal shares over the VENs seen online */
+  GS_DISPATCH_CAPABILITY,/* in proportion to reported shed capability */
+  GS_DISPATCH_PRIORITY   /* fill VENs in priority order up to capability */
+} gs_dispatch_kind_t;
+
+/* OpenADR 3 event payload types the VENs act on (an event's "signal").
+ * GS_SIGNAL_NONE is the platform's own shed command (requested_kw). */
+typedef enum gs_signal_kind {
+  GS_SIGNAL_NONE = 0,
+  GS_SIGNAL_SIMPLE,       /* level 0-3: a share of the VEN's capability */
+  GS_SIGNAL_PRICE,        /* a price series: price-responsive loads */
+  GS_SIGNAL_IMPORT_LIMIT, /* IMPORT_CAPACITY_LIMIT per VEN */
+  GS_SIGNAL_EXPORT_LIMIT  /* EXPORT_CAPACITY_LIMIT per VEN */
+} gs_signal_kind_t;
+
+/* One interval of a PRICE signal, relative to the event's start. */
+typedef struct gs_price_interval {
+  gs_time_us_t start_us, duration_us;
+  int64_t price_micro; /* micro-$ per kWh */
+} gs_price_interval_t;
+
+/* An event's "signal" (kind GS_SIGNAL_NONE when absent). */
+typedef struct gs_signal_cfg {
+  gs_signal_kind_t kind;
+  int level;                  /* SIMPLE */
+  int64_t limit_mw;           /* IMPORT/EXPORT_CAPACITY_LIMIT, per VEN */
+  gs_time_us_t control_us;    /* IMPORT/EXPORT: the VEN's re-check period */
+  gs_price_interval_t *prices; /* PRICE: ordered, not overlapping */
+  size_t n_prices;
+} gs_signal_cfg_t;
+
 /* One element of "program.events". */
 typedef struct gs_dr_event_cfg {
   char *id;
   gs_time_us_t start_us; /* from the scenario start */
   gs_time_us_t duration_us;
   gs_time_us_t notice_us; /* advance notice before start_us (0: none) */
-  double requested_kw;
+  gs_time_us_t end_early_us; /* restore at start + this (0: at the end) */
+  double requested_kw;    /* 0 with a signal */
+  gs_dispatch_kind_t dispatch; /* the event's, else the program's */
+  gs_signal_cfg_t signal;
   gs_target_kind_t target;
   char *group;       /* GS_TARGET_GROUP */
   double fraction;   /* GS_TARGET_FRACTION */
   char **vens;       /* GS_TARGET_LIST */
   size_t n_vens;
 } gs_dr_event_cfg_t;
+
+/* When the program sends the restore of `ev`: its end, or its early end. */
+static inline gs_time_us_t gs_dr_event_end_us(const gs_dr_event_cfg_t *ev) {
+  return ev->start_us +
+         (ev->end_early_us > 0 ? ev->end_early_us : ev->duration_us);
+}
 
 struct gs_weather; /* models/weather.h */
 
@@ -66,7 +111,11 @@ struct gs_scenario {
   uint64_t n_vens;
   gs_dr_event_cfg_t *events;
   size_t n_events;
+  gs_dispatch_kind_t dispatch;   /* "program.dispatch" (default equal) */
+  gs_time_us_t offline_after_us; /* program: a silent VEN counts offline */
   struct gs_weather *weather; /* parsed "weather" (synthetic if absent) */
+  gs_baseline_cfg_t baselines; /* program.baselines (defaults if absent) */
+  struct gs_grid_cfg *grid; /* "grid" (sim/grid.h; implicit if absent) */
 };
 
 #endif /* GRIDSIM_SCENARIO_PRIV_H */

@@ -11,6 +11,9 @@
 
 #include "gridsim/version.h"
 #include "scenario_priv.h"
+#include "dr_perf.h"
+#include "grid.h"
+#include "program.h"
 #include "summary.h"
 
 long gs_peak_rss_kib(void) {
@@ -109,6 +112,7 @@ char *gs_summary_json(const gs_world_t *w, const gs_run_info_t *info) {
   cJSON_AddNumberToObject(fl, "peak_time_s", (double)f.peak_at_us / 1e6);
   cJSON_AddNumberToObject(fl, "mean_kw", f.mean_kw);
   homes_json(root, w, &f);
+  gs_grid_summary_json(root, w);
   cJSON_AddStringToObject(root, "counterfactual",
                           info->twins ? "twin" : "none");
   cJSON *arr = cJSON_AddArrayToObject(root, "dr_events");
@@ -126,6 +130,15 @@ char *gs_summary_json(const gs_world_t *w, const gs_run_info_t *info) {
     cJSON_AddNumberToObject(o, "acks", r->acks);
     cJSON_AddNumberToObject(o, "opt_outs", r->opt_outs);
     cJSON_AddNumberToObject(o, "lost", r->lost);
+    cJSON_AddNumberToObject(o, "skipped_offline", r->skipped_offline);
+    cJSON_AddStringToObject(o, "dispatch",
+                            gs_program_dispatch_name(ev->dispatch));
+    if (ev->signal.kind != GS_SIGNAL_NONE)
+      cJSON_AddStringToObject(o, "signal",
+                              gs_program_signal_name(ev->signal.kind));
+    if (ev->end_early_us > 0)
+      cJSON_AddNumberToObject(o, "end_early_s",
+                              (double)ev->end_early_us / 1e6);
     cJSON_AddNumberToObject(o, "acked_shed_kw", mw_to_kw(r->acked_shed_mw));
     cJSON_AddNumberToObject(o, "ven_baseline_kw", mw_to_kw(r->baseline_mw));
     cJSON_AddNumberToObject(o, "mean_kw", r->mean_kw);
@@ -144,8 +157,7 @@ char *gs_summary_json(const gs_world_t *w, const gs_run_info_t *info) {
       cJSON_AddNullToObject(o, "delivered_kw_true");
       cJSON_AddNullToObject(o, "rebound_peak_kw");
     }
-    cJSON *b = cJSON_AddObjectToObject(o, "delivered_kw_baseline");
-    cJSON_AddNumberToObject(b, "ven_5min", r->delivered_kw_ven_baseline);
+    gs_dr_perf_baselines_json(o, r);
   }
   char *text = cJSON_Print(root);
   cJSON_Delete(root);
@@ -183,13 +195,15 @@ void gs_summary_print(FILE *out, const gs_world_t *w,
   fprintf(out, "  per home   %.1f kWh/day; own peak %.2f kW mean, %.2f kW "
           "max; coincident peak %.2f kW\n", h.kwh_per_day, h.peak_kw_mean,
           h.peak_kw_max, h.coincident_kw);
+  gs_grid_summary_print(out, w);
   for (size_t k = 0; k < s->n_events; k++) {
     const gs_dr_result_t *r = &w->dr[k];
     fprintf(out, "  DR %-8s requested %.1f kW from %u VENs at +%.4g h: %u "
-            "acks, %u opt-outs, %u lost; acked shed %.1f kW\n",
+            "acks, %u opt-outs, %u lost, %u skipped offline; acked shed "
+            "%.1f kW\n",
             s->events[k].id, mw_to_kw(r->requested_mw), r->targeted,
             (double)s->events[k].start_us / 3.6e9, r->acks, r->opt_outs,
-            r->lost, mw_to_kw(r->acked_shed_mw));
+            r->lost, r->skipped_offline, mw_to_kw(r->acked_shed_mw));
     if (r->has_twin)
       fprintf(out, "     delivered %.1f kW true (counterfactual twin), %.1f kW "
               "by the VENs' 5-min baseline; rebound peak +%.1f kW, %.0f min, "
@@ -200,6 +214,7 @@ void gs_summary_print(FILE *out, const gs_world_t *w,
       fprintf(out, "     delivered %.1f kW by the VENs' 5-min baseline "
               "(no twin: true delivery not measured)\n",
               r->delivered_kw_ven_baseline);
+    gs_dr_perf_baselines_print(out, r);
   }
 }
 

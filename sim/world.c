@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "grid.h"
 #include "models.h"
 #include "scenario_priv.h"
 #include "ven.h"
@@ -55,9 +56,10 @@ size_t gs_world_event_count(const gs_world_t *w) {
   return w->scenario->n_events;
 }
 
-/* Adds one VEN (index `vi`, member `i` of group `g`) and its loads. */
+/* Adds one VEN (index `vi`, member `i` of group `g`) and its loads, its
+ * meter under `parent` (its transformer's). */
 static gs_err_t add_ven(gs_world_t *w, uint32_t g, uint32_t i, uint64_t vi,
-                        gs_errbuf_t *eb) {
+                        uint32_t parent, gs_errbuf_t *eb) {
   const gs_scenario_t *s = w->scenario;
   const gs_group_cfg_t *grp = &s->groups[g];
   gs_engine_t *eng = w->engine;
@@ -68,7 +70,7 @@ static gs_err_t add_ven(gs_world_t *w, uint32_t g, uint32_t i, uint64_t vi,
   gs_rng_init(&r, s->seed, key, GS_RNG_PARAMS);
   sample_all(&gs_model_ven, grp->ven_params, &r, p);
   uint32_t meter;
-  gs_err_t err = gs_meters_add(gs_engine_meters(eng), w->fleet_meter, &meter);
+  gs_err_t err = gs_meters_add(gs_engine_meters(eng), parent, &meter);
   if (err != GS_OK) return gs_errbuf_set(eb, err, "out of memory (meters)");
   w->ven_group[vi] = g;
   w->ven_meter[vi] = meter;
@@ -116,6 +118,44 @@ static gs_err_t add_ven(gs_world_t *w, uint32_t g, uint32_t i, uint64_t vi,
   return GS_OK;
 }
 
+/* The grid's meters, feeders and their transformers under the fleet, made
+ * before the VENs' because a meter's parent must exist first. */
+static gs_err_t add_grid_meters(gs_world_t *w) {
+  const gs_grid_cfg_t *g = w->grid;
+  gs_meters_t *m = gs_engine_meters(w->engine);
+  w->feeder_meter = calloc(g->n_feeders ? g->n_feeders : 1,
+                           sizeof *w->feeder_meter);
+  w->xfmr_meter = calloc(g->n_xfmrs ? g->n_xfmrs : 1, sizeof *w->xfmr_meter);
+  w->ven_feeder = calloc(w->n_vens, sizeof *w->ven_feeder);
+  w->ven_xfmr = calloc(w->n_vens, sizeof *w->ven_xfmr);
+  if (!w->feeder_meter || !w->xfmr_meter || !w->ven_feeder || !w->ven_xfmr)
+    return GS_ENOMEM;
+  for (uint32_t f = 0; f < g->n_feeders; f++) {
+    const gs_feeder_cfg_t *fd = &g->feeders[f];
+    gs_err_t err = gs_meters_add(m, w->fleet_meter, &w->feeder_meter[f]);
+    for (uint32_t t = fd->first_xfmr;
+         err == GS_OK && t < fd->first_xfmr + fd->n_xfmrs; t++)
+      err = gs_meters_add(m, w->feeder_meter[f], &w->xfmr_meter[t]);
+    if (err != GS_OK) return err;
+  }
+  return GS_OK;
+}
+
+/* The transformer of the next VEN of feeder `f`: transformers are filled
+ * in VEN order, each with the n_vens the scenario realised for it, so the
+ * assignment depends only on the VEN's rank within its feeder. */
+static uint32_t next_xfmr(const gs_grid_cfg_t *g, uint32_t f, uint32_t *cur,
+                          uint32_t *used) {
+  const gs_feeder_cfg_t *fd = &g->feeders[f];
+  while (used[f] == g->xfmrs[cur[f]].n_vens) {
+    cur[f]++;
+    used[f] = 0;
+    GS_ASSERT(cur[f] < fd->first_xfmr + fd->n_xfmrs);
+  }
+  used[f]++;
+  return cur[f];
+}
+
 gs_err_t gs_world_build(const gs_scenario_t *s, gs_engine_t *eng,
                         gs_world_t **out, gs_errbuf_t *eb) {
   return gs_world_build_with_sink(s, eng, NULL, out, eb);
@@ -155,12 +195,36 @@ gs_err_t gs_world_build_opts(const gs_scenario_t *s, gs_engine_t *eng,
                         .meter = GS_METER_NONE, .world = w};
   err = gs_engine_add_entity(eng, &gs_model_program, &pi, &w->program, eb);
   if (err != GS_OK) goto fail;
-  uint64_t vi = 0;
-  for (uint32_t g = 0; g < s->n_groups; g++)
-    for (uint32_t i = 0; i < s->groups[g].count; i++) {
-      err = add_ven(w, g, i, vi++, eb);
-      if (err != GS_OK) goto fail;
+  w->grid = s->grid;
+  uint32_t *cur = NULL, *used = NULL;
+  if (w->grid != NULL) {
+    if ((err = add_grid_meters(w)) != GS_OK) goto nomem;
+    size_t nf = w->grid->n_feeders;
+    cur = calloc(nf, sizeof *cur);
+    used = calloc(nf, sizeof *used);
+    if (cur == NULL || used == NULL) {
+      free(cur);
+      free(used);
+      err = GS_ENOMEM;
+      goto nomem;
     }
+    for (size_t f = 0; f < nf; f++) cur[f] = w->grid->feeders[f].first_xfmr;
+  }
+  uint64_t vi = 0;
+  for (uint32_t g = 0; g < s->n_groups && err == GS_OK; g++)
+    for (uint32_t i = 0; i < s->groups[g].count && err == GS_OK; i++) {
+      uint32_t parent = w->fleet_meter;
+      if (w->grid != NULL) {
+        uint32_t f = w->grid->group_feeder[g];
+        w->ven_feeder[vi] = f;
+        w->ven_xfmr[vi] = next_xfmr(w->grid, f, cur, used);
+        parent = w->xfmr_meter[w->ven_xfmr[vi]];
+      }
+      err = add_ven(w, g, i, vi++, parent, eb);
+    }
+  free(cur);
+  free(used);
+  if (err != GS_OK) goto fail;
   GS_ASSERT(vi == s->n_vens);
   *out = w;
   return GS_OK;
@@ -203,6 +267,11 @@ void gs_world_free(gs_world_t *w) {
   free(w->ven_group);
   free(w->ven_index);
   free(w->ven_meter);
+  free(w->ven_feeder);
+  free(w->ven_xfmr);
+  free(w->feeder_meter);
+  free(w->xfmr_meter);
+  gs_grid_obs_free(w->grid_obs);
   free(w->dr);
   free(w);
 }

@@ -18,6 +18,7 @@ typedef struct gs_dr_result {
   uint32_t acks;          /* accepted acks */
   uint32_t opt_outs;      /* rejected acks */
   uint32_t lost;          /* commands that never arrived */
+  uint32_t skipped_offline; /* targets the program saw offline: not sent */
   int64_t energy_start_mws; /* fleet energy at the event's start, exact */
   int64_t energy_end_mws;   /* ... and at its end (or the run's end)  */
   bool started, ended;
@@ -32,6 +33,23 @@ typedef struct gs_dr_result {
   double rebound_peak_at_s;   /* when (seconds from the scenario start) */
   double rebound_duration_s;  /* until the excess falls below 10 % */
   double rebound_energy_kwh;  /* excess energy over that time */
+  /* Estimated baselines (sim/baseline.h), filled by gs_dr_perf: what a
+   * utility would have credited, and how far off the twin that is. */
+  struct gs_dr_baseline {
+    bool ok;               /* estimated; else `note` says why not */
+    char method[64];       /* "highest 10 of 10 days, additive (cap 20 %)" */
+    double kw;             /* estimated fleet mean over the event sans DR */
+    double delivered_kw;   /* kw - mean_kw */
+    double error_kw;       /* delivered_kw - delivered_kw_true (NaN: no twin) */
+    double error_pct;      /* error_kw in % of delivered_kw_true, or NaN */
+    double error_load_pct; /* error_kw in % of twin_mean_kw, or NaN */
+    uint32_t n_days;       /* history days used */
+    uint64_t days_mask;    /* bit d - 1 set: the day d days before was used */
+    double adjust;         /* same-day adjustment: kW added, or the factor */
+    bool capped;           /* the adjustment was cut to its cap */
+    double slope_kw_per_c; /* weather: mean fitted slope over the event */
+    char note[120];        /* why not estimated, or a caveat ("" if none) */
+  } baseline_ven_5min, baseline_x_of_y, baseline_weather;
 } gs_dr_result_t;
 
 /* What a VEN publishes, for a bridge (MQTT) or a test to capture. */
@@ -69,10 +87,20 @@ typedef struct gs_world {
   uint32_t *ven_group;        /* VEN index -> group index */
   uint32_t *ven_index;        /* VEN index -> index within its group */
   uint32_t *ven_meter;        /* VEN index -> its meter */
+  /* The grid (sim/grid.h): VEN meter -> transformer -> feeder -> fleet.
+   * Without a grid in the scenario (never after validation, which makes
+   * an implicit one) VENs hang off the fleet and these are NULL. */
+  const struct gs_grid_cfg *grid; /* the scenario's (borrowed) */
+  uint32_t *ven_feeder;       /* VEN index -> feeder index */
+  uint32_t *ven_xfmr;         /* VEN index -> transformer index */
+  uint32_t *feeder_meter;     /* feeder index -> its meter */
+  uint32_t *xfmr_meter;       /* transformer index -> its meter */
+  struct gs_grid_obs *grid_obs; /* grid metrics (gs_grid_observe), owned */
   gs_dr_result_t *dr;         /* one per scenario event */
   uint64_t n_loads;
   const struct gs_weather *weather; /* the scenario's (models/weather.h) */
   const gs_ven_sink_t *sink;        /* NULL in pure simulation */
+  const struct gs_log *log; /* event log sink (sim/trace_log.h), or NULL */
   int32_t suppressed;               /* event not sent (twin), or -1 */
   gs_world_cmd_t *cmds;             /* commands received from the wire */
   size_t n_cmds, cap_cmds;

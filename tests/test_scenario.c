@@ -326,10 +326,11 @@ static const struct {
                 "\"start_s\":0,\"duration_s\":1,\"requested_kw\":1}]}}",
      ": program.events[1].id: expected an id not used by program.events[0]"},
     {HEAD FLEET ",\"program\":{\"dispatch\":\"greedy\"}}",
-     ": program.dispatch: expected \"equal\""},
+     ": program.dispatch: expected one of \"equal\", \"capability\", "
+     "\"priority\", found \"greedy\""},
     {HEAD FLEET ",\"program\":{\"event\":[]}}",
-     ": program.event: expected one of events, dispatch, found an unknown "
-     "key"},
+     ": program.event: expected one of events, dispatch, offline_after_s, "
+     "baselines, found an unknown key"},
     {HEAD "\"name\":\"a very long name\"," FLEET
           ",\"description\":[\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"]}",
      ": name: expected each key at most once"},

@@ -56,9 +56,8 @@ static int64_t ven_energy(const run_t *r, const char *ven_id) {
     char id[96];
     gs_world_ven_id(r->w, i, id, sizeof id);
     if (strcmp(id, ven_id) == 0) {
-      /* The VEN's meter is the one its entity was built with: VEN i has
-       * meter i + 1 (the fleet root is meter 0). */
-      return gs_meters_energy_mws(gs_engine_meters(r->e), (uint32_t)i + 1,
+      /* The VEN's meter is the one its entity was built with. */
+      return gs_meters_energy_mws(gs_engine_meters(r->e), r->w->ven_meter[i],
                                   gs_engine_now(r->e));
     }
   }

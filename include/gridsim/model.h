@@ -78,6 +78,8 @@ enum {
   GS_EV_LOAD_NOTICE = 9, /* load: a DR event is announced; arg its start   */
                          /* (µs), arg2 its duration (s): for pre-cooling   */
   GS_EV_DR_NOTICE = 10,  /* VEN: event arg2 announced (forwarded to loads) */
+  GS_EV_PRICE = 11,      /* load: energy price arg in micro-$/kWh in effect */
+                         /* from now (arg2 1), or no price any more (arg2 0) */
   GS_EV_MODEL = 256
 };
 

@@ -25,7 +25,9 @@ def param_schema(p):
                 doc, ", ".join('"%s"' % c for c in names),
                 names[int(p["default"])]),
             "default": names[int(p["default"])],
-            "oneOf": [{"enum": names}, {"$ref": "#/$defs/enum_param"}],
+            # anyOf: a name matches both branches (enum_param accepts any
+            # string), which oneOf would reject.
+            "anyOf": [{"enum": names}, {"$ref": "#/$defs/enum_param"}],
         }
     rng = "Valid range [%s, %s]" % (fmt(p["min"]), fmt(p["max"]))
     if unit and unit != "1":

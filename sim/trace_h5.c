@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: MIT */
+/* HDF5 building blocks of the trace: quiet errors, attributes, datasets. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "trace_priv.h"
+
+/* ---- Errors --------------------------------------------------------------
+ * HDF5 prints its error stack to stderr by default; the recorder turns that
+ * off around its own calls and puts the innermost cause into the errbuf. */
+
+static herr_t innermost_cb(unsigned n, const H5E_error2_t *e, void *ud) {
+  (void)n;
+  if (e->desc != NULL) snprintf(ud, GS__TR_CAUSE_SIZE, "%s", e->desc);
+  return 0;
+}
+
+/* Later errors of one failure come from cleanup: the first one is kept. */
+static herr_t capture_cb(hid_t estack, void *ud) {
+  char *cause = ud;
+  if (cause[0] == '\0')
+    H5Ewalk2(estack, H5E_WALK_DOWNWARD, innermost_cb, cause);
+  return 0;
+}
+
+gs__tr_quiet_t gs__tr_quiet_begin(char *cause) {
+  gs__tr_quiet_t q = {0};
+  cause[0] = '\0';
+  H5Eget_auto2(H5E_DEFAULT, &q.fn, &q.data);
+  H5Eset_auto2(H5E_DEFAULT, capture_cb, cause);
+  return q;
+}
+
+void gs__tr_quiet_end(gs__tr_quiet_t q) {
+  H5Eset_auto2(H5E_DEFAULT, q.fn, q.data);
+}
+
+gs_err_t gs__tr_fail(gs_errbuf_t *eb, const char *path, const char *what,
+                     char *cause) {
+  /* HDF5's low-level messages quote the system's reason: keep just it. */
+  static const char key[] = "error message = '";
+  char *m = strstr(cause, key);
+  if (m != NULL) {
+    cause = m + sizeof key - 1;
+    char *end = strchr(cause, '\'');
+    if (end != NULL) *end = '\0';
+  }
+  return gs_errbuf_set(eb, GS_EIO, "%s: %s%s%s", path, what,
+                       cause[0] ? ": " : "", cause);
+}
+
+/* ---- Types and attributes ------------------------------------------------ */
+
+hid_t gs__tr_str_type(size_t len) {
+  hid_t ty = H5Tcopy(H5T_C_S1);
+  if (ty < 0) return -1;
+  if (H5Tset_size(ty, len + 1) < 0 || H5Tset_cset(ty, H5T_CSET_UTF8) < 0 ||
+      H5Tset_strpad(ty, H5T_STR_NULLTERM) < 0) {
+    H5Tclose(ty);
+    return -1;
+  }
+  return ty;
+}
+
+herr_t gs__tr_attr(hid_t loc, const char *name, hid_t ftype, hid_t mtype,
+                   const void *value) {
+  hid_t sp = H5Screate(H5S_SCALAR);
+  hid_t a =
+      sp < 0 ? -1 : H5Acreate2(loc, name, ftype, sp, H5P_DEFAULT, H5P_DEFAULT);
+  herr_t st = a < 0 ? -1 : H5Awrite(a, mtype, value);
+  if (a >= 0) H5Aclose(a);
+  if (sp >= 0) H5Sclose(sp);
+  return st;
+}
+
+herr_t gs__tr_attr_str(hid_t loc, const char *name, const char *value) {
+  hid_t ty = gs__tr_str_type(strlen(value));
+  if (ty < 0) return -1;
+  herr_t st = gs__tr_attr(loc, name, ty, ty, value);
+  H5Tclose(ty);
+  return st;
+}
+
+herr_t gs__tr_attr_f64(hid_t loc, const char *name, double value) {
+  return gs__tr_attr(loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value);
+}
+
+herr_t gs__tr_attr_strs(hid_t loc, const char *name, const char *const *v,
+                        size_t n) {
+  size_t len = 1;
+  for (size_t i = 0; i < n; i++)
+    if (strlen(v[i]) > len) len = strlen(v[i]);
+  /* Zeroed, so the padding after each string is the same in every run. */
+  char *buf = calloc(n ? n : 1, len + 1);
+  if (buf == NULL) return -1;
+  for (size_t i = 0; i < n; i++)
+    memcpy(buf + i * (len + 1), v[i], strlen(v[i]));
+  hsize_t dim = n;
+  hid_t ty = gs__tr_str_type(len);
+  hid_t sp = H5Screate_simple(1, &dim, NULL);
+  hid_t a = ty < 0 || sp < 0
+                ? -1
+                : H5Acreate2(loc, name, ty, sp, H5P_DEFAULT, H5P_DEFAULT);
+  herr_t st = a < 0 ? -1 : H5Awrite(a, ty, buf);
+  if (a >= 0) H5Aclose(a);
+  if (sp >= 0) H5Sclose(sp);
+  if (ty >= 0) H5Tclose(ty);
+  free(buf);
+  return st;
+}
+
+hid_t gs__tr_group(hid_t loc, const char *name) {
+  hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE);
+  if (gcpl < 0) return -1;
+  hid_t g = -1;
+  if (H5Pset_obj_track_times(gcpl, 0) >= 0)
+    g = H5Gcreate2(loc, name, H5P_DEFAULT, gcpl, H5P_DEFAULT);
+  H5Pclose(gcpl);
+  return g;
+}
+
+hid_t gs__tr_enum(const char *const *names, size_t n, bool file) {
+  hid_t ty = H5Tenum_create(file ? H5T_STD_I8LE : H5T_NATIVE_SCHAR);
+  if (ty < 0) return -1;
+  for (size_t i = 0; i < n; i++) {
+    signed char v = (signed char)i;
+    if (H5Tenum_insert(ty, names[i], &v) < 0) {
+      H5Tclose(ty);
+      return -1;
+    }
+  }
+  return ty;
+}
+
+/* A dataset creation property list: no object times; chunked, shuffled
+ * and deflated if `chunk` is not NULL. */
+static hid_t dcpl_create(int rank, const hsize_t *chunk) {
+  hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+  if (dcpl < 0) return -1;
+  if (H5Pset_obj_track_times(dcpl, 0) < 0 ||
+      (chunk != NULL &&
+       (H5Pset_chunk(dcpl, rank, chunk) < 0 || H5Pset_shuffle(dcpl) < 0 ||
+        H5Pset_deflate(dcpl, GS__TR_DEFLATE) < 0))) {
+    H5Pclose(dcpl);
+    return -1;
+  }
+  return dcpl;
+}
+
+herr_t gs__tr_strings(hid_t loc, const char *name, const char *buf,
+                      size_t stride, size_t n, const char *description) {
+  size_t len = 1;
+  for (size_t i = 0; i < n; i++) {
+    size_t l = strnlen(buf + i * stride, stride);
+    if (l > len) len = l;
+  }
+  hsize_t dim = n;
+  herr_t st = -1;
+  hid_t ty = gs__tr_str_type(len);
+  hid_t mty = gs__tr_str_type(stride - 1);
+  hid_t sp = H5Screate_simple(1, &dim, NULL);
+  hid_t dcpl = dcpl_create(1, NULL);
+  if (ty >= 0 && mty >= 0 && sp >= 0 && dcpl >= 0) {
+    hid_t d = H5Dcreate2(loc, name, ty, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    if (d >= 0) {
+      st = H5Dwrite(d, mty, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
+      if (st >= 0) st = gs__tr_attr_str(d, "description", description);
+      if (st >= 0) st = gs__tr_attr_str(d, "units", ""); /* names */
+      H5Dclose(d);
+    }
+  }
+  if (dcpl >= 0) H5Pclose(dcpl);
+  if (sp >= 0) H5Sclose(sp);
+  if (mty >= 0) H5Tclose(mty);
+  if (ty >= 0) H5Tclose(ty);
+  return st;
+}
+
+/* ---- Datasets written as the run goes ----------------------------------- */
+
+/* Rows per chunk: a 1-D dataset takes GS__TR_ROWS; a 2-D one about
+ * GS__TR_CHUNK_ELEMS elements per chunk, and never buffers more than
+ * GS__TR_BUF_ELEMS elements. */
+static size_t chunk_rows(size_t cols) {
+  if (cols == 0) return GS__TR_ROWS;
+  size_t ccols = cols < GS__TR_CHUNK_COLS ? cols : GS__TR_CHUNK_COLS;
+  size_t rows = GS__TR_CHUNK_ELEMS / ccols;
+  size_t cap = GS__TR_BUF_ELEMS / cols;
+  if (rows > cap) rows = cap;
+  if (rows > GS__TR_ROWS) rows = GS__TR_ROWS;
+  return rows < 1 ? 1 : rows;
+}
+
+int gs__tr_mat_create(gs__tr_mat_t *m, hid_t loc, const gs__tr_mat_spec_t *s) {
+  *m = (gs__tr_mat_t){.d = -1,
+                      .mtype = s->mtype,
+                      .own_mtype = s->own_mtype,
+                      .elem = s->elem,
+                      .cols = s->cols};
+  int rank = s->cols ? 2 : 1;
+  m->buf_rows = chunk_rows(s->cols);
+  m->buf = malloc(m->buf_rows * (s->cols ? s->cols : 1) * s->elem);
+  if (m->buf == NULL) return -2;
+  hsize_t dims[2] = {0, s->cols}, maxdims[2] = {H5S_UNLIMITED, s->cols};
+  hsize_t ccols = s->cols < GS__TR_CHUNK_COLS ? s->cols : GS__TR_CHUNK_COLS;
+  hsize_t chunk[2] = {m->buf_rows, ccols};
+  hid_t sp = H5Screate_simple(rank, dims, maxdims);
+  hid_t dcpl = dcpl_create(rank, chunk);
+  if (sp >= 0 && dcpl >= 0)
+    m->d =
+        H5Dcreate2(loc, s->name, s->ftype, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+  if (dcpl >= 0) H5Pclose(dcpl);
+  if (sp >= 0) H5Sclose(sp);
+  if (m->d < 0) return -1;
+  herr_t st = gs__tr_attr_str(m->d, "description", s->description);
+  if (st >= 0 && s->units != NULL)
+    st = gs__tr_attr_str(m->d, "units", s->units);
+  if (st >= 0 && s->field_units != NULL)
+    st = gs__tr_attr_strs(m->d, "units", s->field_units, s->n_fields);
+  return st < 0 ? -1 : 0;
+}
+
+herr_t gs__tr_mat_flush(gs__tr_mat_t *m) {
+  if (m->n == 0 || m->d < 0) return 0;
+  int rank = m->cols ? 2 : 1;
+  hsize_t size[2] = {m->rows + m->n, m->cols};
+  hsize_t start[2] = {m->rows, 0}, count[2] = {m->n, m->cols};
+  if (H5Dset_extent(m->d, size) < 0) return -1;
+  hid_t fsp = H5Dget_space(m->d);
+  hid_t msp = H5Screate_simple(rank, count, NULL);
+  herr_t st = -1;
+  if (fsp >= 0 && msp >= 0 &&
+      H5Sselect_hyperslab(fsp, H5S_SELECT_SET, start, NULL, count, NULL) >= 0)
+    st = H5Dwrite(m->d, m->mtype, msp, fsp, H5P_DEFAULT, m->buf);
+  if (msp >= 0) H5Sclose(msp);
+  if (fsp >= 0) H5Sclose(fsp);
+  if (st >= 0) {
+    m->rows += m->n;
+    m->n = 0;
+  }
+  return st;
+}
+
+void gs__tr_mat_close(gs__tr_mat_t *m) {
+  if (m->d > 0) H5Dclose(m->d);
+  if (m->own_mtype && m->mtype > 0) H5Tclose(m->mtype);
+  free(m->buf);
+  *m = (gs__tr_mat_t){.d = -1, .mtype = -1};
+}
