@@ -36,8 +36,10 @@ bool gs_program_targeted(const gs_world_t *w, const gs_dr_event_cfg_t *ev,
         if (strcmp(ev->vens[j], id) == 0) return true;
       return false;
     }
-      /* Hook: feeder and transformer targets (sim/grid.h) go here, deciding
-       * from the VEN's feeder or transformer index in the world. */
+    case GS_TARGET_FEEDER:
+      return w->ven_feeder[i] == ev->grid_index;
+    case GS_TARGET_TRANSFORMER:
+      return w->ven_xfmr[i] == ev->grid_index;
   }
   return false;
 }

@@ -32,7 +32,9 @@ typedef enum gs_target_kind {
   GS_TARGET_ALL = 0,  /* "all" (the default)           */
   GS_TARGET_GROUP,    /* {"group": "suburb"}           */
   GS_TARGET_FRACTION, /* {"fraction": 0.5}             */
-  GS_TARGET_LIST      /* {"vens": ["suburb-0001", ..]} */
+  GS_TARGET_LIST,     /* {"vens": ["suburb-0001", ..]} */
+  GS_TARGET_FEEDER,   /* {"feeder": "f1"}                */
+  GS_TARGET_TRANSFORMER /* {"transformer": "f1-t0003"}   */
 } gs_target_kind_t;
 
 /* How the program splits an event's request over its VENs
@@ -83,6 +85,7 @@ typedef struct gs_dr_event_cfg {
   char *group;       /* GS_TARGET_GROUP */
   double fraction;   /* GS_TARGET_FRACTION */
   char **vens;       /* GS_TARGET_LIST */
+  uint32_t grid_index; /* GS_TARGET_FEEDER / TRANSFORMER: its index */
   size_t n_vens;
 } gs_dr_event_cfg_t;
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grid.h"
 #include "scenario_util.h"
 
 static const char *const program_keys[] = {"events", "dispatch",
@@ -14,7 +15,59 @@ static const char *const event_keys[] = {
     "id",       "start_s",  "start",       "duration_s", "requested_kw",
     "target",   "notice_s", "end_early_s", "dispatch",   "signal",
     NULL};
-static const char *const target_keys[] = {"group", "fraction", "vens", NULL};
+static const char *const target_keys[] = {"group",  "fraction",    "vens",
+                                          "feeder", "transformer", NULL};
+
+/* A feeder or transformer target: its id must name one of the grid's
+ * (the grid is validated before the program, so it is known here). */
+static gs_err_t parse_grid_target(gs__sctx_t *c, const cJSON *jt,
+                                  const gs_scenario_t *s,
+                                  gs_dr_event_cfg_t *ev) {
+  const gs_grid_cfg_t *g = s->grid;
+  bool feeder = cJSON_GetObjectItemCaseSensitive(jt, "feeder") != NULL;
+  const char *key = feeder ? "feeder" : "transformer";
+  const cJSON *jv = cJSON_GetObjectItemCaseSensitive(jt, key);
+  size_t mark = gs__path_key(c, key);
+  ev->target = feeder ? GS_TARGET_FEEDER : GS_TARGET_TRANSFORMER;
+  if (cJSON_IsString(jv) && g != NULL) {
+    if (feeder) {
+      for (uint32_t f = 0; f < g->n_feeders; f++)
+        if (strcmp(gs_grid_feeder_id(g, f), jv->valuestring) == 0) {
+          ev->grid_index = f;
+          gs__path_pop(c, mark);
+          return GS_OK;
+        }
+    } else {
+      char id[96];
+      for (uint32_t t = 0; t < g->n_xfmrs; t++) {
+        gs_grid_xfmr_id(g, t, id, sizeof id);
+        if (strcmp(id, jv->valuestring) == 0) {
+          ev->grid_index = t;
+          gs__path_pop(c, mark);
+          return GS_OK;
+        }
+      }
+    }
+  }
+  if (feeder) {
+    char names[200] = "";
+    size_t n = 0;
+    for (uint32_t f = 0; g && f < g->n_feeders && n < sizeof names; f++) {
+      int w = snprintf(names + n, sizeof names - n, "%s%s", f ? ", " : "",
+                       gs_grid_feeder_id(g, f));
+      if (w < 0) break;
+      n += (size_t)w;
+    }
+    return gs__fail(c, jv, "the id of a feeder (%s)", names);
+  }
+  char first[96] = "", last[96] = "";
+  if (g && g->n_xfmrs) {
+    gs_grid_xfmr_id(g, 0, first, sizeof first);
+    gs_grid_xfmr_id(g, g->n_xfmrs - 1, last, sizeof last);
+  }
+  return gs__fail(c, jv, "the id of a transformer (\"%s\" .. \"%s\")", first,
+                  last);
+}
 
 void gs__scn_free_events(gs_scenario_t *s) {
   for (size_t i = 0; i < s->n_events; i++) {
@@ -132,17 +185,26 @@ static gs_err_t parse_target(gs__sctx_t *c, const cJSON *jt,
   }
   if (!cJSON_IsObject(jt))
     return gs__fail(c, jt,
-                    "\"all\" or an object with one of group, fraction, vens");
+                    "\"all\" or an object with one of group, fraction, vens, "
+                    "feeder, transformer");
   gs_err_t err = gs__check_keys(c, jt, target_keys);
   if (err != GS_OK) return err;
   const cJSON *jg = cJSON_GetObjectItemCaseSensitive(jt, "group");
   const cJSON *jf = cJSON_GetObjectItemCaseSensitive(jt, "fraction");
   const cJSON *jv = cJSON_GetObjectItemCaseSensitive(jt, "vens");
+  const cJSON *jfe = cJSON_GetObjectItemCaseSensitive(jt, "feeder");
+  const cJSON *jtr = cJSON_GetObjectItemCaseSensitive(jt, "transformer");
   /* Combinations ("a fraction of a group") are not defined yet; refusing
    * them now keeps them free to mean something later. */
-  if ((jg != NULL) + (jf != NULL) + (jv != NULL) != 1)
-    return gs__fail(c, jt, "exactly one of group, fraction, vens");
-  if (jg != NULL) {
+  if ((jg != NULL) + (jf != NULL) + (jv != NULL) + (jfe != NULL) +
+          (jtr != NULL) !=
+      1)
+    return gs__fail(c, jt,
+                    "exactly one of group, fraction, vens, feeder, "
+                    "transformer");
+  if (jfe != NULL || jtr != NULL) {
+    if ((err = parse_grid_target(c, jt, s, ev)) != GS_OK) return err;
+  } else if (jg != NULL) {
     ev->target = GS_TARGET_GROUP;
     gs__path_key(c, "group");
     const gs_group_cfg_t *grp =

@@ -487,6 +487,65 @@ START_TEST(malformed_grids) {
 }
 END_TEST
 
+/* DR events aimed at a feeder or one transformer reach exactly the VENs
+ * under it, and the request is split over them to the milliwatt. */
+#define SCN_EV(dur, extra, groups, target)                                  \
+  "{\"name\":\"g\",\"start\":\"2026-07-15T00:00:00-07:00\","                \
+  "\"utc_offset_h\":-7,\"duration_s\":" #dur ",\"seed\":5,"                 \
+  "\"output\":{\"interval_s\":300}," extra "\"fleet\":[" groups "],"       \
+  "\"program\":{\"events\":[{\"id\":\"e\",\"start_s\":3600,"                \
+  "\"duration_s\":1800,\"requested_kw\":7.000001,\"target\":" target "}]}}"
+
+START_TEST(feeder_and_transformer_targets) {
+  run_t r = build_only(SCN_EV(7200, TWO_FEEDERS, HOME("a", 30,
+                              "\"feeder\":\"f1\",") ","
+                              HOME("b", 25, "\"feeder\":\"f2\","),
+                              "{\"feeder\":\"f2\"}"),
+                       NULL);
+  finish(&r);
+  ck_assert_uint_eq(r.w->dr[0].targeted, 25);
+  ck_assert_int_eq(r.w->dr[0].dispatched_mw, 7000001);
+  destroy(&r);
+  /* The third transformer of f1: the VENs the world put on it. */
+  r = build_only(SCN_EV(7200, TWO_FEEDERS, HOME("a", 30,
+                        "\"feeder\":\"f1\",") ","
+                        HOME("b", 25, "\"feeder\":\"f2\","),
+                        "{\"transformer\":\"f1-t0002\"}"),
+                 NULL);
+  uint32_t on_it = 0, t = r.w->dr[0].targeted;
+  char id[96];
+  for (uint64_t i = 0; i < r.w->n_vens; i++) {
+    gs_grid_xfmr_id(r.w->grid, r.w->ven_xfmr[i], id, sizeof id);
+    on_it += strcmp(id, "f1-t0002") == 0;
+  }
+  finish(&r);
+  t = r.w->dr[0].targeted;
+  ck_assert_uint_gt(on_it, 0);
+  ck_assert_uint_eq(t, on_it);
+  ck_assert_int_eq(r.w->dr[0].dispatched_mw, 7000001);
+  destroy(&r);
+  /* Unknown ids are refused with the exact path. */
+  gs_scenario_t *s;
+  gs_errbuf_t eb = {{0}};
+  ck_assert_int_eq(
+      gs_scenario_load_string(SCN_EV(7200, TWO_FEEDERS, HOME("a", 3, ""),
+                                     "{\"feeder\":\"f9\"}"),
+                              "t.json", NULL, &s, &eb),
+      GS_ESCENARIO);
+  ck_assert_ptr_nonnull(
+      strstr(eb.msg, "t.json: program.events[0].target.feeder: expected the "
+                     "id of a feeder (f1, f2), found \"f9\""));
+  ck_assert_int_eq(
+      gs_scenario_load_string(SCN_EV(7200, TWO_FEEDERS, HOME("a", 3, ""),
+                                     "{\"transformer\":\"f1-t9999\"}"),
+                              "t.json", NULL, &s, &eb),
+      GS_ESCENARIO);
+  ck_assert_ptr_nonnull(
+      strstr(eb.msg, "program.events[0].target.transformer: expected the id "
+                     "of a transformer"));
+}
+END_TEST
+
 Suite *grid_suite(void) {
   Suite *s = suite_create("grid");
   TCase *tc = tcase_create("grid");
@@ -496,6 +555,7 @@ Suite *grid_suite(void) {
   tcase_add_test(tc, time_above_rating_hand_built);
   tcase_add_test(tc, voltage_drop_closed_form);
   tcase_add_test(tc, defaults_keep_scenarios);
+  tcase_add_test(tc, feeder_and_transformer_targets);
   tcase_add_loop_test(tc, malformed_grids, 0,
                       (int)(sizeof bad_cases / sizeof bad_cases[0]));
   suite_add_tcase(s, tc);
