@@ -19,7 +19,8 @@ enum {
   P_N
 };
 
-/* Defaults and their sources (see models/README-appliances.md):
+/* Defaults and their sources (see README.md, section Dryer, range,
+ * lighting, outlets, pool pump):
  * - 283 cycles a year (0.775 a day): the representative annual use of the
  *   DOE clothes-dryer test procedure, 10 CFR 430 Subpart B, Appendix D2;
  * - the heating element of a 240 V residential dryer is rated about 5 kW

@@ -5,7 +5,8 @@
 
 static const char *const gs__ev_levels[] = {"l1", "l2", NULL};
 
-/* Sources of the defaults (details and ranges in models/README-ev.md):
+/* Sources of the defaults (details and ranges in README.md, section EV
+ * charger):
  * - battery 65 kWh: Chevrolet Bolt EV (65 kWh), between the 60-75 kWh of
  *   most 2020-2024 US BEVs (fueleconomy.gov listings);
  * - 0.30 kWh/mi: EPA label consumption of typical BEVs is 25-35 kWh per

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Parameter table of the HVAC load model: names, units, defaults, ranges
- * and their sources (details in hvac_etp.c and README-hvac.md). */
+ * and their sources (details in hvac_etp.c and README.md, section HVAC and
+ * house). */
 #include "hvac.h"
 
 static const char *const gs__hvac_modes[] = {"ac", "heat_pump", "resistance",
@@ -8,7 +9,8 @@ static const char *const gs__hvac_modes[] = {"ac", "heat_pump", "resistance",
 static const char *const gs__hvac_dr_modes[] = {"offset", "duty_limit",
                                                 "curtail", NULL};
 
-/* Defaults: see hvac_etp.c and README-hvac.md for every source. */
+/* Defaults: see hvac_etp.c and README.md, section HVAC and house, for every
+ * source. */
 const gs_param_spec_t gs_hvac_params[GS_HVAC_NPARAMS] = {
     [GS_HVAC_P_MODE] = {.name = "mode",
                         .unit = "1",

@@ -15,7 +15,8 @@ enum {
   P_N
 };
 
-/* Defaults and their sources (see models/README-appliances.md):
+/* Defaults and their sources (see README.md, section Dryer, range,
+ * lighting, outlets, pool pump):
  * - 1.5 kWh/day (548 kWh/yr): the 1-2 kWh/day of interior lighting in an
  *   LED-era home (RECS 2020, EIA; ResStock/End-Use Load Profiles, NREL
  *   2021);

@@ -15,7 +15,8 @@ enum {
   P_N
 };
 
-/* Defaults and their sources (see models/README-appliances.md):
+/* Defaults and their sources (see README.md, section Dryer, range,
+ * lighting, outlets, pool pump):
  * - 7 kWh/day (2557 kWh/yr): the 6-8 kWh/day of miscellaneous electric
  *   loads (televisions, computers, small appliances) in the Building
  *   America House Simulation Protocols (Hendron & Engebrecht 2010) and

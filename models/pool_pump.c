@@ -16,7 +16,8 @@ enum {
   P_N
 };
 
-/* Defaults and their sources (see models/README-appliances.md):
+/* Defaults and their sources (see README.md, section Dryer, range,
+ * lighting, outlets, pool pump):
  * - a single-speed 1-1.5 hp pump draws about 1.1-1.5 kW and runs 6-8 h a
  *   day (DOE Energy Saver, "Swimming Pool Pumps"; ENERGY STAR pool pump
  *   key product criteria and savings calculator): 1.2 kW for 6 h, i.e.

@@ -16,7 +16,7 @@
 
 /* The model is that of PVWatts v5 (A. P. Dobos, "PVWatts Version 5
  * Manual", NREL/TP-6A20-62641, 2014), with two simplifications stated in
- * models/README-pv.md:
+ * README.md, section PV:
  * - plane-of-array irradiance is GHI times a tilt factor (1.0: a flat or
  *   low-slope roof), since the weather gives no sun azimuth;
  * - the cell temperature follows the NOCT model rather than PVWatts' own

@@ -17,7 +17,8 @@ enum {
   P_N
 };
 
-/* Defaults and their sources (see models/README-appliances.md):
+/* Defaults and their sources (see README.md, section Dryer, range,
+ * lighting, outlets, pool pump):
  * - the contract's range circuit is 40 A, 9.6 kW at 240 V; a use runs one
  *   or two burners or the oven element, 2-3 kW (a large radiant burner is
  *   2.5-3 kW, an oven element about 2-3 kW under thermostat): 2.4 kW,

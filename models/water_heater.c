@@ -84,7 +84,7 @@ typedef struct gs__wh {
 
 _Static_assert(sizeof(gs__wh_t) <= 80, "water heater state must stay small");
 
-/* Defaults and their sources (details in models/README-water_heater.md):
+/* Defaults and their sources (details in README.md, section Water heater):
  * tank 50 gal with a 4.5 kW element and UA = 2 Btu/(h degF) are GridLAB-D's
  * defaults; 51.7 degC (125 degF) setpoint and 14.4 degC (58 degF) inlet are
  * the DOE test conditions (10 CFR 430 Subpart B, Appendix E), as is the

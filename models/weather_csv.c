@@ -9,7 +9,7 @@
 
 #include "weather_priv.h"
 
-/* The file format (models/README-weather.md):
+/* The file format (README.md, section Weather):
  *   timestamp,temp_c,ghi_w_m2          header: these columns in any order,
  *   2026-07-15T00:00:00Z,21.3,0        others ignored
  *   1784077200,20.1,0                  (Unix seconds also accepted)

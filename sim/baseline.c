@@ -13,7 +13,8 @@
 void gs_baseline_cfg_default(gs_baseline_cfg_t *c) {
   /* CAISO's 10-in-10 and PJM's 45-day window; the adjustment window is
    * PJM's symmetric additive one (the three hours ending one hour before
-   * the start), the cap CAISO's 20 %. See README-baselines.md. */
+   * the start), the cap CAISO's 20 %. See README.md, section Estimated
+   * baselines. */
   *c = (gs_baseline_cfg_t){.lookback_days = 45,
                            .x = 10,
                            .y = 10,

@@ -12,7 +12,7 @@
 #include "world.h"
 
 /* The layout (every group, dataset, shape, type and unit) is documented in
- * sim/README-trace.md. In short:
+ * README.md, section Traces (HDF5). In short:
  *   /meta     attributes: effective scenario JSON, seed, version, start,
  *             units, complete (0/1)
  *   /fleet    time_s, power_kw, energy_kwh [n]

@@ -26,7 +26,8 @@ static void copy_id(char *dst, const char *id) {
   memcpy(dst, id, n < EVENT_ID_MAX - 1 ? n : EVENT_ID_MAX - 1);
 }
 
-static const char *const target_names[] = {"all", "group", "fraction", "list"};
+static const char *const target_names[] = {"all",  "group",  "fraction",
+                                           "list", "feeder", "transformer"};
 
 /* ---- /dr/events: the schedule ------------------------------------------- */
 
@@ -109,7 +110,7 @@ static hid_t member_type(int type, bool file) {
     case FT_ID:
       return gs__tr_str_type(EVENT_ID_MAX - 1);
     default:
-      return gs__tr_enum(target_names, 4, file);
+      return gs__tr_enum(target_names, NFIELDS(target_names), file);
   }
 }
 

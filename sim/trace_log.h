@@ -11,7 +11,8 @@
 
 struct gs_world;
 
-/* The tables of the log (HDF5 /log/<name>, see sim/README-trace.md). */
+/* The tables of the log (HDF5 /log/<name>, see README.md, section Traces
+ * (HDF5)). */
 typedef enum gs_log_table {
   GS_LOG_DR_EVENT = 0, /* the program announces, starts or ends an event */
   GS_LOG_COMMAND,      /* a command reaches a VEN (or is lost)           */

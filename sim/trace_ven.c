@@ -11,7 +11,8 @@
 #include "trace_priv.h"
 #include "ven.h"
 
-/* /ven/state values, in enum order (documented in sim/README-trace.md). */
+/* /ven/state values, in enum order (documented in README.md, section
+ * Traces (HDF5)). */
 static const char *const state_names[] = {"normal", "shedding", "opted_out",
                                           "offline"};
 enum { ST_NORMAL, ST_SHEDDING, ST_OPTED_OUT, ST_OFFLINE };

@@ -472,7 +472,8 @@ static gs_weather_t *make_weather(int days, uint64_t seed) {
 /* (4) A day of the default house (185.8 m2, GridLAB-D envelope, autosized
  * 3.5-ton AC, COP 3.5 at 35 degC, 24 degC setpoint) on the default hot day
  * (t_max 36 degC): within 15-35 kWh, the range of a central AC on a hot
- * day (see README-hvac.md), and the events include every weather step. */
+ * day (see README.md, section HVAC and house), and the events include
+ * every weather step. */
 START_TEST(test_hot_day_energy) {
   gs_weather_t *wx = make_weather(2, 4);
   gs_world_t world;

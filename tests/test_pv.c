@@ -353,10 +353,10 @@ END_TEST
 
 /* A clear July day in Sacramento (the synthetic weather's defaults, a hot
  * 17/36 degC day): the default 7.2 kW flat array yields 5-7 kWh per kWp
- * and day (README-pv.md: PVWatts gives about 6 kWh/kWp/day for a July day
- * in Sacramento), with a performance ratio over GHI of 0.65-0.85 (the NOCT
- * cell heating on a 36 degC day costs more than PVWatts' usual 0.75-0.8),
- * and the energy is that of the PVWatts equations step by step. */
+ * and day (README.md, section PV: PVWatts gives about 6 kWh/kWp/day for a
+ * July day in Sacramento), with a performance ratio over GHI of 0.65-0.85
+ * (the NOCT cell heating on a 36 degC day costs more than PVWatts' usual
+ * 0.75-0.8), and the energy is that of the PVWatts equations step by step. */
 START_TEST(test_daily_energy) {
   gs_weather_t *w = make_weather(1, true, 3);
   gs_world_t world = {.weather = w};

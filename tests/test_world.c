@@ -225,6 +225,36 @@ START_TEST(every_load_adds_up_exactly) {
 }
 END_TEST
 
+/* The fast queue and the reference heap run the default fleet through the
+ * same events in the same order: equal digests and equal energy. */
+START_TEST(queues_agree_on_a_fleet) {
+  uint64_t digest[2];
+  int64_t energy[2];
+  const gs_queue_ops_t *q[2] = {&gs_queue_heap, &gs_queue_bucket};
+  for (int k = 0; k < 2; k++) {
+    gs_scenario_overrides_t ov = {.has_vens = true, .vens = 60};
+    gs_scenario_t *s;
+    gs_errbuf_t eb = {{0}};
+    ck_assert_int_eq(gs_scenario_load_default(&ov, &s, &eb), GS_OK);
+    gs_engine_t *e = gs_engine_create(
+        &(gs_engine_config_t){.seed = gs_scenario_seed(s), .queue = q[k]},
+        NULL);
+    gs_world_t *w;
+    ck_assert_msg(gs_world_build(s, e, &w, &eb) == GS_OK, "%s", eb.msg);
+    ck_assert_int_eq(gs_engine_run(e, gs_scenario_duration_us(s)), GS_OK);
+    digest[k] = gs_engine_digest(e);
+    energy[k] = gs_meters_energy_mws(gs_engine_meters(e), w->fleet_meter,
+                                     gs_engine_now(e));
+    ck_assert_uint_gt(gs_engine_events_processed(e), 10000);
+    gs_engine_destroy(e);
+    gs_world_free(w);
+    gs_scenario_free(s);
+  }
+  ck_assert_uint_eq(digest[0], digest[1]);
+  ck_assert_int_eq(energy[0], energy[1]);
+}
+END_TEST
+
 Suite *world_suite(void) {
   Suite *s = suite_create("world");
   TCase *tc = tcase_create("world");
@@ -234,6 +264,7 @@ Suite *world_suite(void) {
   tcase_add_test(tc, targets_group_and_fraction);
   tcase_add_test(tc, opt_out_and_loss);
   tcase_add_test(tc, every_load_adds_up_exactly);
+  tcase_add_test(tc, queues_agree_on_a_fleet);
   suite_add_tcase(s, tc);
   return s;
 }
