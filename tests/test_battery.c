@@ -10,6 +10,7 @@
 #include "gridsim/meter.h"
 #include "gridsim/rng.h"
 #include "models.h"
+#include "test_util.h"
 
 /* Powerwall 2 figures, restated so expected values are computed
  * independently of the model's table (checked in test_defaults). */
@@ -82,22 +83,12 @@ static const gs_model_type_t tload_type = {
 
 /* ---- Helpers ---- */
 
-static void defaults(double *p) {
-  for (size_t i = 0; i < gs_model_battery.n_params; i++)
-    p[i] = gs_model_battery.params[i].def;
-}
+static void defaults(double *p) { gs_test_defaults(&gs_model_battery, p); }
 
-static gs_engine_t *make_engine(uint64_t seed) {
-  gs_errbuf_t eb = {{0}};
-  gs_engine_t *eng = gs_engine_create(&(gs_engine_config_t){.seed = seed}, &eb);
-  ck_assert_msg(eng != NULL, "%s", eb.msg);
-  return eng;
-}
+static gs_engine_t *make_engine(uint64_t seed) { return gs_test_engine(seed); }
 
 static uint32_t add_meter(gs_engine_t *eng, uint32_t parent) {
-  uint32_t m;
-  ck_assert_int_eq(gs_meters_add(gs_engine_meters(eng), parent, &m), GS_OK);
-  return m;
+  return gs_test_meter(eng, parent);
 }
 
 static gs_entity_id_t add(gs_engine_t *eng, const gs_model_type_t *type,
@@ -124,11 +115,7 @@ static gs_entity_id_t add_load(gs_engine_t *eng, double power_w,
 }
 
 static gs_load_status_t status(gs_engine_t *eng, gs_entity_id_t id) {
-  gs_load_status_t st;
-  memset(&st, 0, sizeof st);
-  gs_engine_type(eng, id)->status(gs_engine_state(eng, id), gs_engine_now(eng),
-                                  &st);
-  return st;
+  return gs_test_status(eng, gs_engine_type(eng, id), id);
 }
 
 static double soc(gs_engine_t *eng, gs_entity_id_t id) {

@@ -14,6 +14,7 @@
 #include "gridsim/meter.h"
 #include "gridsim/rng.h"
 #include "models.h"
+#include "test_util.h"
 
 /* The defaults, restated so the expectations below do not come from the
  * model's own table (test_defaults checks that they agree). */
@@ -40,10 +41,7 @@
 #define C_ARR_US (INT64_C(64080) * GS_US_PER_S)
 #define C_DEP_US (INT64_C(27000) * GS_US_PER_S)
 
-static void defaults(double *p) {
-  for (size_t i = 0; i < gs_model_ev.n_params; i++)
-    p[i] = gs_model_ev.params[i].def;
-}
+static void defaults(double *p) { gs_test_defaults(&gs_model_ev, p); }
 
 static void commuter(double *p) {
   defaults(p);
@@ -54,42 +52,20 @@ static void commuter(double *p) {
   p[GS_EV_P_PLUG_PROB] = 1;
 }
 
-static gs_engine_t *make_engine(uint64_t seed) {
-  gs_errbuf_t eb = {{0}};
-  gs_engine_t *eng = gs_engine_create(&(gs_engine_config_t){.seed = seed}, &eb);
-  ck_assert_msg(eng != NULL, "%s", eb.msg);
-  return eng;
-}
+static gs_engine_t *make_engine(uint64_t seed) { return gs_test_engine(seed); }
 
 static uint32_t add_meter(gs_engine_t *eng, uint32_t parent) {
-  uint32_t m;
-  ck_assert_int_eq(gs_meters_add(gs_engine_meters(eng), parent, &m), GS_OK);
-  return m;
+  return gs_test_meter(eng, parent);
 }
 
 /* Adds EV number `i` (its stream key is ("test", i, 0)). */
 static gs_entity_id_t add_ev(gs_engine_t *eng, uint64_t seed, uint64_t i,
                              const double *p, uint32_t meter) {
-  gs_errbuf_t eb = {{0}};
-  gs_entity_id_t id;
-  gs_err_t err =
-      gs_engine_add_entity(eng, &gs_model_ev,
-                           &(gs_model_init_t){.seed = seed,
-                                              .key = gs_rng_key("test", i, 0),
-                                              .params = p,
-                                              .ven = GS_ENTITY_NONE,
-                                              .meter = meter,
-                                              .id = "ev1"},
-                           &id, &eb);
-  ck_assert_msg(err == GS_OK, "add ev: %s", eb.msg);
-  return id;
+  return gs_test_add_load(eng, &gs_model_ev, seed, i, p, meter, "ev1");
 }
 
 static gs_load_status_t status(gs_engine_t *eng, gs_entity_id_t id) {
-  gs_load_status_t st;
-  memset(&st, 0, sizeof st);
-  gs_model_ev.status(gs_engine_state(eng, id), gs_engine_now(eng), &st);
-  return st;
+  return gs_test_status(eng, &gs_model_ev, id);
 }
 
 static int64_t power_mw(gs_engine_t *eng, gs_entity_id_t id) {

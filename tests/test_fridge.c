@@ -10,6 +10,7 @@
 #include "gridsim/meter.h"
 #include "gridsim/rng.h"
 #include "models.h"
+#include "test_util.h"
 
 /* The default parameters, restated here so the expected values below are
  * computed independently of the model's code (and checked against its
@@ -46,47 +47,22 @@ static double duty(void) {
  * (< 3 here): a duration is exact to within a few µs. */
 #define DUR_TOL_US 4
 
-static void defaults(double *p) {
-  for (size_t i = 0; i < gs_model_fridge.n_params; i++)
-    p[i] = gs_model_fridge.params[i].def;
-}
+static void defaults(double *p) { gs_test_defaults(&gs_model_fridge, p); }
 
-static gs_engine_t *make_engine(uint64_t seed) {
-  gs_errbuf_t eb = {{0}};
-  gs_engine_t *eng = gs_engine_create(&(gs_engine_config_t){.seed = seed}, &eb);
-  ck_assert_msg(eng != NULL, "%s", eb.msg);
-  return eng;
-}
+static gs_engine_t *make_engine(uint64_t seed) { return gs_test_engine(seed); }
 
 static uint32_t add_meter(gs_engine_t *eng, uint32_t parent) {
-  uint32_t m;
-  ck_assert_int_eq(gs_meters_add(gs_engine_meters(eng), parent, &m), GS_OK);
-  return m;
+  return gs_test_meter(eng, parent);
 }
 
 /* Adds fridge number `i` (its stream key is ("test", i, 0)). */
 static gs_entity_id_t add_fridge(gs_engine_t *eng, uint64_t seed, uint64_t i,
                                  const double *p, uint32_t meter) {
-  gs_errbuf_t eb = {{0}};
-  gs_entity_id_t id;
-  gs_err_t err =
-      gs_engine_add_entity(eng, &gs_model_fridge,
-                           &(gs_model_init_t){.seed = seed,
-                                              .key = gs_rng_key("test", i, 0),
-                                              .params = p,
-                                              .ven = GS_ENTITY_NONE,
-                                              .meter = meter,
-                                              .id = "fridge1"},
-                           &id, &eb);
-  ck_assert_msg(err == GS_OK, "add fridge: %s", eb.msg);
-  return id;
+  return gs_test_add_load(eng, &gs_model_fridge, seed, i, p, meter, "fridge1");
 }
 
 static gs_load_status_t status(gs_engine_t *eng, gs_entity_id_t id) {
-  gs_load_status_t st;
-  memset(&st, 0, sizeof st);
-  gs_model_fridge.status(gs_engine_state(eng, id), gs_engine_now(eng), &st);
-  return st;
+  return gs_test_status(eng, &gs_model_fridge, id);
 }
 
 static int64_t power_mw(gs_engine_t *eng, gs_entity_id_t id) {

@@ -18,6 +18,7 @@
 #include "models.h"
 #include "weather.h"
 #include "world.h"
+#include "test_util.h"
 
 /* 2026-07-15T00:00:00Z */
 #define START_UNIX INT64_C(1784073600)
@@ -71,17 +72,10 @@ static int64_t on_power_mw(void) {
       1000.0);
 }
 
-static gs_engine_t *make_engine(uint64_t seed) {
-  gs_errbuf_t eb = {{0}};
-  gs_engine_t *eng = gs_engine_create(&(gs_engine_config_t){.seed = seed}, &eb);
-  ck_assert_msg(eng != NULL, "%s", eb.msg);
-  return eng;
-}
+static gs_engine_t *make_engine(uint64_t seed) { return gs_test_engine(seed); }
 
 static uint32_t add_meter(gs_engine_t *eng, uint32_t parent) {
-  uint32_t m;
-  ck_assert_int_eq(gs_meters_add(gs_engine_meters(eng), parent, &m), GS_OK);
-  return m;
+  return gs_test_meter(eng, parent);
 }
 
 static gs_entity_id_t add_hvac(gs_engine_t *eng, uint64_t seed, uint64_t i,
@@ -104,10 +98,7 @@ static gs_entity_id_t add_hvac(gs_engine_t *eng, uint64_t seed, uint64_t i,
 }
 
 static gs_load_status_t status(gs_engine_t *eng, gs_entity_id_t id) {
-  gs_load_status_t st;
-  memset(&st, 0, sizeof st);
-  gs_model_hvac.status(gs_engine_state(eng, id), gs_engine_now(eng), &st);
-  return st;
+  return gs_test_status(eng, &gs_model_hvac, id);
 }
 
 static bool running(gs_engine_t *eng, gs_entity_id_t id) {

@@ -15,6 +15,7 @@
 #include "pv.h"
 #include "weather.h"
 #include "world.h"
+#include "test_util.h"
 
 /* PVWatts v5 defaults (Dobos 2014) and the model's other defaults, restated
  * so the expected values are computed independently of the model. */
@@ -113,22 +114,12 @@ static gs_weather_t *make_weather(int days, bool clear, uint64_t seed) {
   return w;
 }
 
-static void defaults(double *p) {
-  for (size_t i = 0; i < gs_model_pv.n_params; i++)
-    p[i] = gs_model_pv.params[i].def;
-}
+static void defaults(double *p) { gs_test_defaults(&gs_model_pv, p); }
 
-static gs_engine_t *make_engine(uint64_t seed) {
-  gs_errbuf_t eb = {{0}};
-  gs_engine_t *eng = gs_engine_create(&(gs_engine_config_t){.seed = seed}, &eb);
-  ck_assert_msg(eng != NULL, "%s", eb.msg);
-  return eng;
-}
+static gs_engine_t *make_engine(uint64_t seed) { return gs_test_engine(seed); }
 
 static uint32_t add_meter(gs_engine_t *eng, uint32_t parent) {
-  uint32_t m;
-  ck_assert_int_eq(gs_meters_add(gs_engine_meters(eng), parent, &m), GS_OK);
-  return m;
+  return gs_test_meter(eng, parent);
 }
 
 static gs_entity_id_t add(gs_engine_t *eng, const gs_model_type_t *type,
@@ -151,10 +142,7 @@ static gs_entity_id_t add(gs_engine_t *eng, const gs_model_type_t *type,
 }
 
 static gs_load_status_t status(gs_engine_t *eng, gs_entity_id_t id) {
-  gs_load_status_t st;
-  memset(&st, 0, sizeof st);
-  gs_model_pv.status(gs_engine_state(eng, id), gs_engine_now(eng), &st);
-  return st;
+  return gs_test_status(eng, &gs_model_pv, id);
 }
 
 static int64_t power_mw(gs_engine_t *eng, gs_entity_id_t id) {

@@ -12,6 +12,7 @@
 #include "gridsim/rng.h"
 #include "models.h"
 #include "water_heater.h"
+#include "test_util.h"
 
 /* The defaults, restated so expectations are computed independently of the
  * model's code (test_defaults checks them against its table). The model
@@ -43,48 +44,22 @@
  * computed from the temperature the model holds at its start. */
 #define DUR_TOL_US 4
 
-static void defaults(double *p) {
-  for (size_t i = 0; i < gs_model_water_heater.n_params; i++)
-    p[i] = gs_model_water_heater.params[i].def;
-}
+static void defaults(double *p) { gs_test_defaults(&gs_model_water_heater, p); }
 
-static gs_engine_t *make_engine(uint64_t seed) {
-  gs_errbuf_t eb = {{0}};
-  gs_engine_t *eng = gs_engine_create(&(gs_engine_config_t){.seed = seed}, &eb);
-  ck_assert_msg(eng != NULL, "%s", eb.msg);
-  return eng;
-}
+static gs_engine_t *make_engine(uint64_t seed) { return gs_test_engine(seed); }
 
 static uint32_t add_meter(gs_engine_t *eng, uint32_t parent) {
-  uint32_t m;
-  ck_assert_int_eq(gs_meters_add(gs_engine_meters(eng), parent, &m), GS_OK);
-  return m;
+  return gs_test_meter(eng, parent);
 }
 
 /* Adds water heater number `i` (stream key ("test", i, 0)). */
 static gs_entity_id_t add_wh(gs_engine_t *eng, uint64_t seed, uint64_t i,
                              const double *p, uint32_t meter) {
-  gs_errbuf_t eb = {{0}};
-  gs_entity_id_t id;
-  gs_err_t err =
-      gs_engine_add_entity(eng, &gs_model_water_heater,
-                           &(gs_model_init_t){.seed = seed,
-                                              .key = gs_rng_key("test", i, 0),
-                                              .params = p,
-                                              .ven = GS_ENTITY_NONE,
-                                              .meter = meter,
-                                              .id = "heater1"},
-                           &id, &eb);
-  ck_assert_msg(err == GS_OK, "add water heater: %s", eb.msg);
-  return id;
+  return gs_test_add_load(eng, &gs_model_water_heater, seed, i, p, meter, "heater1");
 }
 
 static gs_load_status_t status(gs_engine_t *eng, gs_entity_id_t id) {
-  gs_load_status_t st;
-  memset(&st, 0, sizeof st);
-  gs_model_water_heater.status(gs_engine_state(eng, id), gs_engine_now(eng),
-                               &st);
-  return st;
+  return gs_test_status(eng, &gs_model_water_heater, id);
 }
 
 static int64_t power_mw(gs_engine_t *eng, gs_entity_id_t id) {
