@@ -10,6 +10,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "check_golden.h"
 #include "cli.h"
 #include "info.h"
 #include "gridsim/error.h"
@@ -29,6 +30,12 @@ static const char usage_text[] =
     "                        duration, completeness, fleet energy and peak,\n"
     "                        DR results (exit 2 if FILE is not a readable\n"
     "                        gridsim trace)\n"
+    "  check SUITE_DIR       run every scenario of SUITE_DIR twice, compare\n"
+    "                        its summary metrics with NAME.expect.json and\n"
+    "                        the two runs with each other; --update-golden\n"
+    "                        rewrites the expectations, --junit FILE writes\n"
+    "                        JUnit XML (exit 1 on a regression; see\n"
+    "                        gridsim check --help)\n"
     "  --help, -h            show this help\n"
     "  --version             show the version\n"
     "\n"
@@ -294,6 +301,7 @@ int gs_cli_main(int argc, char **argv) {
     return gs_cli_models(json);
   }
   if (strcmp(cmd, "info") == 0) return gs_cli_info(argc - 2, argv + 2);
+  if (strcmp(cmd, "check") == 0) return gs_cli_check(argc - 2, argv + 2);
   if (strcmp(cmd, "run") != 0 && strcmp(cmd, "validate") != 0) {
     fprintf(stderr, "gridsim: unknown command '%s'\n", cmd);
     usage_hint();

@@ -84,6 +84,16 @@ def main():
                 "Parameters of a \"%s\" load (%s); each absent parameter "
                 "takes its default." % (m["name"], m["doc"]), m["params"])
     load = defs["load"]
+    # The per-type branches below validate "params" exactly (numbers,
+    # distributions and enumeration names); the generic form only says it
+    # is an object, so a name such as "heat_pump" is not refused by it.
+    load["properties"]["params"] = {
+        "type": "object",
+        "description": "The load type's parameters (see $defs.params_<type>"
+                       "): each a number, a distribution or, for an "
+                       "enumeration, one of its names. Unknown keys are "
+                       "errors; absent parameters take their defaults.",
+    }
     load["properties"]["type"] = {
         "type": "string",
         "enum": loads,
