@@ -21,7 +21,8 @@ set -euo pipefail
 # Debian packages the build, the tests and the tools need. Extend here.
 GS_APT_PACKAGES="build-essential cmake pkg-config libgsl-dev libmosquitto-dev \
 libcjson-dev libhdf5-dev hdf5-tools libsdl2-dev check python3 python3-h5py \
-python3-matplotlib python3-pandas python3-jsonschema"
+python3-matplotlib python3-pandas python3-jsonschema mosquitto \
+mosquitto-clients"
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"

@@ -58,6 +58,13 @@ static const char usage_text[] =
     "  --no-twin             skip the counterfactual twins (one run per DR\n"
     "                        event, same seed, that event not sent) that\n"
     "                        give the true delivered kW and rebound\n"
+    "  --pace FACTOR         paced run: simulated time goes at FACTOR x the\n"
+    "                        wall clock (1 = real time); --set start=now\n"
+    "                        starts the scenario at the present second\n"
+    "  --mqtt URL            VEN role on an MQTT broker, URL\n"
+    "                        mqtt://HOST[:PORT]: each VEN is its own session\n"
+    "                        (topics in the scenario's \"mqtt\" section);\n"
+    "                        paced at 1 unless --pace is given\n"
     "  --quiet, -q           print nothing but errors\n"
     "\n"
     "A progress line (simulated time, percent, events/s, ETA) is shown when\n"
@@ -92,7 +99,9 @@ enum {
   OPT_SUMMARY,
   OPT_OUT,
   OPT_NO_OUT,
-  OPT_NO_TWIN
+  OPT_NO_TWIN,
+  OPT_MQTT,
+  OPT_PACE
 };
 
 static const struct option long_opts[] = {
@@ -103,6 +112,8 @@ static const struct option long_opts[] = {
     {"out", required_argument, NULL, OPT_OUT},
     {"no-out", no_argument, NULL, OPT_NO_OUT},
     {"no-twin", no_argument, NULL, OPT_NO_TWIN},
+    {"mqtt", required_argument, NULL, OPT_MQTT},
+    {"pace", required_argument, NULL, OPT_PACE},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -156,6 +167,21 @@ static int parse_opts(const char *cmd, int argc, char **argv,
     case OPT_NO_TWIN:
       o->no_twin = true;
       break;
+    case OPT_MQTT:
+      o->mqtt_url = arg;
+      break;
+    case OPT_PACE: {
+      char *end;
+      errno = 0;
+      double f = strtod(arg, &end);
+      if (errno || end == arg || *end != '\0' || !(f > 0) || f > 1e9) {
+        fprintf(stderr, "gridsim %s: --pace: expected a number > 0 and <= "
+                "1e9 (1 = real time), found '%s'\n", cmd, arg);
+        return GS_EXIT_BADINPUT;
+      }
+      o->pace = f;
+      break;
+    }
     case 'q':
       o->quiet = true;
       break;

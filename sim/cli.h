@@ -15,6 +15,8 @@ typedef struct gs_cli_opts {
   const char *summary_json; /* --summary-json */
   bool quiet;
   bool no_twin; /* --no-twin: skip the counterfactual runs */
+  const char *mqtt_url; /* --mqtt: the VEN role on this broker */
+  double pace;          /* --pace factor (0: not given) */
   const char **sets; /* --set values, owned by the options */
   size_t n_sets;
   gs_scenario_overrides_t ov;

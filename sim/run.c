@@ -5,11 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "dr_perf.h"
 #include "grid.h"
+#include "mqtt.h"
+#include "pace.h"
 #include "progress.h"
 #include "scenario_priv.h"
 #include "summary.h"
@@ -79,7 +82,51 @@ static gs_err_t run_twins(const gs_scenario_t *s, gs_world_t *w,
   return GS_OK;
 }
 
-int gs_cli_run(const gs_cli_opts_t *o) {
+/* `--set start=now` becomes the next whole UTC second, which is also the
+ * pacer's anchor (*anchor_unix_s, else -1): at pace 1 the VENs' stamps are
+ * then the real time. The effective scenario keeps the instant used, so a
+ * trace still says when the run started. `*copy` gets a private copy of
+ * the --set list (freed by the caller) when one was rewritten. */
+static void resolve_start_now(const gs_cli_opts_t *o, gs_cli_opts_t *eff,
+                              const char ***copy, char *buf, size_t size,
+                              int64_t *anchor_unix_s) {
+  *eff = *o;
+  *copy = NULL;
+  *anchor_unix_s = -1;
+  for (size_t i = 0; i < o->n_sets; i++) {
+    if (strcmp(o->sets[i], "start=now") != 0) continue;
+    if (*copy == NULL) {
+      *copy = malloc((o->n_sets + 1) * sizeof **copy);
+      if (*copy == NULL) return; /* then "now" fails validation, exit 2 */
+      memcpy(*copy, o->sets, o->n_sets * sizeof **copy);
+      eff->sets = *copy;
+      eff->ov.sets = *copy;
+      time_t t = time(NULL) + 1;
+      struct tm tm;
+      gmtime_r(&t, &tm);
+      strftime(buf, size, "start=%Y-%m-%dT%H:%M:%SZ", &tm);
+      *anchor_unix_s = (int64_t)t;
+    }
+    (*copy)[i] = buf;
+  }
+}
+
+/* The paced summary: the pacer's and the bridge's counters added to the
+ * summary JSON text `*json` (replaced). */
+static gs_err_t add_paced_summary(char **json, const gs_pace_t *pace,
+                                  const gs_mqtt_t *br) {
+  cJSON *root = cJSON_Parse(*json);
+  gs_err_t err = root ? gs_pace_summary_fill(pace, root) : GS_ENOMEM;
+  if (err == GS_OK && br) err = gs_mqtt_summary_fill(br, root);
+  char *text = err == GS_OK ? cJSON_Print(root) : NULL;
+  cJSON_Delete(root);
+  if (text == NULL) return GS_ENOMEM;
+  free(*json);
+  *json = text;
+  return GS_OK;
+}
+
+int gs_cli_run(const gs_cli_opts_t *o_in) {
   int status = GS_EXIT_OK;
   gs_errbuf_t eb = {{0}};
   gs_engine_t *eng = NULL;
@@ -87,27 +134,56 @@ int gs_cli_run(const gs_cli_opts_t *o) {
   char *json = NULL;
   gs_trace_t *trace = NULL;
   char *out = NULL;
+  gs_pace_t *pace = NULL;
+  gs_mqtt_t *br = NULL;
+  gs_cli_opts_t eff;
+  const char **sets_copy;
+  char start_set[64];
+  int64_t anchor_unix_s;
+  resolve_start_now(o_in, &eff, &sets_copy, start_set, sizeof start_set,
+                    &anchor_unix_s);
+  const gs_cli_opts_t *o = &eff;
+  /* A bridge runs paced, at real time unless --pace says otherwise. */
+  bool paced = o->pace > 0 || o->mqtt_url != NULL;
   if (o->out && !dir_writable(o->out, &eb)) {
     fprintf(stderr, "gridsim run: %s\n", eb.msg);
+    free(sets_copy);
     return GS_EXIT_RUNTIME;
   }
   if (o->summary_json && !dir_writable(o->summary_json, &eb)) {
     fprintf(stderr, "gridsim run: %s\n", eb.msg);
+    free(sets_copy);
     return GS_EXIT_RUNTIME;
   }
   gs_scenario_t *s = gs_cli_load(o, &status);
-  if (s == NULL) return status;
+  if (s == NULL) {
+    free(sets_copy);
+    return status;
+  }
   if (gs_trace_resolve_path(o->out, o->no_out, s, &out, &eb) != GS_OK ||
       (out && !o->out && !dir_writable(out, &eb))) {
     fprintf(stderr, "gridsim run: %s\n", eb.msg);
     gs_scenario_free(s);
     free(out);
+    free(sets_copy);
     return GS_EXIT_RUNTIME;
   }
   eng = gs_engine_create(&(gs_engine_config_t){.seed = s->seed}, &eb);
   if (eng == NULL) goto runtime_fail;
   double t0 = gs_wall_s();
-  gs_err_t err = gs_world_build(s, eng, &w, &eb);
+  gs_err_t err = GS_OK;
+  if (o->mqtt_url) {
+    gs_mqtt_cfg_t mcfg;
+    err = gs_mqtt_cfg_from_json(s->json, s->file, &mcfg, &eb);
+    if (err == GS_OK) err = gs_mqtt_create(&mcfg, o->mqtt_url, &br, &eb);
+    if (err != GS_OK) {
+      status = err == GS_ENOMEM ? GS_EXIT_RUNTIME : GS_EXIT_BADINPUT;
+      fprintf(stderr, "gridsim: %s\n", eb.msg);
+      goto done;
+    }
+  }
+  err = br ? gs_world_build_with_sink(s, eng, gs_mqtt_sink(br), &w, &eb)
+           : gs_world_build(s, eng, &w, &eb);
   if (err != GS_OK) {
     status = err == GS_ESCENARIO ? GS_EXIT_BADINPUT : GS_EXIT_RUNTIME;
     fprintf(stderr, "gridsim: %s\n", eb.msg);
@@ -124,6 +200,18 @@ int gs_cli_run(const gs_cli_opts_t *o) {
   }
   interrupted = 0;
   install_handlers();
+  if (paced) {
+    pace = gs_pace_create(o->pace > 0 ? o->pace : 1.0, anchor_unix_s,
+                          &interrupted, &eb);
+    if (pace == NULL) {
+      fprintf(stderr, "gridsim: %s\n", eb.msg);
+      status = GS_EXIT_BADINPUT;
+      goto done;
+    }
+    if (br && gs_mqtt_start(br, w, pace, &eb) != GS_OK) goto runtime_fail;
+    gs_pacer_t pacer = gs_pace_pacer(pace);
+    gs_engine_set_pacer(eng, &pacer);
+  }
   gs_progress_t prog = {.show = !o->quiet && isatty(STDOUT_FILENO),
                         .interrupted = &interrupted,
                         .duration_us = s->duration_us,
@@ -139,6 +227,8 @@ int gs_cli_run(const gs_cli_opts_t *o) {
     goto runtime_fail;
   err = gs_engine_run(eng, s->duration_us);
   gs_engine_finish(eng);
+  /* Up to 2 s for the broker to acknowledge the last messages. */
+  if (br) gs_mqtt_close(br, eng, 2.0);
   gs_run_info_t info = {.complete = err == GS_OK,
                         .twins = err == GS_OK && !o->no_twin};
   if (err == GS_OK) err = actual.err;
@@ -169,9 +259,18 @@ int gs_cli_run(const gs_cli_opts_t *o) {
     }
   }
   if (!o->quiet) gs_summary_print(stdout, w, &info);
+  if (!o->quiet && br) gs_mqtt_summary_print(stdout, br, pace);
+  else if (!o->quiet && pace) {
+    gs_pace_stats_t ps;
+    gs_pace_stats(pace, &ps);
+    printf("paced at %g x wall clock, largest lag %.1f ms\n", ps.factor,
+           (double)ps.max_lag_us / 1e3);
+  }
   if (o->summary_json) {
     json = gs_summary_json(w, &info);
     if (json == NULL) goto runtime_fail;
+    if (pace && add_paced_summary(&json, pace, br) != GS_OK)
+      goto runtime_fail;
     if (gs_write_file_atomic(o->summary_json, json, &eb) != GS_OK) {
       fprintf(stderr, "gridsim: %s\n", eb.msg);
       status = GS_EXIT_RUNTIME;
@@ -186,7 +285,10 @@ done:
   free(out);
   free(json);
   gs_engine_destroy(eng);
+  gs_mqtt_destroy(br);
+  gs_pace_destroy(pace);
   gs_world_free(w);
   gs_scenario_free(s);
+  free(sets_copy);
   return status;
 }

@@ -11,13 +11,14 @@
 #include "scenario_util.h"
 #include "weather.h"
 #include "grid.h"
+#include "mqtt_cfg.h"
 
 /* "$schema" lets editors find scenarios/schema.json; it means nothing to
  * the loader, but listing it keeps it from being an unknown key. */
 static const char *const top_keys[] = {
     "name", "description", "$schema", "start",   "duration_s",
     "seed", "output",      "fleet",   "program", "weather", "utc_offset_h",
-    "grid", NULL};
+    "grid", "mqtt", NULL};
 static const char *const output_keys[] = {"interval_s", "ven_sample", "file",
                                           NULL};
 
@@ -166,6 +167,7 @@ static gs_err_t validate(gs__sctx_t *c, const cJSON *root, gs_scenario_t *s,
   if ((err = gs__scn_parse_program(
            c, cJSON_GetObjectItemCaseSensitive(root, "program"), s)) != GS_OK)
     return err;
+  if ((err = gs__scn_parse_mqtt(c, root, NULL)) != GS_OK) return err;
   /* Last: it needs the start, length and seed, and reading a CSV costs
    * more than every other check, which should fail first. The weather is
    * always built, the synthetic default when the key is absent. */

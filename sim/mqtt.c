@@ -1,0 +1,373 @@
+/* SPDX-License-Identifier: MIT */
+/* MQTT bridge, VEN role: sessions, their callbacks, and the VENs' sink. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "mqtt_priv.h"
+#include "pace.h"
+#include "scenario_priv.h"
+
+/* "mqtt://HOST[:PORT][/]" into cfg->host / cfg->port (kept when absent). */
+static gs_err_t parse_url(const char *url, gs_mqtt_cfg_t *cfg,
+                          gs_errbuf_t *eb) {
+  static const char scheme[] = "mqtt://";
+  if (strncmp(url, "mqtts://", 8) == 0)
+    return gs_errbuf_set(eb, GS_EUNSUPPORTED,
+                         "--mqtt %s: TLS (mqtts://) is not supported yet; "
+                         "use mqtt://HOST:PORT", url);
+  if (strncmp(url, scheme, sizeof scheme - 1) != 0)
+    return gs_errbuf_set(eb, GS_EINVAL,
+                         "--mqtt: expected mqtt://HOST[:PORT], found '%s'",
+                         url);
+  const char *h = url + sizeof scheme - 1;
+  size_t hl = strcspn(h, ":/");
+  if (hl >= sizeof cfg->host)
+    return gs_errbuf_set(eb, GS_EINVAL, "--mqtt %s: host name too long", url);
+  const char *p = h + hl;
+  int port = cfg->port;
+  if (*p == ':') {
+    char *end;
+    errno = 0;
+    long v = strtol(p + 1, &end, 10);
+    if (end == p + 1 || errno || v < 1 || v > 65535 ||
+        (*end != '\0' && strcmp(end, "/") != 0))
+      return gs_errbuf_set(eb, GS_EINVAL,
+                           "--mqtt %s: expected a port from 1 to 65535 after "
+                           "the host", url);
+    port = (int)v;
+  } else if (*p != '\0' && strcmp(p, "/") != 0) {
+    return gs_errbuf_set(eb, GS_EINVAL,
+                         "--mqtt: expected mqtt://HOST[:PORT], found '%s'",
+                         url);
+  }
+  if (hl > 0) {
+    memcpy(cfg->host, h, hl);
+    cfg->host[hl] = '\0';
+  }
+  cfg->port = port;
+  return GS_OK;
+}
+
+static void sink_publish(void *ud, uint64_t ven_index, gs_topic_t topic,
+                         const char *payload);
+
+gs_err_t gs_mqtt_create(const gs_mqtt_cfg_t *cfg, const char *url,
+                        gs_mqtt_t **out, gs_errbuf_t *eb) {
+  if (cfg == NULL || url == NULL || out == NULL)
+    return gs_errbuf_set(eb, GS_EINVAL, "gs_mqtt_create: NULL argument");
+  *out = NULL;
+  gs_mqtt_t *m = calloc(1, sizeof *m);
+  if (m == NULL) return gs_errbuf_set(eb, GS_ENOMEM, "mqtt: out of memory");
+  m->cfg = *cfg;
+  gs_err_t err = parse_url(url, &m->cfg, eb);
+  if (err != GS_OK) {
+    free(m);
+    return err;
+  }
+  snprintf(m->url, sizeof m->url, "mqtt://%s:%d", m->cfg.host, m->cfg.port);
+  m->sink = (gs_ven_sink_t){.publish = sink_publish, .ud = m};
+  *out = m;
+  return GS_OK;
+}
+
+const gs_ven_sink_t *gs_mqtt_sink(gs_mqtt_t *m) { return &m->sink; }
+
+/* Thousands of sessions need three descriptors each (socket and
+ * libmosquitto's socket pair): raise the soft limit up to the hard one. */
+static void raise_nofile(uint32_t n_sess) {
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
+  rlim_t need = (rlim_t)n_sess * 3 + 64;
+  if (rl.rlim_cur >= need) return;
+  rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > need
+                    ? need : rl.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &rl);
+  if (rl.rlim_cur < need)
+    fprintf(stderr, "gridsim: mqtt: open-file limit %llu is below the %llu "
+            "that %u sessions need; the rest will keep retrying\n",
+            (unsigned long long)rl.rlim_cur, (unsigned long long)need,
+            n_sess);
+}
+
+gs_err_t gs_mqtt_start(gs_mqtt_t *m, gs_world_t *w, gs_pace_t *pace,
+                       gs_errbuf_t *eb) {
+  if (m == NULL || w == NULL || pace == NULL || m->sess != NULL)
+    return gs_errbuf_set(eb, GS_EINVAL, "gs_mqtt_start: bad arguments");
+  if (w->n_vens > UINT32_MAX / 4)
+    return gs_errbuf_set(eb, GS_ERANGE, "mqtt: too many VENs for sessions");
+  m->world = w;
+  m->pace = pace;
+  m->n_sess = (uint32_t)w->n_vens;
+  m->sess = calloc(m->n_sess ? m->n_sess : 1, sizeof *m->sess);
+  m->fd_sess = calloc(m->n_sess ? m->n_sess : 1, sizeof *m->fd_sess);
+  if (m->sess == NULL || m->fd_sess == NULL)
+    return gs_errbuf_set(eb, GS_ENOMEM, "mqtt: out of memory for %u "
+                         "sessions", m->n_sess);
+  char topic[GS__MQTT_TOPIC_MAX];
+  for (uint32_t i = 0; i < m->n_sess; i++) {
+    gs__mqtt_sess_t *s = &m->sess[i];
+    s->br = m;
+    s->index = i;
+    s->backoff_s = GS__MQTT_BACKOFF_MIN_S;
+    gs_world_ven_id(w, i, s->id, sizeof s->id);
+    gs_rng_init(&s->rng, w->scenario->seed, gs_rng_key(s->id, 0, 0),
+                GS_RNG_USER + 7);
+    /* Every template must fit with this VEN's id: fail now, not mid-run. */
+    for (size_t t = 0; t < GS_MQTT_T_COUNT; t++)
+      if (!gs_mqtt_topic_expand(m->cfg.topics[t], s->id, topic, sizeof topic))
+        return gs_errbuf_set(eb, GS_ERANGE, "mqtt.topics.%s: topic too long "
+                             "for VEN %s", gs_mqtt_topic_keys[t], s->id);
+  }
+  m->st.sessions = m->n_sess;
+  if (mosquitto_lib_init() != MOSQ_ERR_SUCCESS)
+    return gs_errbuf_set(eb, GS_EIO, "mqtt: libmosquitto failed to start");
+  m->lib_init = true;
+  raise_nofile(m->n_sess);
+  gs_pace_source_t src = gs__mqtt_source(m);
+  return gs_pace_add_source(pace, &src) == GS_OK
+             ? GS_OK
+             : gs_errbuf_set(eb, GS_ENOMEM, "mqtt: out of memory");
+}
+
+/* Unix seconds of the simulated clock, as the VENs stamp messages. */
+static int64_t sim_unix_s(const gs_mqtt_t *m) {
+  return m->world->scenario->start_unix_s +
+         gs_engine_now(m->world->engine) / GS_US_PER_S;
+}
+
+static void on_connect(struct mosquitto *mosq, void *ud, int rc) {
+  gs__mqtt_sess_t *s = ud;
+  gs_mqtt_t *m = s->br;
+  if (rc != 0) { /* refused (bad id, not authorised, ...) */
+    m->st.connect_failures++;
+    s->lost = true;
+    return;
+  }
+  s->state = GS__MQTT_UP;
+  s->backoff_s = GS__MQTT_BACKOFF_MIN_S;
+  m->st.connects++;
+  m->st.connected++;
+  char topic[GS__MQTT_TOPIC_MAX];
+  /* Right after CONNACK, as the contract asks: commands and deltas. */
+  gs_mqtt_topic_expand(m->cfg.topics[GS_MQTT_T_CMD], s->id, topic,
+                       sizeof topic);
+  mosquitto_subscribe(mosq, NULL, topic, 1);
+  if (m->cfg.topics[GS_MQTT_T_SHADOW_DELTA][0]) {
+    gs_mqtt_topic_expand(m->cfg.topics[GS_MQTT_T_SHADOW_DELTA], s->id, topic,
+                         sizeof topic);
+    mosquitto_subscribe(mosq, NULL, topic, 1);
+  }
+  if (m->cfg.topics[GS_MQTT_T_SHADOW_GET][0]) {
+    gs_mqtt_topic_expand(m->cfg.topics[GS_MQTT_T_SHADOW_GET], s->id, topic,
+                         sizeof topic);
+    mosquitto_publish(mosq, &s->get_mid, topic, 0, NULL, 0, false);
+  }
+}
+
+static void on_disconnect(struct mosquitto *mosq, void *ud, int rc) {
+  (void)mosq;
+  (void)rc;
+  gs__mqtt_sess_t *s = ud;
+  s->lost = true;
+}
+
+static void on_publish(struct mosquitto *mosq, void *ud, int mid) {
+  (void)mosq;
+  gs__mqtt_sess_t *s = ud;
+  if (mid == s->get_mid) return;
+  if (s->pending > 0) {
+    s->pending--;
+    s->br->st.acked++;
+  }
+}
+
+/* A shadow delta {"state":{"loads":[{"id":..,"enabled":..}]}} becomes one
+ * setLoad command per circuit, the VEN's own code path. */
+static void take_delta(gs_mqtt_t *m, gs__mqtt_sess_t *s, const char *payload,
+                       size_t len) {
+  cJSON *root = cJSON_ParseWithLength(payload, len);
+  const cJSON *state = cJSON_GetObjectItemCaseSensitive(root, "state");
+  const cJSON *loads = cJSON_GetObjectItemCaseSensitive(state, "loads");
+  const cJSON *l;
+  if (!cJSON_IsArray(loads)) loads = NULL;
+  cJSON_ArrayForEach(l, loads) {
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(l, "id");
+    const cJSON *en = cJSON_GetObjectItemCaseSensitive(l, "enabled");
+    if (!cJSON_IsString(id) || !cJSON_IsBool(en) ||
+        strlen(id->valuestring) > 64)
+      continue;
+    char cmd[512];
+    int n = snprintf(cmd, sizeof cmd,
+                     "{\"op\":\"setLoad\",\"correlationId\":\"%s%llu\","
+                     "\"venId\":\"%s\",\"data\":{\"loadId\":\"%s\","
+                     "\"enabled\":%s}}",
+                     GS__MQTT_DELTA_CORR, (unsigned long long)m->delta_seq++,
+                     s->id, id->valuestring,
+                     cJSON_IsTrue(en) ? "true" : "false");
+    /* An id with quotes would not round-trip: such a delta is ignored. */
+    if (n > 0 && (size_t)n < sizeof cmd &&
+        strpbrk(id->valuestring, "\"\\") == NULL &&
+        gs_world_inject_command(m->world, s->index, cmd, (size_t)n) == GS_OK)
+      m->st.shadow_deltas++;
+  }
+  cJSON_Delete(root);
+}
+
+static void on_message(struct mosquitto *mosq, void *ud,
+                       const struct mosquitto_message *msg) {
+  (void)mosq;
+  gs__mqtt_sess_t *s = ud;
+  gs_mqtt_t *m = s->br;
+  if (m->closing) return;
+  const char *payload = msg->payload ? (const char *)msg->payload : "";
+  size_t len = msg->payload ? (size_t)msg->payloadlen : 0;
+  char topic[GS__MQTT_TOPIC_MAX];
+  if (m->cfg.topics[GS_MQTT_T_SHADOW_DELTA][0]) {
+    gs_mqtt_topic_expand(m->cfg.topics[GS_MQTT_T_SHADOW_DELTA], s->id, topic,
+                         sizeof topic);
+    if (strcmp(msg->topic, topic) == 0) {
+      take_delta(m, s, payload, len);
+      return;
+    }
+  }
+  /* Malformed input included: the VEN answers it with an error ack. */
+  if (gs_world_inject_command(m->world, s->index, payload, len) == GS_OK)
+    m->st.received++;
+}
+
+void gs__mqtt_connect(gs_mqtt_t *m, gs__mqtt_sess_t *s, int64_t now_us) {
+  s->lost = false;
+  s->pending = 0;
+  s->get_mid = -1;
+  s->connect_at_us = now_us;
+  s->mosq = mosquitto_new(s->id, true, s);
+  if (s->mosq == NULL) goto fail;
+  mosquitto_int_option(s->mosq, MOSQ_OPT_PROTOCOL_VERSION,
+                       MQTT_PROTOCOL_V311);
+  /* Without it Nagle and delayed ACKs add ~40 ms to every ack. */
+  mosquitto_int_option(s->mosq, MOSQ_OPT_TCP_NODELAY, 1);
+  mosquitto_threaded_set(s->mosq, false);
+  mosquitto_connect_callback_set(s->mosq, on_connect);
+  mosquitto_disconnect_callback_set(s->mosq, on_disconnect);
+  mosquitto_publish_callback_set(s->mosq, on_publish);
+  mosquitto_message_callback_set(s->mosq, on_message);
+  if (m->cfg.topics[GS_MQTT_T_WILL][0]) {
+    char topic[GS__MQTT_TOPIC_MAX], will[256];
+    gs_mqtt_topic_expand(m->cfg.topics[GS_MQTT_T_WILL], s->id, topic,
+                         sizeof topic);
+    int n = snprintf(will, sizeof will,
+                     "{\"ven\":\"offline\",\"venId\":\"%s\",\"ts\":%lld}",
+                     s->id, (long long)sim_unix_s(m));
+    if (mosquitto_will_set(s->mosq, topic, n, will, 0, false) !=
+        MOSQ_ERR_SUCCESS)
+      goto fail;
+  }
+  /* Asynchronous: a broker that does not answer must not hold the run. */
+  if (mosquitto_connect_async(s->mosq, m->cfg.host, m->cfg.port,
+                              m->cfg.keepalive_s) != MOSQ_ERR_SUCCESS)
+    goto fail;
+  s->state = GS__MQTT_CONNECTING;
+  return;
+fail:
+  m->st.connect_failures++;
+  gs__mqtt_teardown(m, s, now_us);
+}
+
+void gs__mqtt_teardown(gs_mqtt_t *m, gs__mqtt_sess_t *s, int64_t now_us) {
+  if (s->state == GS__MQTT_UP) {
+    m->st.disconnects++;
+    m->st.connected--;
+  }
+  /* Clean sessions: what the broker had not acknowledged is gone. */
+  m->st.dropped += s->pending;
+  s->pending = 0;
+  if (s->mosq) mosquitto_destroy(s->mosq);
+  s->mosq = NULL;
+  s->state = GS__MQTT_DOWN;
+  s->lost = false;
+  /* Jitter spreads thousands of sessions' retries after a restart. */
+  double delay_s = s->backoff_s * (0.5 + 0.5 * gs_rng_uniform(&s->rng));
+  s->retry_at_us = now_us + (int64_t)(delay_s * 1e6);
+  s->backoff_s = s->backoff_s * 2 > GS__MQTT_BACKOFF_MAX_S
+                     ? GS__MQTT_BACKOFF_MAX_S : s->backoff_s * 2;
+}
+
+/* Publishes one copy; counts it sent, dropped and late. */
+static void publish_one(gs_mqtt_t *m, gs__mqtt_sess_t *s, gs_topic_t kind,
+                        const char *topic, const char *payload, size_t len) {
+  if (s->state != GS__MQTT_UP || s->lost || s->mosq == NULL ||
+      s->pending >= m->cfg.max_pending) {
+    m->st.dropped++;
+    return;
+  }
+  /* Counted first: a QoS 0 publication can be acknowledged (written) from
+   * inside mosquitto_publish. */
+  s->pending++;
+  int rc = mosquitto_publish(s->mosq, NULL, topic, (int)len, payload,
+                             m->cfg.qos, false);
+  if (rc != MOSQ_ERR_SUCCESS) {
+    if (s->pending > 0) s->pending--;
+    m->st.dropped++;
+    if (rc == MOSQ_ERR_NO_CONN || rc == MOSQ_ERR_CONN_LOST ||
+        rc == MOSQ_ERR_ERRNO)
+      s->lost = true;
+    return;
+  }
+  m->st.sent++;
+  m->st.sent_by_topic[kind]++;
+  if (gs_pace_lag_us(m->pace, gs_engine_now(m->world->engine)) >
+      m->cfg.late_us)
+    m->st.late++;
+}
+
+static void sink_publish(void *ud, uint64_t ven_index, gs_topic_t kind,
+                         const char *payload) {
+  gs_mqtt_t *m = ud;
+  if (m->sess == NULL || ven_index >= m->n_sess || m->closing) return;
+  gs__mqtt_sess_t *s = &m->sess[ven_index];
+  size_t len = strlen(payload);
+  gs_mqtt_topic_t t[3] = {GS_MQTT_T_COUNT, GS_MQTT_T_COUNT, GS_MQTT_T_COUNT};
+  switch (kind) {
+  case GS_TOPIC_ACK:
+    if (strstr(payload, "\"correlationId\":\"" GS__MQTT_DELTA_CORR)) return;
+    t[0] = GS_MQTT_T_ACK;
+    break;
+  case GS_TOPIC_TELEMETRY:
+    t[0] = GS_MQTT_T_METERING;
+    t[1] = GS_MQTT_T_TELEMETRY;
+    t[2] = GS_MQTT_T_METER_ALIAS;
+    break;
+  case GS_TOPIC_LOADS:
+    t[0] = GS_MQTT_T_LOADS;
+    break;
+  case GS_TOPIC_SHADOW:
+    t[0] = GS_MQTT_T_SHADOW;
+    break;
+  }
+  char topic[GS__MQTT_TOPIC_MAX];
+  for (int i = 0; i < 3 && t[i] != GS_MQTT_T_COUNT; i++) {
+    if (m->cfg.topics[t[i]][0] == '\0') continue; /* turned off */
+    gs_mqtt_topic_expand(m->cfg.topics[t[i]], s->id, topic, sizeof topic);
+    publish_one(m, s, kind, topic, payload, len);
+  }
+}
+
+void gs_mqtt_get_stats(const gs_mqtt_t *m, gs_mqtt_stats_t *out) {
+  *out = m->st;
+  out->unacked = 0;
+  for (uint32_t i = 0; m->sess && i < m->n_sess; i++)
+    out->unacked += m->sess[i].pending;
+}
+
+void gs_mqtt_destroy(gs_mqtt_t *m) {
+  if (m == NULL) return;
+  for (uint32_t i = 0; m->sess && i < m->n_sess; i++)
+    if (m->sess[i].mosq) mosquitto_destroy(m->sess[i].mosq);
+  if (m->lib_init) mosquitto_lib_cleanup();
+  free(m->sess);
+  free(m->fd_sess);
+  free(m);
+}

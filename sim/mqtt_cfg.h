@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/* The scenario's "mqtt" section: broker, QoS, bounds and topic templates. */
+#ifndef GRIDSIM_MQTT_CFG_H
+#define GRIDSIM_MQTT_CFG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "gridsim/error.h"
+
+/* Topic templates, "{venId}" standing for the VEN's id. An empty template
+ * turns that publication off (not allowed for cmd and ack). */
+typedef enum gs_mqtt_topic {
+  GS_MQTT_T_CMD = 0,      /* ven/cmd/{venId} (subscribed)               */
+  GS_MQTT_T_ACK,          /* ven/ack/{venId}                           */
+  GS_MQTT_T_METERING,     /* volttron/metering                         */
+  GS_MQTT_T_TELEMETRY,    /* ven/telemetry/{venId}                     */
+  GS_MQTT_T_METER_ALIAS,  /* oadr/meter/{venId}: off ("") by default   */
+  GS_MQTT_T_LOADS,        /* ven/loads/{venId}                         */
+  GS_MQTT_T_SHADOW,       /* $aws/things/{venId}/shadow/update         */
+  GS_MQTT_T_SHADOW_DELTA, /* .../shadow/update/delta (subscribed)      */
+  GS_MQTT_T_SHADOW_GET,   /* .../shadow/get: empty publish on connect  */
+  GS_MQTT_T_WILL,         /* volttron/dev: the last will               */
+  GS_MQTT_T_COUNT
+} gs_mqtt_topic_t;
+
+/* JSON keys of "mqtt.topics", in gs_mqtt_topic_t order. */
+extern const char *const gs_mqtt_topic_keys[GS_MQTT_T_COUNT];
+
+typedef struct gs_mqtt_cfg {
+  char host[256];  /* default broker host ("127.0.0.1") */
+  int port;        /* default broker port (1883) */
+  int qos;         /* QoS of the VENs' publications (1); the will is 0 */
+  int keepalive_s; /* 60, as the reference VEN */
+  uint32_t max_pending; /* per session: publications not yet acknowledged
+                           beyond which new ones are dropped (1000) */
+  int64_t late_us;      /* a publication made when the simulation lags
+                           the wall clock by more than this is "late" */
+  char topics[GS_MQTT_T_COUNT][256];
+} gs_mqtt_cfg_t;
+
+struct gs__sctx;
+
+/* Validates the optional "mqtt" object of the scenario `root`; with `out`
+ * (may be NULL: validation only) fills it, defaults included. Errors name
+ * the JSON path ("mqtt.topics.ack"), what was expected and found, and are
+ * GS_ESCENARIO. `c` stands at the root on entry and on return. */
+gs_err_t gs__scn_parse_mqtt(struct gs__sctx *c, const cJSON *root,
+                            gs_mqtt_cfg_t *out);
+
+/* Same from a loaded scenario's effective JSON (gs_scenario_to_json's),
+ * for the bridge; `file` labels messages. */
+gs_err_t gs_mqtt_cfg_from_json(const cJSON *root, const char *file,
+                               gs_mqtt_cfg_t *out, gs_errbuf_t *eb);
+
+/* Writes template `tmpl` with "{venId}" replaced by `ven_id` into `buf`.
+ * Returns false if it does not fit. */
+bool gs_mqtt_topic_expand(const char *tmpl, const char *ven_id, char *buf,
+                          size_t size);
+
+#endif /* GRIDSIM_MQTT_CFG_H */
