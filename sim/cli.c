@@ -65,6 +65,15 @@ static const char usage_text[] =
     "                        mqtt://HOST[:PORT]: each VEN is its own session\n"
     "                        (topics in the scenario's \"mqtt\" section);\n"
     "                        paced at 1 unless --pace is given\n"
+    "  --view                open the live view (needs a display; exit 2\n"
+    "                        without one): space pauses, '.' steps one\n"
+    "                        output interval, '+'/'-' change the pace, 'q'\n"
+    "                        quits (the trace is closed, exit 130)\n"
+    "  --snapshot FILE       render the view headless to FILE (.png or\n"
+    "                        .bmp); repeatable\n"
+    "  --snapshot-at SECONDS when to render the next --snapshot (simulated\n"
+    "                        seconds from the start; paired in order;\n"
+    "                        files without a time are rendered at the end)\n"
     "  --quiet, -q           print nothing but errors\n"
     "\n"
     "A progress line (simulated time, percent, events/s, ETA) is shown when\n"
@@ -101,7 +110,10 @@ enum {
   OPT_NO_OUT,
   OPT_NO_TWIN,
   OPT_MQTT,
-  OPT_PACE
+  OPT_PACE,
+  OPT_VIEW,
+  OPT_SNAPSHOT,
+  OPT_SNAPSHOT_AT
 };
 
 static const struct option long_opts[] = {
@@ -114,6 +126,9 @@ static const struct option long_opts[] = {
     {"no-twin", no_argument, NULL, OPT_NO_TWIN},
     {"mqtt", required_argument, NULL, OPT_MQTT},
     {"pace", required_argument, NULL, OPT_PACE},
+    {"view", no_argument, NULL, OPT_VIEW},
+    {"snapshot", required_argument, NULL, OPT_SNAPSHOT},
+    {"snapshot-at", required_argument, NULL, OPT_SNAPSHOT_AT},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -124,7 +139,9 @@ static const struct option long_opts[] = {
 static int parse_opts(const char *cmd, int argc, char **argv,
                       gs_cli_opts_t *o, bool *help) {
   o->sets = calloc((size_t)argc + 1, sizeof *o->sets);
-  if (o->sets == NULL) return GS_EXIT_RUNTIME;
+  o->snapshots = calloc((size_t)argc + 1, sizeof *o->snapshots);
+  o->snapshot_at_us = calloc((size_t)argc + 1, sizeof *o->snapshot_at_us);
+  if (!o->sets || !o->snapshots || !o->snapshot_at_us) return GS_EXIT_RUNTIME;
   opterr = 0;
   optind = 1;
   int c;
@@ -180,6 +197,24 @@ static int parse_opts(const char *cmd, int argc, char **argv,
         return GS_EXIT_BADINPUT;
       }
       o->pace = f;
+      break;
+    }
+    case OPT_VIEW:
+      o->view = true;
+      break;
+    case OPT_SNAPSHOT:
+      o->snapshots[o->n_snapshots++] = arg;
+      break;
+    case OPT_SNAPSHOT_AT: {
+      char *end;
+      errno = 0;
+      double t = strtod(arg, &end);
+      if (errno || end == arg || *end != '\0' || !(t >= 0) || t > 9e12) {
+        fprintf(stderr, "gridsim %s: --snapshot-at: expected seconds from "
+                "the scenario start (>= 0), found '%s'\n", cmd, arg);
+        return GS_EXIT_BADINPUT;
+      }
+      o->snapshot_at_us[o->n_snapshot_at++] = (int64_t)(t * 1e6 + 0.5);
       break;
     }
     case 'q':
@@ -340,5 +375,7 @@ int gs_cli_main(int argc, char **argv) {
   else if (status == GS_EXIT_OK)
     status = strcmp(cmd, "run") == 0 ? gs_cli_run(&o) : cmd_validate(&o);
   free(o.sets);
+  free(o.snapshots);
+  free(o.snapshot_at_us);
   return status;
 }

@@ -17,6 +17,11 @@ typedef struct gs_cli_opts {
   bool no_twin; /* --no-twin: skip the counterfactual runs */
   const char *mqtt_url; /* --mqtt: the VEN role on this broker */
   double pace;          /* --pace factor (0: not given) */
+  bool view;            /* --view: the live window */
+  const char **snapshots; /* --snapshot files, owned by the options */
+  size_t n_snapshots;
+  int64_t *snapshot_at_us; /* --snapshot-at times, owned by the options */
+  size_t n_snapshot_at;
   const char **sets; /* --set values, owned by the options */
   size_t n_sets;
   gs_scenario_overrides_t ov;

@@ -17,6 +17,7 @@
 #include "scenario_priv.h"
 #include "summary.h"
 #include "trace.h"
+#include "view.h"
 #include "world.h"
 
 /* A signal handler can only reach a static: this flag is the one mutable
@@ -62,7 +63,8 @@ static bool dir_writable(const char *path, gs_errbuf_t *eb) {
  * performance against it and against the VENs' own baselines. */
 static gs_err_t run_twins(const gs_scenario_t *s, gs_world_t *w,
                           const gs_series_t *actual, bool twins,
-                          gs_trace_t *trace, gs_errbuf_t *eb) {
+                          gs_trace_t *trace, gs_view_t *view,
+                          gs_errbuf_t *eb) {
   for (size_t k = 0; k < s->n_events; k++) {
     if (!twins) {
       gs_dr_perf_cfg(w, k, actual, NULL, NULL, &s->baselines);
@@ -76,6 +78,8 @@ static gs_err_t run_twins(const gs_scenario_t *s, gs_world_t *w,
     /* A write error here is also reported by gs_trace_close. */
     if (err == GS_OK && trace)
       gs_trace_add_counterfactual(trace, k, &ts, NULL);
+    if (err == GS_OK && view && gs_view_add_twin(view, k, &ts) != GS_OK)
+      err = gs_errbuf_set(eb, GS_ENOMEM, "out of memory");
     gs_series_free(&ts);
     if (err != GS_OK) return err;
   }
@@ -136,6 +140,7 @@ int gs_cli_run(const gs_cli_opts_t *o_in) {
   char *out = NULL;
   gs_pace_t *pace = NULL;
   gs_mqtt_t *br = NULL;
+  gs_view_t *view = NULL;
   gs_cli_opts_t eff;
   const char **sets_copy;
   char start_set[64];
@@ -189,6 +194,23 @@ int gs_cli_run(const gs_cli_opts_t *o_in) {
     fprintf(stderr, "gridsim: %s\n", eb.msg);
     goto done;
   }
+  /* The view is checked (display, snapshot files) before the trace is
+   * opened, so a bad --view or --snapshot leaves no file behind. */
+  if (o->view || o->n_snapshots > 0 || o->n_snapshot_at > 0) {
+    gs_view_cfg_t vcfg = {.window = o->view,
+                          .snapshot_files = o->snapshots,
+                          .n_snapshot_files = o->n_snapshots,
+                          .snapshot_at_us = o->snapshot_at_us,
+                          .n_snapshot_at = o->n_snapshot_at,
+                          .paced = paced,
+                          .interrupted = &interrupted};
+    err = gs_view_create(&vcfg, w, &view, &eb);
+    if (err != GS_OK) {
+      fprintf(stderr, "gridsim run: %s\n", eb.msg);
+      status = err == GS_EINVAL ? GS_EXIT_BADINPUT : GS_EXIT_RUNTIME;
+      goto done;
+    }
+  }
   if (out) {
     if (gs_trace_open(out, w, &trace, &eb) != GS_OK) {
       fprintf(stderr, "gridsim: %s\n", eb.msg);
@@ -225,7 +247,11 @@ int gs_cli_run(const gs_cli_opts_t *o_in) {
   if (gs_grid_observe(w, s->output_interval_us, s->duration_us, &eb) !=
       GS_OK)
     goto runtime_fail;
-  err = gs_engine_run(eng, s->duration_us);
+  /* After the trace: the view's log sink chains to the trace's. */
+  if (view && gs_view_attach(view, &eb) != GS_OK) goto runtime_fail;
+  err = view ? gs_view_run(view, s->duration_us, &eb)
+             : gs_engine_run(eng, s->duration_us);
+  if (err == GS_EIO) fprintf(stderr, "gridsim: %s\n", eb.msg);
   gs_engine_finish(eng);
   /* Up to 2 s for the broker to acknowledge the last messages. */
   if (br) gs_mqtt_close(br, eng, 2.0);
@@ -234,10 +260,18 @@ int gs_cli_run(const gs_cli_opts_t *o_in) {
   if (err == GS_OK) err = actual.err;
   info.wall_s = gs_wall_s() - t0;
   if (err == GS_OK) {
-    err = run_twins(s, w, &actual, info.twins, trace, &eb);
+    err = run_twins(s, w, &actual, info.twins, trace, view, &eb);
     if (err != GS_OK) {
       info.complete = false;
       if (err != GS_EINTR) fprintf(stderr, "gridsim: %s\n", eb.msg);
+    }
+  }
+  /* End-of-run snapshots (with the twins), and the window's last frame. */
+  if (view && (err == GS_OK || err == GS_EINTR)) {
+    gs_err_t verr = gs_view_finish(view, info.complete, &eb);
+    if (verr != GS_OK) {
+      fprintf(stderr, "gridsim: %s\n", eb.msg);
+      err = verr;
     }
   }
   gs_series_free(&actual);
@@ -281,6 +315,7 @@ runtime_fail:
   fprintf(stderr, "gridsim: %s\n", eb.msg[0] ? eb.msg : "out of memory");
   status = GS_EXIT_RUNTIME;
 done:
+  gs_view_destroy(view); /* gives the world its log sink back */
   if (trace) gs_trace_close(trace, false, NULL);
   free(out);
   free(json);
