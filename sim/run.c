@@ -131,6 +131,11 @@ static gs_err_t add_paced_summary(char **json, const gs_pace_t *pace,
 }
 
 int gs_cli_run(const gs_cli_opts_t *o_in) {
+  /* Handlers first: a signal during set-up (the shell that started us in
+   * the background may have left SIGINT ignored) must still end the run
+   * cleanly once it starts, with the trace closed as incomplete. */
+  interrupted = 0;
+  install_handlers();
   int status = GS_EXIT_OK;
   gs_errbuf_t eb = {{0}};
   gs_engine_t *eng = NULL;
@@ -220,8 +225,6 @@ int gs_cli_run(const gs_cli_opts_t *o_in) {
     gs_observer_t tobs = gs_trace_observer(trace);
     if (gs_engine_add_observer(eng, &tobs) != GS_OK) goto runtime_fail;
   }
-  interrupted = 0;
-  install_handlers();
   if (paced) {
     pace = gs_pace_create(o->pace > 0 ? o->pace : 1.0, anchor_unix_s,
                           &interrupted, &eb);
