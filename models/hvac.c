@@ -626,3 +626,16 @@ const gs_model_type_t gs_model_hvac = {
     .finish = NULL,
     .status = gs__hvac_status,
 };
+
+double gs_hvac_discomfort_c(const void *state, gs_time_us_t now_us) {
+  const gs__hvac_t *s = state;
+  /* How far the air has drifted past the edge of the occupant's own
+   * deadband (the setpoint before any DR offset, price offset or
+   * pre-cooling, plus half the deadband), on the side the equipment works
+   * against: above it when cooling, below when heating. Normal thermostat
+   * cycling stays within the deadband and so counts nothing. */
+  double d = gs__sgn(s) * (gs_hvac_indoor_c(state, now_us) -
+                           gs__base_sp_c(s, now_us)) -
+             s->deadband_cc / 200.0;
+  return d > 0 ? d : 0;
+}

@@ -149,6 +149,10 @@ double gs_hvac_mass_c(const void *state, gs_time_us_t now_us);
 /* True once the home has opted out of the present DR event at its comfort
  * limit (until the next shed). */
 bool gs_hvac_opted_out(const void *state);
+/* Degrees (C) by which the indoor air is past the edge of the occupant's
+ * own deadband (above it when cooling, below when heating), 0 within it:
+ * the integrand of the comfort-violation degree-hours of DR events. */
+double gs_hvac_discomfort_c(const void *state, gs_time_us_t now_us);
 
 /* The setpoint offset (degC, >= 0; away from conditioning) the present
  * price holds (0 without a price above the threshold). */

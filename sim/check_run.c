@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "check_golden.h"
+#include "comfort.h"
 #include "dr_perf.h"
 #include "grid.h"
 #include "progress.h"
@@ -110,7 +111,8 @@ gs_err_t gs_check_run_scenario(const gs_scenario_t *s, const char *trace_path,
   if ((err = gs_series_attach(&actual, eng, w->fleet_meter,
                               s->output_interval_us)) != GS_OK ||
       (err = gs_grid_observe(w, s->output_interval_us, s->duration_us, eb)) !=
-          GS_OK)
+          GS_OK ||
+      (err = gs_comfort_observe(w)) != GS_OK)
     goto fail;
   if ((err = gs_engine_run(eng, s->duration_us)) != GS_OK) goto fail;
   gs_engine_finish(eng);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "dr_perf.h"
+#include "comfort.h"
 #include "progress.h"
 #include "weather.h"
 #include "scenario_priv.h"
@@ -20,7 +21,8 @@ gs_err_t gs_dr_twin(const gs_scenario_t *s, size_t k,
   if (eng == NULL) return GS_ENOMEM;
   gs_world_opts_t o = {.sink = NULL, .suppress_event = (int32_t)k};
   if ((err = gs_world_build_opts(s, eng, &o, &w, eb)) != GS_OK) goto done;
-  if ((err = gs_series_attach(series, eng, w->fleet_meter, interval_us)))
+  if ((err = gs_series_attach(series, eng, w->fleet_meter, interval_us)) ||
+      (err = gs_comfort_observe(w)))
     goto done;
   gs_progress_t prog = {.show = false, .interrupted = stop};
   gs_observer_t po = gs_progress_observer(&prog);
@@ -207,6 +209,7 @@ void gs_dr_perf_cfg(gs_world_t *w, size_t k, const gs_series_t *actual,
                               dur_us);
     r->delivered_kw_true = r->twin_mean_kw - r->mean_kw;
     r->energy_shed_kwh = r->delivered_kw_true * ((double)dur_us / 3.6e9);
+    r->twin_comfort_deg_h = twin->comfort_deg_h;
     rebound(r, actual, twin_series, end_us, run_us);
   }
   r->baseline_ven_5min.ok = true;

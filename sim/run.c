@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "comfort.h"
 #include "dr_perf.h"
 #include "grid.h"
 #include "mqtt.h"
@@ -248,7 +249,8 @@ int gs_cli_run(const gs_cli_opts_t *o_in) {
                        s->output_interval_us) != GS_OK)
     goto runtime_fail;
   if (gs_grid_observe(w, s->output_interval_us, s->duration_us, &eb) !=
-      GS_OK)
+          GS_OK ||
+      gs_comfort_observe(w) != GS_OK)
     goto runtime_fail;
   /* After the trace: the view's log sink chains to the trace's. */
   if (view && gs_view_attach(view, &eb) != GS_OK) goto runtime_fail;

@@ -142,6 +142,7 @@ char *gs_summary_json(const gs_world_t *w, const gs_run_info_t *info) {
     cJSON_AddNumberToObject(o, "acked_shed_kw", mw_to_kw(r->acked_shed_mw));
     cJSON_AddNumberToObject(o, "ven_baseline_kw", mw_to_kw(r->baseline_mw));
     cJSON_AddNumberToObject(o, "mean_kw", r->mean_kw);
+    cJSON_AddNumberToObject(o, "comfort_violation_deg_h", r->comfort_deg_h);
     if (r->has_twin) {
       cJSON_AddNumberToObject(o, "counterfactual_mean_kw", r->twin_mean_kw);
       cJSON_AddNumberToObject(o, "delivered_kw_true", r->delivered_kw_true);
@@ -153,6 +154,10 @@ char *gs_summary_json(const gs_world_t *w, const gs_run_info_t *info) {
                               r->rebound_duration_s);
       cJSON_AddNumberToObject(o, "rebound_energy_kwh",
                               r->rebound_energy_kwh);
+      cJSON_AddNumberToObject(o, "counterfactual_comfort_violation_deg_h",
+                              r->twin_comfort_deg_h);
+      cJSON_AddNumberToObject(o, "comfort_violation_added_deg_h",
+                              r->comfort_deg_h - r->twin_comfort_deg_h);
     } else {
       cJSON_AddNullToObject(o, "delivered_kw_true");
       cJSON_AddNullToObject(o, "rebound_peak_kw");
@@ -207,9 +212,11 @@ void gs_summary_print(FILE *out, const gs_world_t *w,
     if (r->has_twin)
       fprintf(out, "     delivered %.1f kW true (counterfactual twin), %.1f kW "
               "by the VENs' 5-min baseline; rebound peak +%.1f kW, %.0f min, "
-              "%.1f kWh\n", r->delivered_kw_true,
+              "%.1f kWh; comfort %.1f degC-h past setpoints (+%.1f over "
+              "the twin)\n", r->delivered_kw_true,
               r->delivered_kw_ven_baseline, r->rebound_peak_kw,
-              r->rebound_duration_s / 60, r->rebound_energy_kwh);
+              r->rebound_duration_s / 60, r->rebound_energy_kwh,
+              r->comfort_deg_h, r->comfort_deg_h - r->twin_comfort_deg_h);
     else
       fprintf(out, "     delivered %.1f kW by the VENs' 5-min baseline "
               "(no twin: true delivery not measured)\n",

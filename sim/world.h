@@ -33,6 +33,9 @@ typedef struct gs_dr_result {
   double rebound_peak_at_s;   /* when (seconds from the scenario start) */
   double rebound_duration_s;  /* until the excess falls below 10 % */
   double rebound_energy_kwh;  /* excess energy over that time */
+  double comfort_deg_h;       /* HVAC homes' degree-hours past their own */
+                              /* setpoint over the event and as long after */
+  double twin_comfort_deg_h;  /* the same in the counterfactual twin */
   /* Estimated baselines (sim/baseline.h), filled by gs_dr_perf: what a
    * utility would have credited, and how far off the twin that is. */
   struct gs_dr_baseline {

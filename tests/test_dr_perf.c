@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "comfort.h"
 #include "dr_perf.h"
 #include "scenario_priv.h"
 
@@ -42,6 +43,7 @@ static void plain_run(const gs_scenario_t *s, gs_series_t *series,
   ck_assert_int_eq(gs_series_attach(series, *eng, (*w)->fleet_meter,
                                     s->output_interval_us),
                    GS_OK);
+  ck_assert_int_eq(gs_comfort_observe(*w), GS_OK);
   ck_assert_int_eq(gs_engine_run(*eng, s->duration_us), GS_OK);
   gs_engine_finish(*eng);
 }
@@ -105,6 +107,9 @@ START_TEST(delivered_and_rebound_from_physics) {
   ck_assert_double_ge(r->rebound_peak_at_s, 14400 + 1200);
   ck_assert_double_gt(r->rebound_duration_s, 0);
   ck_assert_double_gt(r->rebound_energy_kwh, 0);
+  /* No HVAC in these homes: no comfort violation to count. */
+  ck_assert_double_eq(r->comfort_deg_h, 0);
+  ck_assert_double_eq(r->twin_comfort_deg_h, 0);
   /* Before the event the two runs are the same to the milliwatt. */
   for (size_t i = 0; i < 14400 / 60; i++)
     ck_assert_int_eq(actual.power_mw[i], twin.power_mw[i]);
@@ -154,6 +159,11 @@ START_TEST(notice_drives_precooling) {
     ck_assert_int_eq(actual.power_mw[i], twin.power_mw[i]);
   gs_dr_perf(w, 0, &actual, &twin, &tr);
   ck_assert_double_gt(w->dr[0].delivered_kw_true, 0);
+  /* Setpoint offsets let the houses warm past their occupants' deadband:
+   * the comfort violation is real, and larger than the twin's. */
+  ck_assert_double_gt(w->dr[0].comfort_deg_h, 1.0);
+  ck_assert_double_gt(w->dr[0].comfort_deg_h,
+                      w->dr[0].twin_comfort_deg_h + 1.0);
   gs_series_free(&actual);
   gs_series_free(&twin);
   gs_engine_destroy(e);
