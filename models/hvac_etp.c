@@ -3,6 +3,7 @@
  * (ETP) house in closed form, its default parameters from a floor area, and
  * the equipment performance curves, all after GridLAB-D's house_e. */
 #include <math.h>
+#include <stddef.h>
 
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_roots.h>
@@ -226,8 +227,14 @@ static double gs__edge_gap(double t_s, void *p) {
  * narrowed to 1e-7 s, far below the microsecond the event is rounded to. */
 static double gs__brent(gs__edge_fn_t *e, double lo, double hi) {
   gsl_function fn = {.function = gs__edge_gap, .params = e};
-  gsl_root_fsolver *s = gsl_root_fsolver_alloc(gsl_root_fsolver_brent);
-  GS_ASSERT(s != NULL);
+  /* The solver lives on the stack, not in gsl_root_fsolver_alloc's two
+   * mallocs: this runs for most thermostat edges of a fleet. Its state
+   * (Brent's eight doubles) fits the buffer; set() initialises all of
+   * it, as it does for an allocated solver. */
+  _Alignas(max_align_t) unsigned char state[128];
+  GS_ASSERT(gsl_root_fsolver_brent->size <= sizeof state);
+  gsl_root_fsolver solver = {.type = gsl_root_fsolver_brent, .state = state};
+  gsl_root_fsolver *s = &solver;
   int rc = gsl_root_fsolver_set(s, &fn, lo, hi);
   GS_ASSERT(rc == GSL_SUCCESS);
   double root = 0.5 * (lo + hi);
@@ -239,7 +246,6 @@ static double gs__brent(gs__edge_fn_t *e, double lo, double hi) {
                                0) == GSL_SUCCESS)
       break;
   }
-  gsl_root_fsolver_free(s);
   return root;
 }
 

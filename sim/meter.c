@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Exact power and energy totals over a tree of meters (VEN .. fleet). */
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "gridsim/meter.h"
 
@@ -8,17 +10,31 @@
  * at 5 kW for a year is 1.6e26 mW·µs. GCC and Clang provide __int128. */
 __extension__ typedef __int128 gs__i128;
 
+/* Up to this many ancestors are listed in each meter (the rest through
+ * the last one's list): VEN, transformer, feeder and fleet in one hop. */
+#define GS__METER_UP 4
+
 typedef struct meter {
   gs__i128 energy_mwus; /* integral of power up to last_us */
   int64_t power_mw;
   int64_t peak_mw; /* INT64_MIN until an interval of positive length */
   gs_time_us_t last_us;
   gs_time_us_t peak_at_us;
-  uint32_t parent;
+  /* Parent, grandparent, ... (GS_METER_NONE past the root). Listing them
+   * all lets a power change fetch every ancestor at once instead of
+   * chasing parent links, one cache miss after another. */
+  uint32_t up[GS__METER_UP];
 } meter_t;
 
+/* Meters are 64 bytes, and the array starts on a 64-byte boundary so each
+ * meter is one cache line: malloc only promises 16, and a meter straddling
+ * two lines costs a second miss on every power change in a large fleet. */
+#define GS__METER_ALIGN 64
+_Static_assert(sizeof(meter_t) == GS__METER_ALIGN, "one meter, one line");
+
 struct gs_meters {
-  meter_t *m;
+  meter_t *m;       /* aligned view into raw */
+  unsigned char *raw; /* the allocation (cap meters + one line of slack) */
   uint32_t n, cap;
 };
 
@@ -26,7 +42,7 @@ gs_meters_t *gs_meters_create(void) { return calloc(1, sizeof(gs_meters_t)); }
 
 void gs_meters_destroy(gs_meters_t *ms) {
   if (ms == NULL) return;
-  free(ms->m);
+  free(ms->raw);
   free(ms);
 }
 
@@ -35,14 +51,29 @@ gs_err_t gs_meters_add(gs_meters_t *ms, uint32_t parent, uint32_t *out) {
   if (parent != GS_METER_NONE && parent >= ms->n) return GS_EINVAL;
   if (ms->n == GS_METER_NONE - 1) return GS_ERANGE;
   if (ms->n == ms->cap) {
+    /* realloc, not aligned_alloc + copy: a large block grows in place
+     * (mremap) without a second copy resident. If its alignment changed,
+     * the meters are moved to the new boundary. */
     uint32_t cap = ms->cap ? ms->cap * 2 : 64;
-    meter_t *grown = realloc(ms->m, (size_t)cap * sizeof *grown);
+    size_t old_off = ms->raw ? (size_t)((unsigned char *)ms->m - ms->raw) : 0;
+    unsigned char *grown =
+        realloc(ms->raw, (size_t)cap * sizeof(meter_t) + GS__METER_ALIGN);
     if (grown == NULL) return GS_ENOMEM;
-    ms->m = grown;
+    size_t off = (GS__METER_ALIGN - (uintptr_t)grown % GS__METER_ALIGN) %
+                 GS__METER_ALIGN;
+    if (off != old_off)
+      memmove(grown + off, grown + old_off, (size_t)ms->n * sizeof(meter_t));
+    ms->raw = grown;
+    ms->m = (meter_t *)(void *)(grown + off);
     ms->cap = cap;
   }
   meter_t *m = &ms->m[ms->n];
-  *m = (meter_t){.peak_mw = INT64_MIN, .parent = parent};
+  *m = (meter_t){.peak_mw = INT64_MIN};
+  m->up[0] = parent;
+  for (int k = 1; k < GS__METER_UP; k++)
+    m->up[k] = m->up[k - 1] == GS_METER_NONE
+                   ? GS_METER_NONE
+                   : ms->m[m->up[k - 1]].up[0];
   *out = ms->n++;
   return GS_OK;
 }
@@ -51,7 +82,7 @@ uint32_t gs_meters_count(const gs_meters_t *ms) { return ms->n; }
 
 uint32_t gs_meters_parent(const gs_meters_t *ms, uint32_t meter) {
   GS_ASSERT(meter < ms->n);
-  return ms->m[meter].parent;
+  return ms->m[meter].up[0];
 }
 
 /* Closes the interval [last_us, now_us) of `m`: integrates it and lets it
@@ -67,14 +98,40 @@ static void advance(meter_t *m, gs_time_us_t now_us) {
   m->last_us = now_us;
 }
 
+static void add_one(gs_meters_t *ms, uint32_t i, gs_time_us_t now_us,
+                    int64_t delta_mw) {
+  GS_ASSERT(i < ms->n);
+  meter_t *m = &ms->m[i];
+  advance(m, now_us);
+  m->power_mw += delta_mw;
+}
+
 void gs_meters_add_power(gs_meters_t *ms, uint32_t meter, gs_time_us_t now_us,
                          int64_t delta_mw) {
-  for (uint32_t i = meter; i != GS_METER_NONE; i = ms->m[i].parent) {
-    GS_ASSERT(i < ms->n);
-    meter_t *m = &ms->m[i];
-    advance(m, now_us);
-    m->power_mw += delta_mw;
+  GS_ASSERT(meter < ms->n);
+  add_one(ms, meter, now_us, delta_mw);
+  for (uint32_t i = meter;;) {
+    const uint32_t *up = ms->m[i].up;
+    for (int k = 0; k < GS__METER_UP && up[k] != GS_METER_NONE; k++)
+      __builtin_prefetch(&ms->m[up[k]], 1);
+    for (int k = 0; k < GS__METER_UP; k++) {
+      if (up[k] == GS_METER_NONE) return;
+      add_one(ms, up[k], now_us, delta_mw);
+    }
+    i = up[GS__METER_UP - 1]; /* deeper trees: on from the 4th ancestor */
   }
+}
+
+void gs_meters_prefetch(const gs_meters_t *ms, uint32_t meter,
+                        bool ancestors) {
+  if (meter >= ms->n) return;
+  const meter_t *m = &ms->m[meter];
+  if (!ancestors) {
+    __builtin_prefetch(m, 1);
+    return;
+  }
+  for (int k = 0; k < GS__METER_UP && m->up[k] != GS_METER_NONE; k++)
+    __builtin_prefetch(&ms->m[m->up[k]], 1);
 }
 
 int64_t gs_meters_power_mw(const gs_meters_t *ms, uint32_t meter) {

@@ -1,90 +1,213 @@
 /* SPDX-License-Identifier: MIT */
-/* A fast event queue: one rung of time buckets over a small exact heap. */
+/* A fast event queue: one rung of time buckets over an exactly ordered
+ * bottom of sorted runs. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "gridsim/queue.h"
+#include "queue_sort.h"
 
 /* The queue splits pending events by time into three tiers (the idea of
  * Brown's calendar queue and Tang et al.'s ladder queue, reduced to one
  * rung):
- *   bottom   a binary heap, exactly ordered by gs_event_before, of every
- *            event before the end of the current bucket;
- *   buckets  unsorted vectors covering [base + i*width, base+(i+1)*width);
- *   top      an unsorted vector of everything at or after the rung's end.
- * Popping drains the bottom heap; when it is empty the next non-empty
- * bucket is heapified into it; when the rung is used up it is rebuilt
- * from the top with a width fitted to what is there. Every event in the
- * bottom precedes every event elsewhere, so the pop order is exactly the
- * reference heap's; the heap only ever holds one bucket's worth. */
+ *   bottom   every event before the end of the current bucket, in a few
+ *            sorted runs and a heap; a pop takes the earliest of their
+ *            heads, so the bottom is exactly ordered by gs_event_before;
+ *   buckets  unsorted lists covering [base + i*width, base+(i+1)*width);
+ *   top      an unsorted list of everything at or after the rung's end.
+ * When the bottom is empty the next non-empty bucket becomes its runs;
+ * when the rung is used up it is rebuilt from the top with a width fitted
+ * to what is there. Every event in the bottom precedes every event
+ * elsewhere, so the pop order is exactly the reference heap's.
+ *
+ * Lists are chains of fixed-size chunks from one free list: appending is a
+ * store into the tail chunk, with no malloc, realloc or copy as a list
+ * grows, and a list's memory goes back to the free list as it is drained,
+ * so the queue holds little more than 32 bytes per pending event however
+ * the events move between tiers. A bucket holds a few dozen events, so the
+ * tails being written stay in cache while pushes land at random times.
+ *
+ * A bucket becomes the bottom's runs without being copied where it can: a
+ * fleet's weather step wakes a thermostat in every home at one instant,
+ * and those timers were scheduled while the previous step ran, in target
+ * order, so nearly all of the bucket is already sorted in a few long
+ * stretches (HVAC timers, hourly lighting and plug loads). The longest
+ * stretches (runs A) stay in their chunks and are read in place; the rest
+ * is copied out and sorted (run B, queue_sort.c); pushes into the bottom's
+ * range after that go to the heap. A heap of a million same-instant events
+ * would cost twenty cache-missing levels per pop instead. */
 
-__extension__ typedef __int128 i128;
-__extension__ typedef unsigned __int128 u128;
+/* A 32-byte header and 31 events: 1 KiB on 64-byte lines, with the link
+ * in the first line so a walk can fetch the next chunk early. */
+#define CHUNK_EVENTS 31
+typedef struct chunk {
+  struct chunk *next;
+  uint16_t n;    /* events stored */
+  uint16_t refs; /* runs A still reading this chunk */
+  unsigned char pad[20];
+  gs_event_t ev[CHUNK_EVENTS];
+} chunk_t;
+#define CHUNK_STRIDE 1024
+_Static_assert(sizeof(chunk_t) == CHUNK_STRIDE, "chunk fills its stride");
 
-typedef struct vec {
-  gs_event_t *ev;
-  uint32_t n, cap;
-} vec_t;
+/* Starts fetching all of chunk `c` (NULL is fine). A macro: GCC deems a
+ * function that only prefetches pure, and drops calls to it. */
+#define CHUNK_PREFETCH(c)                                             \
+  do {                                                                \
+    const unsigned char *gs__p = (const unsigned char *)(c);          \
+    if (gs__p != NULL)                                                \
+      for (size_t gs__off = 0; gs__off < CHUNK_STRIDE; gs__off += 64) \
+        __builtin_prefetch(gs__p + gs__off);                          \
+  } while (0)
+/* Chunks are carved from slabs of this many. */
+#define SLAB_CHUNKS 128
 
-/* Pushes beyond the bottom wait in a small batch and are scattered into
- * their buckets together, with prefetches, so the cache misses of many
- * random appends overlap instead of each stalling the push. */
-#define BATCH 64
+typedef struct list {
+  chunk_t *head, *tail;
+  size_t n;
+} list_t;
+
+/* A sorted stretch of a bucket read in place: the next event is
+ * c->ev[slot], and `left` events remain from there on. */
+typedef struct run_a {
+  chunk_t *c;
+  uint32_t slot;
+  size_t left;
+} run_a_t;
+
+/* Events per bucket the rung is sized for. Larger buckets cost a little
+ * more to sort but leave fewer part-filled tail chunks and fewer tails to
+ * keep in cache while pushing (measured with tests/bench/bench_queue.c:
+ * 32 per bucket and 15-event chunks gave 16 M events/s at a million
+ * pending, 128 and 31-event chunks 22 M). */
+#define PER_BUCKET 128
 /* Events sampled from the top to place the rung (see rebuild). */
 #define SAMPLE 257
+/* Most runs A a bucket is split into; a pop compares their heads. */
+#define MAX_RUNS 4
+/* Buckets this small are sorted whole: no run could pay for itself. */
+#define RUNS_FROM 64
+
+typedef struct slab {
+  struct slab *next;
+} slab_t;
+
+/* Pushes beyond the bottom wait in a small batch and are appended to
+ * their lists together, with prefetches, so that the cache misses of many
+ * appends at random times overlap instead of each stalling its push. */
+#define BATCH 32
 
 struct gs_queue {
-  gs_event_t batch[BATCH]; /* unsorted, all >= bottom_end */
+  gs_event_t batch[BATCH]; /* all >= bottom_end, in push order */
   uint32_t n_batch;
-  vec_t bottom;          /* min-heap */
-  vec_t top;             /* unsorted, time >= rung end */
-  vec_t *bucket;         /* nb_cap vectors, nb of them in the rung */
-  size_t nb, nb_cap;     /* nb is 0 before the first build */
-  size_t cur;            /* buckets < cur are empty (drained to bottom) */
-  gs_time_us_t base;     /* start of bucket 0 */
-  gs_time_us_t width;    /* bucket width: 1 << shift */
+  int cached;          /* where the bottom's first is (peek), or -1 */
+  run_a_t a[MAX_RUNS]; /* runs A, n_a of them */
+  unsigned n_a;
+  gs_event_t *run; /* run B, sorted: run[run_pos .. run_n) pending */
+  uint32_t run_pos, run_n;
+  size_t run_cap;
+  gs_event_t *scratch; /* the radix sort's second buffer */
+  size_t scratch_cap;
+  gs_event_t *heap; /* min-heap: pushes before bottom_end */
+  uint32_t heap_n, heap_cap;
+  list_t top;         /* time >= rung_end */
+  list_t *bucket;     /* nb_cap lists, nb of them in the rung */
+  size_t nb, nb_cap;  /* nb is 0 before the first build */
+  size_t cur;         /* buckets < cur are empty (drained to bottom) */
+  gs_time_us_t base;  /* start of bucket 0 */
+  gs_time_us_t width; /* bucket width: 1 << shift */
   unsigned shift;
-  gs_time_us_t bottom_end; /* events before this go to the bottom heap */
-  gs_time_us_t rung_end; /* events at or after this go to the top */
-  size_t n;              /* all pending events */
+  gs_time_us_t bottom_end; /* events before this go to the bottom */
+  gs_time_us_t rung_end;   /* events at or after this go to the top */
+  size_t n;                /* all pending events */
+  chunk_t *free_chunks;    /* the free list */
+  size_t n_free;
+  slab_t *slabs; /* every slab, for destroy */
 };
 
-static bool vec_push(vec_t *v, const gs_event_t *ev) {
-  if (v->n == v->cap) {
-    uint32_t cap = v->cap ? v->cap * 2 : 4;
-    gs_event_t *grown = realloc(v->ev, (size_t)cap * sizeof *grown);
-    if (grown == NULL) return false;
-    v->ev = grown;
-    v->cap = cap;
+/* Adds a slab's chunks to the free list. */
+static bool add_slab(gs_queue_t *q) {
+  /* The slab header takes the first stride, so chunks stay 64-aligned. */
+  unsigned char *mem =
+      aligned_alloc(64, (size_t)(SLAB_CHUNKS + 1) * CHUNK_STRIDE);
+  if (mem == NULL) return false;
+  slab_t *s = (slab_t *)(void *)mem;
+  s->next = q->slabs;
+  q->slabs = s;
+  for (size_t i = SLAB_CHUNKS; i >= 1; i--) {
+    chunk_t *c = (chunk_t *)(void *)(mem + i * CHUNK_STRIDE);
+    c->next = q->free_chunks;
+    q->free_chunks = c;
   }
-  v->ev[v->n++] = *ev;
+  q->n_free += SLAB_CHUNKS;
   return true;
 }
 
-/* Binary min-heap on bottom (same algorithm as the reference heap). */
-static void heap_up(vec_t *h, uint32_t i) {
-  gs_event_t ev = h->ev[i];
-  while (i > 0) {
-    uint32_t parent = (i - 1) / 2;
-    if (!gs_event_before(&ev, &h->ev[parent])) break;
-    h->ev[i] = h->ev[parent];
-    i = parent;
-  }
-  h->ev[i] = ev;
+/* Makes sure at least `k` chunks are free, so that what follows cannot
+ * fail halfway. */
+static bool reserve(gs_queue_t *q, size_t k) {
+  while (q->n_free < k)
+    if (!add_slab(q)) return false;
+  return true;
 }
 
-static void heap_down(vec_t *h, uint32_t i) {
-  gs_event_t ev = h->ev[i];
-  uint32_t n = h->n;
+static chunk_t *chunk_get(gs_queue_t *q) {
+  if (q->free_chunks == NULL && !add_slab(q)) return NULL;
+  chunk_t *c = q->free_chunks;
+  q->free_chunks = c->next;
+  q->n_free--;
+  c->next = NULL;
+  c->n = 0;
+  c->refs = 0;
+  return c;
+}
+
+static void chunk_put(gs_queue_t *q, chunk_t *c) {
+  c->next = q->free_chunks;
+  q->free_chunks = c;
+  q->n_free++;
+}
+
+static bool list_append(gs_queue_t *q, list_t *l, const gs_event_t *ev) {
+  chunk_t *t = l->tail;
+  if (t == NULL || t->n == CHUNK_EVENTS) {
+    chunk_t *c = chunk_get(q);
+    if (c == NULL) return false;
+    if (t)
+      t->next = c;
+    else
+      l->head = c;
+    l->tail = t = c;
+  }
+  t->ev[t->n++] = *ev;
+  l->n++;
+  return true;
+}
+
+/* Binary min-heap for the bottom's late arrivals (the reference heap's
+ * algorithm). */
+static void heap_up(gs_event_t *h, uint32_t i) {
+  gs_event_t ev = h[i];
+  while (i > 0) {
+    uint32_t parent = (i - 1) / 2;
+    if (!gs_event_before(&ev, &h[parent])) break;
+    h[i] = h[parent];
+    i = parent;
+  }
+  h[i] = ev;
+}
+
+static void heap_down(gs_event_t *h, uint32_t n, uint32_t i) {
+  gs_event_t ev = h[i];
   for (;;) {
     uint32_t c = 2 * i + 1;
     if (c >= n) break;
-    if (c + 1 < n && gs_event_before(&h->ev[c + 1], &h->ev[c])) c++;
-    if (!gs_event_before(&h->ev[c], &ev)) break;
-    h->ev[i] = h->ev[c];
+    if (c + 1 < n && gs_event_before(&h[c + 1], &h[c])) c++;
+    if (!gs_event_before(&h[c], &ev)) break;
+    h[i] = h[c];
     i = c;
   }
-  h->ev[i] = ev;
+  h[i] = ev;
 }
 
 static gs_queue_t *bq_create(size_t hint) {
@@ -92,6 +215,7 @@ static gs_queue_t *bq_create(size_t hint) {
   if (q == NULL) return NULL;
   (void)hint;
   q->width = 1;
+  q->cached = -1;
   q->bottom_end = INT64_MIN; /* nothing built: everything goes to the top */
   q->rung_end = INT64_MIN;
   return q;
@@ -99,34 +223,39 @@ static gs_queue_t *bq_create(size_t hint) {
 
 static void bq_destroy(gs_queue_t *q) {
   if (q == NULL) return;
-  for (size_t i = 0; i < q->nb_cap; i++) free(q->bucket[i].ev);
+  for (slab_t *s = q->slabs, *next; s != NULL; s = next) {
+    next = s->next;
+    free(s);
+  }
   free(q->bucket);
-  free(q->bottom.ev);
-  free(q->top.ev);
+  free(q->run);
+  free(q->scratch);
+  free(q->heap);
   free(q);
 }
 
-/* Where an event at or after bottom_end belongs: its bucket or the top. */
-static vec_t *home_of(gs_queue_t *q, gs_time_us_t t) {
-  if (t < q->rung_end)
-    return &q->bucket[(size_t)((uint64_t)(t - q->base) >> q->shift)];
-  return &q->top;
+/* The list an event at or after bottom_end goes to. */
+static list_t *home_of(gs_queue_t *q, gs_time_us_t t) {
+  return t < q->rung_end
+             ? &q->bucket[((uint64_t)t - (uint64_t)q->base) >> q->shift]
+             : &q->top;
 }
 
-/* Scatters the batch into buckets: a pass of prefetches for the bucket
- * headers, one for their tails, then the copies. */
+/* Appends the batch to its lists: a pass of prefetches for the list
+ * headers, one for their tails, then the stores. */
 static bool flush(gs_queue_t *q) {
   uint32_t n = q->n_batch;
-  vec_t *home[BATCH];
+  list_t *home[BATCH];
   for (uint32_t i = 0; i < n; i++) {
     home[i] = home_of(q, q->batch[i].time_us);
     __builtin_prefetch(home[i], 1);
   }
+  for (uint32_t i = 0; i < n; i++) {
+    const chunk_t *t = home[i]->tail;
+    if (t && t->n < CHUNK_EVENTS) __builtin_prefetch(&t->ev[t->n], 1);
+  }
   for (uint32_t i = 0; i < n; i++)
-    if (home[i]->n < home[i]->cap)
-      __builtin_prefetch(&home[i]->ev[home[i]->n], 1);
-  for (uint32_t i = 0; i < n; i++)
-    if (!vec_push(home[i], &q->batch[i])) {
+    if (!list_append(q, home[i], &q->batch[i])) {
       /* Keep what was not placed, so nothing is lost on failure. */
       memmove(q->batch, q->batch + i, (n - i) * sizeof *q->batch);
       q->n_batch = n - i;
@@ -137,9 +266,18 @@ static bool flush(gs_queue_t *q) {
 }
 
 static gs_err_t bq_push(gs_queue_t *q, const gs_event_t *ev) {
-  if (ev->time_us < q->bottom_end) {
-    if (!vec_push(&q->bottom, ev)) return GS_ENOMEM;
-    heap_up(&q->bottom, q->bottom.n - 1);
+  gs_time_us_t t = ev->time_us;
+  if (t < q->bottom_end) {
+    q->cached = -1; /* it may come first */
+    if (q->heap_n == q->heap_cap) {
+      uint32_t cap = q->heap_cap ? q->heap_cap * 2 : 16;
+      gs_event_t *grown = realloc(q->heap, (size_t)cap * sizeof *grown);
+      if (grown == NULL) return GS_ENOMEM;
+      q->heap = grown;
+      q->heap_cap = cap;
+    }
+    q->heap[q->heap_n++] = *ev;
+    heap_up(q->heap, q->heap_n - 1);
   } else {
     if (q->n_batch == BATCH && !flush(q)) return GS_ENOMEM;
     q->batch[q->n_batch++] = *ev;
@@ -161,105 +299,265 @@ static int cmp_time(const void *a, const void *b) {
 static bool rebuild(gs_queue_t *q) {
   size_t n = q->top.n;
   gs_time_us_t lo = INT64_MAX, sample[SAMPLE];
-  size_t m = n < SAMPLE ? n : SAMPLE;
-  for (size_t i = 0; i < n; i++)
-    if (q->top.ev[i].time_us < lo) lo = q->top.ev[i].time_us;
-  for (size_t i = 0; i < m; i++) sample[i] = q->top.ev[i * n / m].time_us;
+  size_t m = n < SAMPLE ? n : SAMPLE, k = 0, i = 0;
+  for (chunk_t *c = q->top.head; c != NULL; c = c->next) {
+    CHUNK_PREFETCH(c->next);
+    for (uint32_t j = 0; j < c->n; j++, i++) {
+      gs_time_us_t t = c->ev[j].time_us;
+      if (t < lo) lo = t;
+      if (k < m && i == k * n / m) sample[k++] = t;
+    }
+  }
+  /* Only called with events in the top; and a rung cannot hold an event
+   * at INT64_MAX (GS_TIME_NEVER, which models never schedule): its end
+   * would have to lie beyond the last representable time. */
+  GS_ASSERT(n > 0 && lo < INT64_MAX);
   qsort(sample, m, sizeof sample[0], cmp_time);
   gs_time_us_t median = sample[m / 2];
-  size_t nb = n / 4 > 16 ? n / 4 : 16;
-  if (nb > q->nb_cap) { /* vectors beyond nb keep their memory for reuse */
-    vec_t *grown = realloc(q->bucket, nb * sizeof *grown);
+  size_t nb = n / PER_BUCKET > 16 ? n / PER_BUCKET : 16;
+  if (nb > q->nb_cap) {
+    list_t *grown = realloc(q->bucket, nb * sizeof *grown);
     if (grown == NULL) return false;
-    memset(grown + q->nb_cap, 0, (nb - q->nb_cap) * sizeof *grown);
     q->bucket = grown;
     q->nb_cap = nb;
   }
+  /* Each list written (nb buckets and the new top) may need a chunk more
+   * than the chunks read from the old top give back, one at a time: with
+   * these in hand the scatter cannot fail halfway. */
+  if (!reserve(q, nb + 4)) return false;
+  memset(q->bucket, 0, nb * sizeof *q->bucket);
   q->nb = nb;
   /* Width: 2 (median - lo) / buckets, rounded up to a power of two (a
-   * shift instead of a division on every push). */
-  u128 span = 2 * (u128)((i128)median - lo) + 1;
-  u128 w = (span + nb - 1) / nb;
+   * shift instead of a division on every push), computed as
+   * ceil((2 half + 1) / nb) without overflow. */
+  uint64_t half = (uint64_t)median - (uint64_t)lo;
+  uint64_t w = half / nb * 2 + (2 * (half % nb) + nb) / nb;
   unsigned shift = 0;
-  while (shift < 62 && ((u128)1 << shift) < w) shift++;
+  while (shift < 62 && ((uint64_t)1 << shift) < w)
+    shift++;
   q->shift = shift;
   q->width = (gs_time_us_t)1 << shift;
   q->base = lo;
-  i128 end = (i128)lo + (i128)q->width * (i128)nb;
-  q->rung_end = end > INT64_MAX ? INT64_MAX : (gs_time_us_t)end;
+  /* The rung's end, clamped to INT64_MAX: width * nb may pass 2^63. */
+  uint64_t room = (uint64_t)INT64_MAX - (uint64_t)lo;
+  uint64_t len = (uint64_t)nb > (room >> shift) ? room : (uint64_t)nb << shift;
+  q->rung_end = (gs_time_us_t)((uint64_t)lo + len);
   q->cur = 0;
   q->bottom_end = lo; /* bucket 0 is not drained yet */
-  /* Scatter: what falls in the rung goes to its bucket, the rest is
-   * compacted in place at the front of the top. */
-  size_t keep = 0;
-  for (size_t i = 0; i < n; i++) {
-    gs_event_t ev = q->top.ev[i];
-    if (ev.time_us >= q->rung_end) {
-      q->top.ev[keep++] = ev;
-      continue;
+  /* Scatter: what falls in the rung goes to its bucket, the rest to a new
+   * top; each chunk read goes back to the free list at once. */
+  chunk_t *c = q->top.head;
+  q->top = (list_t){0};
+  while (c != NULL) {
+    CHUNK_PREFETCH(c->next);
+    for (uint32_t j = 0; j < c->n; j++) {
+      const gs_event_t *ev = &c->ev[j];
+      bool ok = list_append(q, home_of(q, ev->time_us), ev);
+      GS_ASSERT(ok); /* reserved above */
     }
-    size_t b = (size_t)((uint64_t)(ev.time_us - q->base) >> q->shift);
-    if (!vec_push(&q->bucket[b], &ev)) {
-      /* Out of memory: put back what is left so nothing is lost. */
-      memmove(q->top.ev + keep, q->top.ev + i, (n - i) * sizeof ev);
-      q->top.n = (uint32_t)(keep + n - i);
-      return false;
-    }
+    chunk_t *next = c->next;
+    chunk_put(q, c);
+    c = next;
   }
-  q->top.n = (uint32_t)keep;
   return true;
 }
 
-/* Makes the bottom heap non-empty if any event is pending. */
+/* A stretch [first, first + len) of a bucket's list, by index. */
+typedef struct span {
+  size_t first, len;
+} span_t;
+
+/* Keeps `s` if it is among the MAX_RUNS longest seen (longest first). */
+static void offer(span_t *best, unsigned *n_best, span_t s) {
+  if (s.len <= GS_QSORT_SMALL) return; /* a short run is not worth it */
+  unsigned i = *n_best < MAX_RUNS ? (*n_best)++ : MAX_RUNS;
+  if (i == MAX_RUNS) {
+    if (s.len <= best[MAX_RUNS - 1].len) return;
+    i = MAX_RUNS - 1;
+  }
+  for (; i > 0 && best[i - 1].len < s.len; i--)
+    best[i] = best[i - 1];
+  best[i] = s;
+}
+
+/* The longest stretches of a bucket's list already in order. */
+static unsigned find_runs(const list_t *b, span_t *best) {
+  unsigned n_best = 0;
+  const gs_event_t *prev = NULL;
+  size_t i = 0, start = 0;
+  for (const chunk_t *c = b->head; c != NULL; c = c->next) {
+    CHUNK_PREFETCH(c->next);
+    for (uint32_t j = 0; j < c->n; j++, i++) {
+      if (prev && gs_event_before(&c->ev[j], prev)) {
+        offer(best, &n_best, (span_t){start, i - start});
+        start = i;
+      }
+      prev = &c->ev[j];
+    }
+  }
+  offer(best, &n_best, (span_t){start, i - start});
+  return n_best;
+}
+
+/* Grows an empty buffer to hold `n` events. */
+static bool ensure(gs_event_t **buf, size_t *cap, size_t n) {
+  if (*cap >= n) return true;
+  free(*buf); /* empty: nothing to keep */
+  *buf = malloc(n * sizeof **buf);
+  *cap = *buf ? n : 0;
+  return *buf != NULL;
+}
+
+/* Makes bucket `b` the bottom's runs. False on out-of-memory (the bucket
+ * is then left as it was). */
+static bool take_bucket(gs_queue_t *q, list_t *b) {
+  span_t runs[MAX_RUNS];
+  unsigned n_runs = b->n < RUNS_FROM ? 0 : find_runs(b, runs);
+  size_t m = b->n; /* events for run B */
+  for (unsigned r = 0; r < n_runs; r++)
+    m -= runs[r].len;
+  if (!ensure(&q->run, &q->run_cap, m) ||
+      (m > GS_QSORT_SMALL && !ensure(&q->scratch, &q->scratch_cap, m)))
+    return false;
+  for (unsigned r = 0; r < n_runs; r++)
+    q->a[r] = (run_a_t){.c = NULL, .left = runs[r].len};
+  q->n_a = n_runs;
+  size_t i = 0, k = 0;
+  for (chunk_t *c = b->head, *next; c != NULL; c = next) {
+    next = c->next;
+    CHUNK_PREFETCH(next);
+    size_t lo = i;
+    for (uint32_t j = 0; j < c->n; j++, i++) {
+      unsigned r = 0;
+      while (r < n_runs &&
+             (i < runs[r].first || i >= runs[r].first + runs[r].len))
+        r++;
+      if (r == n_runs) {
+        q->run[k++] = c->ev[j];
+        continue;
+      }
+      if (q->a[r].c == NULL) q->a[r].c = c, q->a[r].slot = (uint32_t)(i - lo);
+    }
+    /* A chunk stays while some run A still has events in it. */
+    c->refs = 0;
+    for (unsigned r = 0; r < n_runs; r++)
+      if (lo < runs[r].first + runs[r].len && i > runs[r].first) c->refs++;
+    if (c->refs == 0) chunk_put(q, c);
+  }
+  *b = (list_t){0};
+  gs__qsort_events(&q->run, &q->run_cap, &q->scratch, &q->scratch_cap, m);
+  q->run_pos = 0;
+  q->run_n = (uint32_t)m;
+  return true;
+}
+
+static bool bottom_empty(const gs_queue_t *q) {
+  return q->n_a == 0 && q->run_pos == q->run_n && q->heap_n == 0;
+}
+
+/* Makes the bottom non-empty if any event is pending. The batch goes to
+ * its lists first: bottom_end is about to move past some of it. */
 static void refill(gs_queue_t *q) {
-  if (q->bottom.n == 0 && q->n_batch && !flush(q)) return;
-  while (q->bottom.n == 0 && q->n > 0) {
+  if (!bottom_empty(q)) return;
+  if (q->n_batch && !flush(q)) return; /* out of memory: no event seen */
+  while (bottom_empty(q) && q->n > 0) {
     if (q->cur >= q->nb || q->nb == 0 || q->bottom_end >= q->rung_end) {
       if (!rebuild(q)) return; /* out of memory: the caller sees no event */
       continue;
     }
-    vec_t *b = &q->bucket[q->cur++];
-    q->bottom_end = q->base + (gs_time_us_t)q->cur * q->width;
-    if (q->cur < q->nb && q->bucket[q->cur].n)
-      __builtin_prefetch(q->bucket[q->cur].ev);
-    if (b->n == 0) continue;
-    /* Copy the bucket into the bottom's own array (it grows once to the
-     * densest bucket) and heapify it there. A bucket that grew beyond a
-     * few events gives its memory back, so what the rung holds follows
-     * what is pending rather than the densest bucket each index ever saw. */
-    if (q->bottom.cap < b->n) {
-      gs_event_t *grown = realloc(q->bottom.ev, (size_t)b->n * sizeof *grown);
-      if (grown == NULL) return; /* the caller sees no event */
-      q->bottom.ev = grown;
-      q->bottom.cap = b->n;
-    }
-    memcpy(q->bottom.ev, b->ev, (size_t)b->n * sizeof *b->ev);
-    q->bottom.n = b->n;
-    b->n = 0;
-    if (b->cap > 8) {
-      free(b->ev);
-      *b = (vec_t){0};
-    }
-    for (uint32_t i = q->bottom.n / 2; i-- > 0;) heap_down(&q->bottom, i);
+    list_t *b = &q->bucket[q->cur];
+    gs_time_us_t start = q->base + (gs_time_us_t)q->cur * q->width;
+    if (b->n && !take_bucket(q, b)) return; /* out of memory */
+    q->cur++;
+    q->bottom_end = start + q->width;
   }
+}
+
+/* Where the earliest event of a non-empty bottom is: run A number 0 ..
+ * n_a - 1, or one of these. */
+enum { IN_B = MAX_RUNS, IN_HEAP };
+
+static unsigned bottom_first(const gs_queue_t *q, const gs_event_t **first) {
+  const gs_event_t *best = NULL;
+  unsigned where = IN_B;
+  for (unsigned r = 0; r < q->n_a; r++) {
+    const gs_event_t *ev = &q->a[r].c->ev[q->a[r].slot];
+    if (best == NULL || gs_event_before(ev, best)) best = ev, where = r;
+  }
+  if (q->run_pos < q->run_n &&
+      (best == NULL || gs_event_before(&q->run[q->run_pos], best)))
+    best = &q->run[q->run_pos], where = IN_B;
+  if (q->heap_n && (best == NULL || gs_event_before(&q->heap[0], best)))
+    best = &q->heap[0], where = IN_HEAP;
+  *first = best;
+  return where;
+}
+
+/* Moves run A `r` past its next event, releasing chunks it leaves. */
+static void advance_a(gs_queue_t *q, unsigned r) {
+  run_a_t *a = &q->a[r];
+  a->left--;
+  if (++a->slot < a->c->n && a->left > 0) return;
+  chunk_t *c = a->c, *next = c->next;
+  if (--c->refs == 0) chunk_put(q, c);
+  if (a->left > 0) {
+    a->c = next;
+    a->slot = 0;
+    CHUNK_PREFETCH(next->next);
+    return;
+  }
+  q->a[r] = q->a[--q->n_a]; /* done: the last run takes its place */
 }
 
 static const gs_event_t *bq_peek(gs_queue_t *q) {
   refill(q);
-  return q->bottom.n ? &q->bottom.ev[0] : NULL;
+  if (bottom_empty(q)) return NULL;
+  const gs_event_t *first;
+  q->cached = (int)bottom_first(q, &first);
+  return first;
+}
+
+/* The first event of a non-empty bottom, as the last peek found it if
+ * nothing that could change it happened since (the run loop peeks, then
+ * pops). */
+static unsigned bottom_first_cached(gs_queue_t *q, const gs_event_t **first) {
+  switch (q->cached) {
+    case -1:
+      return bottom_first(q, first);
+    case IN_B:
+      *first = &q->run[q->run_pos];
+      return IN_B;
+    case IN_HEAP:
+      *first = &q->heap[0];
+      return IN_HEAP;
+    default:
+      *first = &q->a[q->cached].c->ev[q->a[q->cached].slot];
+      return (unsigned)q->cached;
+  }
 }
 
 static bool bq_pop(gs_queue_t *q, gs_event_t *out) {
   refill(q);
-  if (q->bottom.n == 0) return false;
-  *out = q->bottom.ev[0];
-  q->bottom.ev[0] = q->bottom.ev[--q->bottom.n];
-  if (q->bottom.n) heap_down(&q->bottom, 0);
+  if (bottom_empty(q)) return false;
+  const gs_event_t *first;
+  unsigned where = bottom_first_cached(q, &first);
+  q->cached = -1;
+  *out = *first;
+  if (where < MAX_RUNS) {
+    advance_a(q, where);
+  } else if (where == IN_B) {
+    q->run_pos++;
+  } else {
+    q->heap[0] = q->heap[--q->heap_n];
+    if (q->heap_n) heap_down(q->heap, q->heap_n, 0);
+  }
   q->n--;
   return true;
 }
 
-static size_t bq_size(const gs_queue_t *q) { return q->n; }
+static size_t bq_size(const gs_queue_t *q) {
+  return q->n;
+}
 
 const gs_queue_ops_t gs_queue_bucket = {
     .name = "bucket",

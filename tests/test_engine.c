@@ -324,6 +324,87 @@ START_TEST(pacer_injects_input) {
 }
 END_TEST
 
+/* A pacer that never waits: it only makes the engine take its paced path,
+ * which pops one event at a time with no look-ahead. */
+static gs_err_t no_wait(void *ud, gs_engine_t *eng, gs_time_us_t next) {
+  (void)ud;
+  (void)eng;
+  (void)next;
+  return GS_OK;
+}
+
+/* The batch path (look-ahead, fast queue) against the plainest one (no
+ * look-ahead, reference heap): the pinger schedules ties at the present
+ * instant in random phases for random targets, so handlers keep adding
+ * events before those already held in the look-ahead, and cancels; the
+ * event sequences must be identical. */
+START_TEST(lookahead_equals_plain_heap) {
+  gs_time_us_t T = 900 * GS_US_PER_S;
+  uint64_t n_fast;
+  uint64_t fast = run_digest(21, 300, T, &n_fast);
+  gs_errbuf_t eb;
+  gs_engine_t *e = gs_engine_create(
+      &(gs_engine_config_t){.seed = 21, .queue = &gs_queue_heap}, &eb);
+  ck_assert_ptr_nonnull(e);
+  double params[1] = {300};
+  for (uint32_t i = 0; i < 300; i++) {
+    gs_model_init_t init = {.seed = 21, .key = gs_rng_key("p", i, 0),
+                            .params = params, .ven = GS_ENTITY_NONE,
+                            .meter = GS_METER_NONE};
+    ck_assert_int_eq(gs_engine_add_entity(e, &pinger_type, &init, NULL, &eb),
+                     GS_OK);
+  }
+  gs_engine_set_pacer(e, &(gs_pacer_t){.wait = no_wait});
+  ck_assert_int_eq(gs_engine_run(e, T), GS_OK);
+  ck_assert_uint_gt(n_fast, 100000);
+  ck_assert_uint_gt(gs_engine_events_cancelled(e), 1000);
+  ck_assert_uint_eq(gs_engine_events_processed(e), n_fast);
+  ck_assert_uint_eq(gs_engine_digest(e), fast);
+  gs_engine_destroy(e);
+}
+END_TEST
+
+/* A model whose kind-1 events reach back: at its instant it schedules a
+ * kind-2 event for entity 1 in the input phase (before every model-phase
+ * event of that instant) and cancels the event `arg2` of entity 5. */
+static void reacher_handle(gs_engine_t *eng, gs_entity_id_t self, void *state,
+                           const gs_event_t *ev) {
+  logger_handle(eng, self, state, ev);
+  if (ev->kind != 1 || self != 0) return;
+  gs_engine_schedule(eng, 1, gs_engine_now(eng), GS_PHASE_INPUT, 2, 9, 0);
+  gs_engine_cancel(eng, ((uint64_t)5 << 32) | ev->arg2);
+}
+
+static const gs_model_type_t reacher_type = {
+    .name = "reacher", .state_size = sizeof(logger_t),
+    .handle = reacher_handle};
+
+/* Events already taken into the look-ahead (entities 2..9 at t = 10) wait
+ * for one scheduled before them during the run, and one of them cancelled
+ * while held there is skipped. */
+START_TEST(lookahead_yields_to_earlier_and_cancel) {
+  gs_engine_t *e = gs_engine_create(&(gs_engine_config_t){.seed = 1}, NULL);
+  ck_assert_ptr_nonnull(e);
+  for (int i = 0; i < 10; i++)
+    ck_assert_int_eq(gs_engine_add_entity(e, &reacher_type,
+                                          &(gs_model_init_t){0}, NULL, NULL),
+                     GS_OK);
+  for (gs_entity_id_t i = 9; i >= 1; i--) /* seq 0 for each */
+    gs_engine_schedule(e, i, 10, GS_PHASE_MODEL, 3, i, 0);
+  gs_engine_schedule(e, 0, 10, GS_PHASE_COMMAND, 1, 0, 0); /* cancels 5/0 */
+  ck_assert_int_eq(gs_engine_run(e, 10), GS_OK);
+  const logger_t *l1 = gs_engine_state(e, 1), *l5 = gs_engine_state(e, 5);
+  ck_assert_int_eq(l1->n, 2);
+  ck_assert_int_eq(l1->log[0], 2009); /* the input phase goes first */
+  ck_assert_int_eq(l1->log[1], 3001);
+  ck_assert_int_eq(l5->n, 0);
+  ck_assert_uint_eq(gs_engine_events_processed(e), 10);
+  ck_assert_uint_eq(gs_engine_events_cancelled(e), 1);
+  ck_assert_uint_eq(gs_engine_pending(e), 0);
+  gs_engine_destroy(e);
+}
+END_TEST
+
 START_TEST(bad_arguments) {
   gs_errbuf_t eb = {{0}};
   gs_engine_t *e = loggers(0);
@@ -354,6 +435,8 @@ Suite *engine_suite(void) {
   tcase_add_test(tc, stop_interrupts_run);
   tcase_add_test(tc, pacer_injects_input);
   tcase_add_test(tc, bad_arguments);
+  tcase_add_test(tc, lookahead_equals_plain_heap);
+  tcase_add_test(tc, lookahead_yields_to_earlier_and_cancel);
   suite_add_tcase(s, tc);
   return s;
 }

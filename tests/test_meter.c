@@ -3,6 +3,7 @@
 #include <check.h>
 
 #include "gridsim/meter.h"
+#include "gridsim/time.h"
 #include "gridsim/rng.h"
 
 START_TEST(sums_propagate_exactly) {
@@ -82,12 +83,51 @@ START_TEST(energy_and_peak_closed_form) {
 }
 END_TEST
 
+/* A chain deeper than the ancestors a meter lists (VEN .. fleet is four):
+ * a change at the leaf reaches every level, and a prefetch, valid or not,
+ * changes nothing. */
+START_TEST(deep_tree_propagates) {
+  enum { DEPTH = 11 };
+  gs_meters_t *m = gs_meters_create();
+  uint32_t id[DEPTH], side;
+  ck_assert_int_eq(gs_meters_add(m, GS_METER_NONE, &id[0]), GS_OK);
+  for (int i = 1; i < DEPTH; i++)
+    ck_assert_int_eq(gs_meters_add(m, id[i - 1], &id[i]), GS_OK);
+  ck_assert_int_eq(gs_meters_add(m, id[5], &side), GS_OK);
+  gs_meters_prefetch(m, id[DEPTH - 1], true);
+  gs_meters_prefetch(m, id[DEPTH - 1], false);
+  gs_meters_prefetch(m, 12345, true); /* out of range: ignored */
+  const gs_time_us_t s_us = GS_US_PER_S;
+  gs_meters_add_power(m, id[DEPTH - 1], 0, 1000000); /* 1 kW */
+  gs_meters_add_power(m, side, 5 * s_us, 7000);
+  gs_meters_add_power(m, id[DEPTH - 1], 10 * s_us, -400000);
+  for (int i = 0; i < DEPTH; i++) {
+    bool above_side = i <= 5;
+    ck_assert_int_eq(gs_meters_power_mw(m, id[i]),
+                     600000 + (above_side ? 7000 : 0));
+    /* 1 kW for 10 s, then 0.6 kW for 10 s, plus the side branch's 7 W
+     * for 15 s, in mW·s. */
+    ck_assert_int_eq(gs_meters_energy_mws(m, id[i], 20 * s_us),
+                     16000000 + (above_side ? 105000 : 0));
+    gs_time_us_t at;
+    ck_assert_int_eq(gs_meters_peak_mw(m, id[i], 20 * s_us, &at),
+                     above_side ? 1007000 : 1000000);
+    ck_assert_int_eq(at, above_side ? 5 * s_us : 0);
+    if (i > 0) ck_assert_uint_eq(gs_meters_parent(m, id[i]), id[i - 1]);
+  }
+  ck_assert_uint_eq(gs_meters_parent(m, id[0]), GS_METER_NONE);
+  ck_assert_int_eq(gs_meters_power_mw(m, side), 7000);
+  gs_meters_destroy(m);
+}
+END_TEST
+
 Suite *meter_suite(void) {
   Suite *s = suite_create("meter");
   TCase *tc = tcase_create("meter");
   tcase_add_test(tc, sums_propagate_exactly);
   tcase_add_test(tc, energy_of_root_is_sum_of_leaves);
   tcase_add_test(tc, energy_and_peak_closed_form);
+  tcase_add_test(tc, deep_tree_propagates);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* The reference heap against a sorted oracle on randomized event sets. */
+/* Queues against a sorted oracle and the reference heap; the bucket sort. */
 #include <check.h>
 #include <stdlib.h>
 
 #include "gridsim/queue.h"
 #include "gridsim/rng.h"
+#include "queue_sort.h"
 
 static int cmp_events(const void *a, const void *b) {
   const gs_event_t *x = a, *y = b;
@@ -158,6 +159,132 @@ START_TEST(heap_interleaved_hold) {
 }
 END_TEST
 
+/* Weather steps, as a fleet makes them: every `step` µs each of n targets
+ * (ids spread over all four bytes) has a timer at the step instant; its
+ * handler schedules the next step's, so a step's bucket arrives in target
+ * order (long sorted runs), save for the targets that had an edge in
+ * between (random order), ties at the present instant in earlier phases
+ * (the bottom's heap) and far events. The bucket queue must pop exactly
+ * what the heap pops. */
+START_TEST(bucket_equals_heap_on_steps) {
+  enum { N = 3000, STEPS = 40 };
+  const int64_t step = 300000000; /* 5 min */
+  gs_rng_t r;
+  gs_rng_init(&r, 5, 5, 0);
+  gs_queue_t *a = gs_queue_heap.create(0), *b = gs_queue_bucket.create(0);
+  uint32_t *seq = malloc(N * sizeof *seq);
+  ck_assert_ptr_nonnull(seq);
+  for (uint32_t i = 0; i < N; i++) seq[i] = UINT32_C(0xfffff000) - 7 * i;
+  /* Target i's id: a bijection that varies every byte. */
+#define ID(i) ((uint32_t)(i) * UINT32_C(2654435761))
+  for (uint32_t i = 0; i < N; i++) {
+    gs_event_t ev = {.time_us = step, .target = ID(i), .seq = seq[i]++,
+                     .phase = GS_PHASE_MODEL, .arg = i};
+    ck_assert_int_eq(gs_queue_heap.push(a, &ev), GS_OK);
+    ck_assert_int_eq(gs_queue_bucket.push(b, &ev), GS_OK);
+  }
+  uint64_t popped = 0;
+  while (gs_queue_heap.size(a) > 0) {
+    gs_event_t x, y;
+    ck_assert(gs_queue_heap.pop(a, &x));
+    ck_assert(gs_queue_bucket.pop(b, &y));
+    ck_assert_int_eq(x.time_us, y.time_us);
+    ck_assert_uint_eq(x.phase, y.phase);
+    ck_assert_uint_eq(x.target, y.target);
+    ck_assert_uint_eq(x.seq, y.seq);
+    ck_assert_int_eq(x.arg, y.arg);
+    popped++;
+    if (x.kind == 1) continue; /* a tie or a far event: nothing follows */
+    uint32_t i = (uint32_t)x.arg;
+    int64_t next = (x.time_us / step + 1) * step;
+    if (next > STEPS * step) continue;
+    double u = gs_rng_uniform(&r);
+    gs_event_t ev = {.target = ID(i), .phase = GS_PHASE_MODEL, .arg = i};
+    if (u < 0.15) /* an edge before the next step */
+      ev.time_us = x.time_us + 1 + (int64_t)(gs_rng_uniform(&r) *
+                                             (double)(next - x.time_us - 1));
+    else
+      ev.time_us = next;
+    ev.seq = seq[i]++;
+    ck_assert_int_eq(gs_queue_heap.push(a, &ev), GS_OK);
+    ck_assert_int_eq(gs_queue_bucket.push(b, &ev), GS_OK);
+    if (u > 0.97) { /* a tie now, in an earlier phase, for someone else */
+      uint32_t j = (uint32_t)(gs_rng_uniform(&r) * N);
+      gs_event_t tie = {.time_us = x.time_us, .target = ID(j),
+                        .seq = seq[j]++, .phase = GS_PHASE_COMMAND,
+                        .kind = 1, .arg = j};
+      ck_assert_int_eq(gs_queue_heap.push(a, &tie), GS_OK);
+      ck_assert_int_eq(gs_queue_bucket.push(b, &tie), GS_OK);
+    } else if (u > 0.95) { /* a far event */
+      gs_event_t far = {.time_us = x.time_us + 7 * step + (int64_t)(u * 1e6),
+                        .target = ID(i), .seq = seq[i]++, .kind = 1,
+                        .phase = GS_PHASE_REPORT, .arg = i};
+      ck_assert_int_eq(gs_queue_heap.push(a, &far), GS_OK);
+      ck_assert_int_eq(gs_queue_bucket.push(b, &far), GS_OK);
+    }
+    ck_assert_uint_eq(gs_queue_heap.size(a), gs_queue_bucket.size(b));
+  }
+#undef ID
+  ck_assert_uint_gt(popped, (uint64_t)N * STEPS);
+  ck_assert_uint_eq(gs_queue_bucket.size(b), 0);
+  free(seq);
+  gs_queue_heap.destroy(a);
+  gs_queue_bucket.destroy(b);
+}
+END_TEST
+
+/* The bucket sort on its own, on the shapes buckets take: one instant
+ * (targets in all bytes, ties on target decided by sequence numbers given
+ * in reverse), spread times, sorted, reversed; against qsort. */
+START_TEST(bucket_sort_matches_qsort) {
+  gs_rng_t r;
+  gs_rng_init(&r, 9, 9, 0);
+  for (int shape = 0; shape < 6; shape++)
+    for (size_t n = 1; n < 5000; n = n * 3 + 1) {
+      size_t cap_a = n + 3, cap_t = n + 7;
+      gs_event_t *a = malloc(cap_a * sizeof *a), *t = malloc(cap_t * sizeof *t);
+      gs_event_t *want = malloc(n * sizeof *want);
+      ck_assert(a && t && want);
+      for (size_t i = 0; i < n; i++) {
+        gs_event_t ev = {0};
+        uint32_t tg = (uint32_t)(gs_rng_uniform(&r) * 4294967295.0);
+        ev.phase = (uint8_t)(gs_rng_uniform(&r) * GS_PHASE_COUNT);
+        ev.target = tg;
+        ev.seq = (uint32_t)(n - i);
+        ev.arg = (int64_t)i;
+        switch (shape) {
+          case 0: ev.time_us = 77; ev.phase = 3; break;
+          case 1: /* few targets: ties on (time, phase, target) */
+            ev.time_us = -5;
+            ev.target = tg % 3;
+            break;
+          case 2: ev.time_us = (int64_t)(gs_rng_uniform(&r) * 1e6); break;
+          case 3: ev.time_us = (int64_t)(gs_rng_uniform(&r) * 4) - 2; break;
+          case 4: ev.time_us = (int64_t)i; ev.seq = 0; break; /* sorted */
+          default: ev.time_us = INT64_MAX - (int64_t)i; break; /* reversed */
+        }
+        a[i] = want[i] = ev;
+      }
+      qsort(want, n, sizeof *want, cmp_events);
+      gs_event_t *a0 = a, *t0 = t;
+      gs__qsort_events(&a, &cap_a, &t, &cap_t, n);
+      /* The buffers come back whole, possibly exchanged. */
+      ck_assert(a == a0 ? t == t0 && cap_a == n + 3 : a == t0 && t == a0);
+      ck_assert_uint_eq(cap_a, a == a0 ? n + 3 : n + 7);
+      for (size_t i = 0; i < n; i++) {
+        ck_assert_int_eq(a[i].time_us, want[i].time_us);
+        ck_assert_uint_eq(a[i].phase, want[i].phase);
+        ck_assert_uint_eq(a[i].target, want[i].target);
+        ck_assert_uint_eq(a[i].seq, want[i].seq);
+        ck_assert_int_eq(a[i].arg, want[i].arg);
+      }
+      free(a);
+      free(t);
+      free(want);
+    }
+}
+END_TEST
+
 START_TEST(queue_lookup) {
   ck_assert_ptr_eq(gs_queue_find("heap"), &gs_queue_heap);
   ck_assert_ptr_eq(gs_queue_find("bucket"), &gs_queue_bucket);
@@ -177,6 +304,8 @@ Suite *queue_suite(void) {
   tcase_add_test(tc, bucket_equals_heap_on_hold);
   tcase_add_test(tc, heap_interleaved_hold);
   tcase_add_test(tc, queue_lookup);
+  tcase_add_test(tc, bucket_equals_heap_on_steps);
+  tcase_add_test(tc, bucket_sort_matches_qsort);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -3,6 +3,7 @@
 #ifndef GRIDSIM_METER_H
 #define GRIDSIM_METER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "gridsim/error.h"
@@ -30,6 +31,11 @@ uint32_t gs_meters_parent(const gs_meters_t *m, uint32_t meter);
  * `now_us` (which must not go backwards for a meter). */
 void gs_meters_add_power(gs_meters_t *m, uint32_t meter, gs_time_us_t now_us,
                          int64_t delta_mw);
+
+/* A hint with no effect on any result: starts fetching `meter` into the
+ * cache, and with `ancestors` (once `meter` itself is likely cached) the
+ * meters above it, which a power change is about to update. */
+void gs_meters_prefetch(const gs_meters_t *m, uint32_t meter, bool ancestors);
 
 /* Present power of `meter`, in milliwatts. */
 int64_t gs_meters_power_mw(const gs_meters_t *m, uint32_t meter);
