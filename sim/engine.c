@@ -56,6 +56,7 @@ struct gs_engine {
   bool has_pacer, finished;
   volatile sig_atomic_t stop;
   gs_meters_t *meters;
+  gs_time_us_t next_obs_us; /* earliest observer sample, or NEVER */
   /* Look-ahead: the next events, already popped, in order (see
    * fill_lookahead). A ring of GS__LOOKAHEAD slots from la_head. */
   gs_event_t la[GS__LOOKAHEAD];
@@ -72,6 +73,7 @@ gs_engine_t *gs_engine_create(const gs_engine_config_t *cfg,
   e->meters = gs_meters_create();
   if (e->queue == NULL || e->meters == NULL) goto fail;
   e->digest = UINT64_C(0x6a09e667f3bcc908);
+  e->next_obs_us = GS_TIME_NEVER;
   return e;
 fail:
   gs_errbuf_set(eb, GS_ENOMEM, "out of memory creating the engine");
@@ -201,19 +203,30 @@ static void digest_event(gs_engine_t *e, const gs_event_t *ev) {
   e->digest = gs_mix64(d ^ (uint64_t)ev->arg);
 }
 
+/* The earliest instant any observer wants a sample, GS_TIME_NEVER if none:
+ * the run loop calls sample_observers() for every event, so it must be a
+ * single comparison when nothing is due. */
+static gs_time_us_t next_sample(const gs_engine_t *e) {
+  gs_time_us_t next = GS_TIME_NEVER;
+  for (size_t i = 0; i < e->n_obs; i++)
+    if (e->obs[i].obs.interval_us > 0 && e->obs[i].next_sample_us < next)
+      next = e->obs[i].next_sample_us;
+  return next;
+}
+
 /* Samples every observer at each of its instants s <= limit_us. */
 static void sample_observers(gs_engine_t *e, gs_time_us_t limit_us) {
-  for (;;) {
+  while (e->next_obs_us <= limit_us) {
     observer_slot_t *due = NULL;
     for (size_t i = 0; i < e->n_obs; i++) {
       observer_slot_t *o = &e->obs[i];
       if (o->obs.interval_us <= 0 || o->next_sample_us > limit_us) continue;
       if (due == NULL || o->next_sample_us < due->next_sample_us) due = o;
     }
-    if (due == NULL) return;
     if (due->next_sample_us > e->now_us) e->now_us = due->next_sample_us;
     due->obs.sample(due->obs.ud, e, due->next_sample_us);
     due->next_sample_us += due->obs.interval_us;
+    e->next_obs_us = next_sample(e);
   }
 }
 
@@ -366,6 +379,7 @@ gs_err_t gs_engine_add_observer(gs_engine_t *e, const gs_observer_t *obs) {
     first = (e->now_us + obs->interval_us - 1) / obs->interval_us *
             obs->interval_us;
   e->obs[e->n_obs++] = (observer_slot_t){.obs = *obs, .next_sample_us = first};
+  e->next_obs_us = next_sample(e);
   if (obs->tick && obs->tick_events &&
       (e->tick_every == 0 || obs->tick_events < e->tick_every))
     e->tick_every = obs->tick_events;
