@@ -123,6 +123,7 @@ typedef struct gs_hvac_seg {
   double teq_c;      /* steady-state air temp       */
   double tm_ss_c;    /* steady-state mass temp      */
   double a3, a4;     /* mode shapes of the mass     */
+  double ta0_c, tm0_c; /* the start values, returned exactly at t = 0 */
 } gs_hvac_seg_t;
 
 /* Solves a segment from air and mass temperatures `ta0_c`, `tm0_c`, the
@@ -133,6 +134,9 @@ void gs_hvac_seg_solve(const gs_hvac_etp_t *h, double ta0_c, double tm0_c,
                        gs_hvac_seg_t *out);
 double gs_hvac_seg_ta(const gs_hvac_seg_t *s, double t_s);
 double gs_hvac_seg_tm(const gs_hvac_seg_t *s, double t_s);
+/* Both temperatures at `t_s` (one exponential per mode for the two). */
+void gs_hvac_seg_eval(const gs_hvac_seg_t *s, double t_s, double *ta_c,
+                      double *tm_c);
 
 /* First time t in [0, horizon_s] at which Ta(t) = edge_c, found with GSL's
  * Brent solver on a bracket taken from the monotonic pieces of Ta (it has

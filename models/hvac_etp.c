@@ -202,15 +202,37 @@ void gs_hvac_seg_solve(const gs_hvac_etp_t *h, double ta0_c, double tm0_c,
   out->tm_ss_c = teq + qm_w / hm;
   out->a3 = ca * r1 / hm + (ua + hm) / hm;
   out->a4 = ca * r2 / hm + (ua + hm) / hm;
+  out->ta0_c = ta0_c;
+  out->tm0_c = tm0_c;
 }
 
+/* At t = 0 the start values themselves, not k1 + k2 + teq (which differs
+ * from Ta0 in the last bits): a state read at the instant a segment starts
+ * is then the same whether it is read from the segment that ends there or
+ * the one that begins, so a model may split a segment at any instant, or
+ * not, without changing a result. */
 double gs_hvac_seg_ta(const gs_hvac_seg_t *s, double t_s) {
+  if (t_s == 0) return s->ta0_c;
   return s->k1_c * exp(s->r1_s * t_s) + s->k2_c * exp(s->r2_s * t_s) + s->teq_c;
 }
 
 double gs_hvac_seg_tm(const gs_hvac_seg_t *s, double t_s) {
+  if (t_s == 0) return s->tm0_c;
   return s->a3 * s->k1_c * exp(s->r1_s * t_s) +
          s->a4 * s->k2_c * exp(s->r2_s * t_s) + s->tm_ss_c;
+}
+
+void gs_hvac_seg_eval(const gs_hvac_seg_t *s, double t_s, double *ta_c,
+                      double *tm_c) {
+  if (t_s == 0) {
+    *ta_c = s->ta0_c;
+    *tm_c = s->tm0_c;
+    return;
+  }
+  /* The same products and sums as gs_hvac_seg_ta and _tm, bit for bit. */
+  double e1 = exp(s->r1_s * t_s), e2 = exp(s->r2_s * t_s);
+  *ta_c = s->k1_c * e1 + s->k2_c * e2 + s->teq_c;
+  *tm_c = s->a3 * s->k1_c * e1 + s->a4 * s->k2_c * e2 + s->tm_ss_c;
 }
 
 typedef struct gs__edge_fn {
