@@ -22,7 +22,7 @@
 #define GS__HVAC_TOL_C 1e-7
 
 /* With no weather and no schedule, the timer still fires once a week so
- * that a horizon is always finite. */
+ * that a horizon is always finite (see gs__next_event_us). */
 #define GS__HVAC_IDLE_US (7 * GS_US_PER_DAY)
 
 /* Per-entity state: 112 bytes. The segment start (t0, Ta0, Tm0) is double
@@ -114,35 +114,73 @@ static gs_hvac_etp_t gs__etp(const gs__hvac_t *s) {
                          .hm_w_k = s->hm_w_k};
 }
 
-/* The present segment: inputs are those at t0, constant until the next
- * event (the timer fires at every weather step). */
-static void gs__segment(const gs__hvac_t *s, gs_hvac_seg_t *seg) {
-  double to_c = gs__outdoor_c(s, s->t0_us);
-  double gains_w = s->gains_w + s->solar_cm2 / 100.0 * gs__ghi(s, s->t0_us);
+/* A point on the house's trajectory: the start of a segment. */
+typedef struct gs__cursor {
+  gs_time_us_t t0_us;
+  double ta0_c, tm0_c;
+} gs__cursor_t;
+
+static gs__cursor_t gs__cursor(const gs__hvac_t *s) {
+  return (gs__cursor_t){s->t0_us, s->ta0_c, s->tm0_c};
+}
+
+/* The segment starting at `c`: inputs are those at c.t0, constant until
+ * the next weather step or event. The equipment's state is the stored one
+ * (it only changes at events). */
+static void gs__segment_at(const gs__hvac_t *s, const gs__cursor_t *c,
+                           gs_hvac_seg_t *seg) {
+  double to_c = gs__outdoor_c(s, c->t0_us);
+  double gains_w = s->gains_w + s->solar_cm2 / 100.0 * gs__ghi(s, c->t0_us);
   double hvac_w = 0, elec_w;
   if (s->on && s->enabled) gs__equipment(s, to_c, &hvac_w, &elec_w);
   double qm_w = GS_HVAC_MASS_GAIN_SHARE * gains_w;
   gs_hvac_etp_t h = gs__etp(s);
-  gs_hvac_seg_solve(&h, s->ta0_c, s->tm0_c, to_c, hvac_w + gains_w - qm_w, qm_w,
+  gs_hvac_seg_solve(&h, c->ta0_c, c->tm0_c, to_c, hvac_w + gains_w - qm_w, qm_w,
                     seg);
 }
 
-static double gs__dt_s(const gs__hvac_t *s, gs_time_us_t now_us) {
-  return (double)(now_us - s->t0_us) / (double)GS_US_PER_S;
+/* Moves `c` along its segment `seg` to `t_us` (>= c->t0_us). */
+static void gs__cursor_move(gs__cursor_t *c, const gs_hvac_seg_t *seg,
+                            gs_time_us_t t_us) {
+  double dt_s = (double)(t_us - c->t0_us) / (double)GS_US_PER_S;
+  gs_hvac_seg_eval(seg, dt_s, &c->ta0_c, &c->tm0_c);
+  c->t0_us = t_us;
+}
+
+/* The next weather step after `t_us`, or GS_TIME_NEVER. */
+static gs_time_us_t gs__weather_step_us(const gs__hvac_t *s,
+                                        gs_time_us_t t_us) {
+  return s->wx ? gs_weather_next_change_us(s->wx, t_us) : GS_TIME_NEVER;
+}
+
+/* Moves `c` over every weather step up to and including `now_us`, one
+ * segment per step, and then to `now_us`: the trajectory an event at each
+ * step would have computed. An idle house has no event at the steps where
+ * nothing but its inputs change (see gs__next_event_us); a running one
+ * has, so for it this is at most the step at `now_us` itself. */
+static void gs__cursor_walk(const gs__hvac_t *s, gs__cursor_t *c,
+                            gs_time_us_t now_us) {
+  gs_hvac_seg_t seg;
+  for (gs_time_us_t b = gs__weather_step_us(s, c->t0_us); b <= now_us;
+       b = gs__weather_step_us(s, b)) {
+    gs__segment_at(s, c, &seg);
+    gs__cursor_move(c, &seg, b);
+  }
+  if (now_us == c->t0_us) return;
+  gs__segment_at(s, c, &seg);
+  gs__cursor_move(c, &seg, now_us);
 }
 
 double gs_hvac_indoor_c(const void *state, gs_time_us_t now_us) {
-  const gs__hvac_t *s = state;
-  gs_hvac_seg_t seg;
-  gs__segment(s, &seg);
-  return gs_hvac_seg_ta(&seg, gs__dt_s(s, now_us));
+  gs__cursor_t c = gs__cursor(state);
+  gs__cursor_walk(state, &c, now_us);
+  return c.ta0_c;
 }
 
 double gs_hvac_mass_c(const void *state, gs_time_us_t now_us) {
-  const gs__hvac_t *s = state;
-  gs_hvac_seg_t seg;
-  gs__segment(s, &seg);
-  return gs_hvac_seg_tm(&seg, gs__dt_s(s, now_us));
+  gs__cursor_t c = gs__cursor(state);
+  gs__cursor_walk(state, &c, now_us);
+  return c.tm0_c;
 }
 
 bool gs_hvac_opted_out(const void *state) {
@@ -249,14 +287,11 @@ static gs_time_us_t gs__min_t(gs_time_us_t a, gs_time_us_t b) {
   return a < b ? a : b;
 }
 
-/* Earliest time after `now_us` (= t0) at which an input of the segment
- * changes: weather step, setback boundary, pre-cooling start or end,
- * duty-limit run end or lock end. */
-static gs_time_us_t gs__window_end_us(const gs__hvac_t *s,
-                                      gs_time_us_t now_us) {
-  gs_time_us_t end_us = now_us + GS__HVAC_IDLE_US;
-  if (s->wx)
-    end_us = gs__min_t(end_us, gs_weather_next_change_us(s->wx, now_us));
+/* Earliest time after `now_us` at which an input of the segment changes
+ * other than the weather: setback boundary, pre-cooling start or end,
+ * duty-limit run end or lock end; GS_TIME_NEVER if none. */
+static gs_time_us_t gs__own_end_us(const gs__hvac_t *s, gs_time_us_t now_us) {
+  gs_time_us_t end_us = GS_TIME_NEVER;
   if (s->setback_cc != 0 && s->sb_start_min != s->sb_end_min) {
     end_us = gs__min_t(end_us, gs__next_minute_us(now_us, s->sb_start_min));
     end_us = gs__min_t(end_us, gs__next_minute_us(now_us, s->sb_end_min));
@@ -272,31 +307,72 @@ static gs_time_us_t gs__window_end_us(const gs__hvac_t *s,
   return end_us;
 }
 
-/* Time of the next event, computed from the state at its last event (t0):
- * the window end, or an earlier crossing of the edge the thermostat or the
- * comfort limit waits for, found in closed form (GSL Brent). */
-static gs_time_us_t gs__next_event_us(const gs__hvac_t *s) {
-  gs_time_us_t now_us = s->t0_us;
-  gs_time_us_t end_us = gs__window_end_us(s, now_us);
+/* The first event of segment `seg` starting at `c`: an earlier crossing
+ * of the edge the thermostat or the comfort limit waits for, found in
+ * closed form (GSL Brent), or else the segment's end `end_us`. */
+static gs_time_us_t gs__crossing_us(const gs__hvac_t *s,
+                                    const gs_hvac_seg_t *seg,
+                                    gs_time_us_t now_us, gs_time_us_t end_us) {
   double horizon_s = (double)(end_us - now_us) / (double)GS_US_PER_S;
-  gs_hvac_seg_t seg;
-  gs__segment(s, &seg);
   double sgn = gs__sgn(s), sp = gs__sp_c(s, now_us);
   double half = s->deadband_cc / 200.0;
   double t_s = INFINITY;
   if (s->on && s->enabled) /* satisfied: the far side of the deadband */
-    t_s = fmin(t_s, gs_hvac_seg_time_to(&seg, sp - sgn * half, horizon_s));
+    t_s = fmin(t_s, gs_hvac_seg_time_to(seg, sp - sgn * half, horizon_s));
   else if (gs__allowed(s)) /* demand: the near side */
-    t_s = fmin(t_s, gs_hvac_seg_time_to(&seg, sp + sgn * half, horizon_s));
+    t_s = fmin(t_s, gs_hvac_seg_time_to(seg, sp + sgn * half, horizon_s));
   if (s->shed)
-    t_s =
-        fmin(t_s, gs_hvac_seg_time_to(&seg, s->comfort_cc / 100.0, horizon_s));
+    t_s = fmin(t_s, gs_hvac_seg_time_to(seg, s->comfort_cc / 100.0, horizon_s));
   if (isinf(t_s)) return end_us;
   gs_time_us_t at_us = now_us + llround(t_s * (double)GS_US_PER_S);
   /* A crossing rounded onto the present instant is taken 1 us later, so
    * that the model always moves on (it is then within GS__HVAC_TOL_C). */
   if (at_us <= now_us) at_us = now_us + 1;
   return gs__min_t(at_us, end_us);
+}
+
+static void gs__settle_flags(gs__hvac_t *s);
+
+/* Would an event at the weather step where `c` stands change anything
+ * but the house's temperatures? It runs the transition of gs__settle on a
+ * copy. */
+static bool gs__step_acts(const gs__hvac_t *s, const gs__cursor_t *c) {
+  gs__hvac_t t = *s;
+  t.t0_us = c->t0_us;
+  t.ta0_c = c->ta0_c;
+  t.tm0_c = c->tm0_c;
+  gs__settle_flags(&t);
+  return t.on != s->on || t.shed != s->shed || t.opted != s->opted ||
+         t.locked != s->locked || t.precool != s->precool ||
+         t.mark_us != s->mark_us;
+}
+
+/* Time of the next event, from the state at the last one (t0). A running
+ * house has one at every weather step, where its electric power changes
+ * with the outdoor temperature. An idle one (power 0 throughout) needs none
+ * there: its trajectory is followed over the steps here, segment by
+ * segment exactly as events at the steps would have, up to the first
+ * crossing or the first step at which its thermostat or DR state would
+ * change. Temperatures read in between (gs__cursor_walk) come from the same
+ * segments, so skipping those events changes no result, and saves the
+ * queue, the dispatch and a second solve of each segment: in summer about
+ * half of all events of a fleet. */
+static gs_time_us_t gs__next_event_us(const gs__hvac_t *s) {
+  gs__cursor_t c = gs__cursor(s);
+  gs_time_us_t own_us = gs__own_end_us(s, c.t0_us);
+  bool idle = !(s->on && s->enabled);
+  for (;;) {
+    gs_time_us_t idle_us = c.t0_us + GS__HVAC_IDLE_US;
+    gs_time_us_t step_us = gs__weather_step_us(s, c.t0_us);
+    gs_time_us_t end_us = gs__min_t(gs__min_t(idle_us, step_us), own_us);
+    gs_hvac_seg_t seg;
+    gs__segment_at(s, &c, &seg);
+    gs_time_us_t at_us = gs__crossing_us(s, &seg, c.t0_us, end_us);
+    if (at_us < end_us || !idle || step_us >= own_us || step_us >= idle_us)
+      return at_us;
+    gs__cursor_move(&c, &seg, end_us);
+    if (gs__step_acts(s, &c)) return end_us;
+  }
 }
 
 gs_time_us_t gs_hvac_next_us(const void *state) {
@@ -338,25 +414,23 @@ static bool gs__decide(gs__hvac_t *s, gs_time_us_t now_us, double ta_c) {
   return true;
 }
 
-/* Ends the present segment at now: Ta0 and Tm0 become the temperatures of
- * this instant. Returns the power drawn until now, for the meter delta. */
+/* Ends the present segment at now (over the weather steps an idle house
+ * had no event at): Ta0 and Tm0 become the temperatures of this instant.
+ * Returns the power drawn until now, for the meter delta. */
 static int64_t gs__advance(gs__hvac_t *s, gs_time_us_t now_us) {
   int64_t old_mw = gs__power_mw(s);
-  gs_hvac_seg_t seg;
-  gs__segment(s, &seg);
-  double dt_s = gs__dt_s(s, now_us);
-  s->ta0_c = gs_hvac_seg_ta(&seg, dt_s);
-  s->tm0_c = gs_hvac_seg_tm(&seg, dt_s);
-  s->t0_us = now_us;
+  gs__cursor_t c = gs__cursor(s);
+  gs__cursor_walk(s, &c, now_us);
+  s->t0_us = c.t0_us;
+  s->ta0_c = c.ta0_c;
+  s->tm0_c = c.tm0_c;
   return old_mw;
 }
 
 /* The transition after any event (once gs__advance and the event's own
  * flag changes are done): expires schedule and DR flags, applies the
- * comfort limit, lets the thermostat decide, books the power change on the
- * meter and schedules the next event. */
-static void gs__settle(gs_engine_t *eng, gs_entity_id_t self, gs__hvac_t *s,
-                       int64_t old_mw) {
+ * comfort limit and lets the thermostat decide. */
+static void gs__settle_flags(gs__hvac_t *s) {
   gs_time_us_t now_us = s->t0_us;
   double ta_c = s->ta0_c;
   if (s->precool && now_us >= s->mark_us) s->precool = 0; /* event began */
@@ -369,6 +443,13 @@ static void gs__settle(gs_engine_t *eng, gs_entity_id_t self, gs__hvac_t *s,
     s->locked = 0;
   }
   s->on = gs__decide(s, now_us, ta_c);
+}
+
+/* gs__settle_flags, then books the power change on the meter and schedules
+ * the next event. */
+static void gs__settle(gs_engine_t *eng, gs_entity_id_t self, gs__hvac_t *s,
+                       int64_t old_mw) {
+  gs__settle_flags(s);
   int64_t delta_mw = gs__power_mw(s) - old_mw;
   if (delta_mw != 0 && s->meter != GS_METER_NONE)
     gs_engine_add_power(eng, s->meter, delta_mw);

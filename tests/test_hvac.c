@@ -479,8 +479,10 @@ START_TEST(test_hot_day_energy) {
   double kwh = gs_meters_energy_kwh(gs_engine_meters(eng), m, GS_US_PER_DAY);
   ck_assert_double_ge(kwh, 15);
   ck_assert_double_le(kwh, 35);
-  /* 288 weather steps of 5 min, plus two switchings per cycle. */
-  ck_assert_uint_ge(gs_engine_events_processed(eng), 288);
+  /* Of 288 weather steps of 5 min, those while running, plus two
+   * switchings per cycle: more than the cycles, fewer than the steps. */
+  ck_assert_uint_ge(gs_engine_events_processed(eng), 40);
+  ck_assert_uint_lt(gs_engine_events_processed(eng), 288);
   /* The thermostat held the house in its band all day. */
   double ta = indoor(eng, id);
   ck_assert(ta >= 23.5 - 1e-6 && ta <= 24.5 + 1e-6);
