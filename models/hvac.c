@@ -114,6 +114,11 @@ static gs_hvac_etp_t gs__etp(const gs__hvac_t *s) {
                          .hm_w_k = s->hm_w_k};
 }
 
+static void gs__modes(const gs__hvac_t *s, gs_hvac_modes_t *m) {
+  gs_hvac_etp_t h = gs__etp(s);
+  gs_hvac_modes(&h, m);
+}
+
 /* A point on the house's trajectory: the start of a segment. */
 typedef struct gs__cursor {
   gs_time_us_t t0_us;
@@ -127,16 +132,16 @@ static gs__cursor_t gs__cursor(const gs__hvac_t *s) {
 /* The segment starting at `c`: inputs are those at c.t0, constant until
  * the next weather step or event. The equipment's state is the stored one
  * (it only changes at events). */
-static void gs__segment_at(const gs__hvac_t *s, const gs__cursor_t *c,
-                           gs_hvac_seg_t *seg) {
+static void gs__segment_at(const gs__hvac_t *s, const gs_hvac_modes_t *m,
+                           const gs__cursor_t *c, gs_hvac_seg_t *seg) {
   double to_c = gs__outdoor_c(s, c->t0_us);
   double gains_w = s->gains_w + s->solar_cm2 / 100.0 * gs__ghi(s, c->t0_us);
   double hvac_w = 0, elec_w;
   if (s->on && s->enabled) gs__equipment(s, to_c, &hvac_w, &elec_w);
   double qm_w = GS_HVAC_MASS_GAIN_SHARE * gains_w;
   gs_hvac_etp_t h = gs__etp(s);
-  gs_hvac_seg_solve(&h, c->ta0_c, c->tm0_c, to_c, hvac_w + gains_w - qm_w, qm_w,
-                    seg);
+  gs_hvac_seg_solve_m(&h, m, c->ta0_c, c->tm0_c, to_c, hvac_w + gains_w - qm_w,
+                      qm_w, seg);
 }
 
 /* Moves `c` along its segment `seg` to `t_us` (>= c->t0_us). */
@@ -161,13 +166,15 @@ static gs_time_us_t gs__weather_step_us(const gs__hvac_t *s,
 static void gs__cursor_walk(const gs__hvac_t *s, gs__cursor_t *c,
                             gs_time_us_t now_us) {
   gs_hvac_seg_t seg;
+  gs_hvac_modes_t m;
+  gs__modes(s, &m);
   for (gs_time_us_t b = gs__weather_step_us(s, c->t0_us); b <= now_us;
        b = gs__weather_step_us(s, b)) {
-    gs__segment_at(s, c, &seg);
+    gs__segment_at(s, &m, c, &seg);
     gs__cursor_move(c, &seg, b);
   }
   if (now_us == c->t0_us) return;
-  gs__segment_at(s, c, &seg);
+  gs__segment_at(s, &m, c, &seg);
   gs__cursor_move(c, &seg, now_us);
 }
 
@@ -361,12 +368,17 @@ static gs_time_us_t gs__next_event_us(const gs__hvac_t *s) {
   gs__cursor_t c = gs__cursor(s);
   gs_time_us_t own_us = gs__own_end_us(s, c.t0_us);
   bool idle = !(s->on && s->enabled);
+  gs_hvac_modes_t m;
+  gs__modes(s, &m);
   for (;;) {
     gs_time_us_t idle_us = c.t0_us + GS__HVAC_IDLE_US;
     gs_time_us_t step_us = gs__weather_step_us(s, c.t0_us);
     gs_time_us_t end_us = gs__min_t(gs__min_t(idle_us, step_us), own_us);
     gs_hvac_seg_t seg;
-    gs__segment_at(s, &c, &seg);
+    gs__segment_at(s, &m, &c, &seg);
+    /* The crossing search reads Ta at the end first; the move there reads
+     * the same exponentials. */
+    gs_hvac_seg_memo(&seg, (double)(end_us - c.t0_us) / (double)GS_US_PER_S);
     gs_time_us_t at_us = gs__crossing_us(s, &seg, c.t0_us, end_us);
     if (at_us < end_us || !idle || step_us >= own_us || step_us >= idle_us)
       return at_us;

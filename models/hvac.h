@@ -124,7 +124,16 @@ typedef struct gs_hvac_seg {
   double tm_ss_c;    /* steady-state mass temp      */
   double a3, a4;     /* mode shapes of the mass     */
   double ta0_c, tm0_c; /* the start values, returned exactly at t = 0 */
+  double memo_s, e1, e2; /* e^(r1 t), e^(r2 t) at t = memo_s (or NaN)   */
 } gs_hvac_seg_t;
+
+/* What a segment takes from the house alone (its four parameters): the
+ * eigenvalues and mode shapes, the same for every segment of a house. */
+typedef struct gs_hvac_modes {
+  double r1_s, r2_s, a3, a4;
+} gs_hvac_modes_t;
+
+void gs_hvac_modes(const gs_hvac_etp_t *h, gs_hvac_modes_t *out);
 
 /* Solves a segment from air and mass temperatures `ta0_c`, `tm0_c`, the
  * outdoor temperature `to_c`, heat flows into the air `qa_w` (HVAC plus the
@@ -132,6 +141,15 @@ typedef struct gs_hvac_seg {
 void gs_hvac_seg_solve(const gs_hvac_etp_t *h, double ta0_c, double tm0_c,
                        double to_c, double qa_w, double qm_w,
                        gs_hvac_seg_t *out);
+/* The same, with the house's modes from gs_hvac_modes (bit for bit the
+ * same segment, without recomputing them). */
+void gs_hvac_seg_solve_m(const gs_hvac_etp_t *h, const gs_hvac_modes_t *m,
+                         double ta0_c, double tm0_c, double to_c, double qa_w,
+                         double qm_w, gs_hvac_seg_t *out);
+/* Computes the exponentials at `t_s` once for the reads at that instant
+ * that follow (gs_hvac_seg_ta, _eval, _time_to's horizon): the same values
+ * as without, fewer exp calls. */
+void gs_hvac_seg_memo(gs_hvac_seg_t *s, double t_s);
 double gs_hvac_seg_ta(const gs_hvac_seg_t *s, double t_s);
 double gs_hvac_seg_tm(const gs_hvac_seg_t *s, double t_s);
 /* Both temperatures at `t_s` (one exponential per mode for the two). */

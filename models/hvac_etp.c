@@ -177,9 +177,7 @@ double gs_hvac_heat_eir_mult(double outdoor_c) {
          0.00000203 * t_f * t_f * t_f;
 }
 
-void gs_hvac_seg_solve(const gs_hvac_etp_t *h, double ta0_c, double tm0_c,
-                       double to_c, double qa_w, double qm_w,
-                       gs_hvac_seg_t *out) {
+void gs_hvac_modes(const gs_hvac_etp_t *h, gs_hvac_modes_t *out) {
   double ua = h->ua_w_k, ca = h->ca_j_k, cm = h->cm_j_k, hm = h->hm_w_k;
   GS_ASSERT(ua > 0 && ca > 0 && cm > 0 && hm > 0);
   double a = cm * ca / hm;
@@ -189,7 +187,17 @@ void gs_hvac_seg_solve(const gs_hvac_etp_t *h, double ta0_c, double tm0_c,
    * q = -(b + sqrt(disc)) / 2, r2 = q / a, r1 = c / q: the same values as
    * GLD's r +- rr, without losing digits of the slow root r1. */
   double q = -0.5 * (b + sqrt(b * b - 4.0 * a * c));
-  double r1 = c / q, r2 = q / a;
+  out->r1_s = c / q;
+  out->r2_s = q / a;
+  out->a3 = ca * out->r1_s / hm + (ua + hm) / hm;
+  out->a4 = ca * out->r2_s / hm + (ua + hm) / hm;
+}
+
+void gs_hvac_seg_solve_m(const gs_hvac_etp_t *h, const gs_hvac_modes_t *m,
+                         double ta0_c, double tm0_c, double to_c, double qa_w,
+                         double qm_w, gs_hvac_seg_t *out) {
+  double ua = h->ua_w_k, ca = h->ca_j_k, hm = h->hm_w_k;
+  double r1 = m->r1_s, r2 = m->r2_s;
   double teq = (qa_w + qm_w + ua * to_c) / ua;
   /* Ta'(0) from the air equation (GLD dTair = c2 Tm + c1 Ta - (c1 + c2)
    * To + Qa / Ca, c1 = -(UA + Hm) / Ca, c2 = Hm / Ca). */
@@ -200,10 +208,37 @@ void gs_hvac_seg_solve(const gs_hvac_etp_t *h, double ta0_c, double tm0_c,
   out->k2_c = ta0_c - teq - out->k1_c;
   out->teq_c = teq;
   out->tm_ss_c = teq + qm_w / hm;
-  out->a3 = ca * r1 / hm + (ua + hm) / hm;
-  out->a4 = ca * r2 / hm + (ua + hm) / hm;
+  out->a3 = m->a3;
+  out->a4 = m->a4;
   out->ta0_c = ta0_c;
   out->tm0_c = tm0_c;
+  out->memo_s = NAN;
+}
+
+void gs_hvac_seg_solve(const gs_hvac_etp_t *h, double ta0_c, double tm0_c,
+                       double to_c, double qa_w, double qm_w,
+                       gs_hvac_seg_t *out) {
+  gs_hvac_modes_t m;
+  gs_hvac_modes(h, &m);
+  gs_hvac_seg_solve_m(h, &m, ta0_c, tm0_c, to_c, qa_w, qm_w, out);
+}
+
+void gs_hvac_seg_memo(gs_hvac_seg_t *s, double t_s) {
+  s->memo_s = t_s;
+  s->e1 = exp(s->r1_s * t_s);
+  s->e2 = exp(s->r2_s * t_s);
+}
+
+/* e^(r1 t) and e^(r2 t), from the memo when it holds them. */
+static void gs__modes_at(const gs_hvac_seg_t *s, double t_s, double *e1,
+                         double *e2) {
+  if (t_s == s->memo_s) {
+    *e1 = s->e1;
+    *e2 = s->e2;
+    return;
+  }
+  *e1 = exp(s->r1_s * t_s);
+  *e2 = exp(s->r2_s * t_s);
 }
 
 /* At t = 0 the start values themselves, not k1 + k2 + teq (which differs
@@ -213,13 +248,16 @@ void gs_hvac_seg_solve(const gs_hvac_etp_t *h, double ta0_c, double tm0_c,
  * not, without changing a result. */
 double gs_hvac_seg_ta(const gs_hvac_seg_t *s, double t_s) {
   if (t_s == 0) return s->ta0_c;
-  return s->k1_c * exp(s->r1_s * t_s) + s->k2_c * exp(s->r2_s * t_s) + s->teq_c;
+  double e1, e2;
+  gs__modes_at(s, t_s, &e1, &e2);
+  return s->k1_c * e1 + s->k2_c * e2 + s->teq_c;
 }
 
 double gs_hvac_seg_tm(const gs_hvac_seg_t *s, double t_s) {
   if (t_s == 0) return s->tm0_c;
-  return s->a3 * s->k1_c * exp(s->r1_s * t_s) +
-         s->a4 * s->k2_c * exp(s->r2_s * t_s) + s->tm_ss_c;
+  double e1, e2;
+  gs__modes_at(s, t_s, &e1, &e2);
+  return s->a3 * s->k1_c * e1 + s->a4 * s->k2_c * e2 + s->tm_ss_c;
 }
 
 void gs_hvac_seg_eval(const gs_hvac_seg_t *s, double t_s, double *ta_c,
@@ -230,7 +268,8 @@ void gs_hvac_seg_eval(const gs_hvac_seg_t *s, double t_s, double *ta_c,
     return;
   }
   /* The same products and sums as gs_hvac_seg_ta and _tm, bit for bit. */
-  double e1 = exp(s->r1_s * t_s), e2 = exp(s->r2_s * t_s);
+  double e1, e2;
+  gs__modes_at(s, t_s, &e1, &e2);
   *ta_c = s->k1_c * e1 + s->k2_c * e2 + s->teq_c;
   *tm_c = s->a3 * s->k1_c * e1 + s->a4 * s->k2_c * e2 + s->tm_ss_c;
 }
@@ -304,7 +343,8 @@ double gs_hvac_seg_time_to(const gs_hvac_seg_t *s, double edge_c,
   double t_ext = -1;
   if (s->k1_c != 0) {
     double ratio = -(s->k2_c * s->r2_s) / (s->k1_c * s->r1_s);
-    if (ratio > 0) t_ext = log(ratio) / (s->r1_s - s->r2_s);
+    /* log(ratio) <= 0 for ratio <= 1: no extremum at t > 0, no log. */
+    if (ratio > 1) t_ext = log(ratio) / (s->r1_s - s->r2_s);
   }
   if (t_ext > 0 && t_ext < horizon_s) {
     double t = gs__piece_root(&e, 0, t_ext);
