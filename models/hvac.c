@@ -25,21 +25,23 @@
  * that a horizon is always finite (see gs__next_event_us). */
 #define GS__HVAC_IDLE_US (7 * GS_US_PER_DAY)
 
-/* Per-entity state: 112 bytes. The segment start (t0, Ta0, Tm0) is double
+/* Per-entity state: 136 bytes. The segment start (t0, Ta0, Tm0) is double
  * and every temperature is recomputed from it, so rounding event times to
  * the microsecond never accumulates. Parameters are floats or fixed-point
  * integers (0.01 degC, 1 W, 0.001 COP), finer than they are known. The
- * electric power is not stored: it is a function of the on flag and the
- * outdoor temperature at t0 (weather is constant over a segment). */
+ * electric power is the one on the meter: a function of the on flag and
+ * the outdoor temperature at the last event or weather step. */
 typedef struct gs__hvac {
   gs_time_us_t t0_us;     /* start of the present segment               */
   double ta0_c, tm0_c;    /* air and mass temperatures at t0            */
-  gs_event_handle_t next; /* the pending GS_EV_HVAC_TIMER, or NONE      */
+  gs_time_us_t due_us;    /* the next TIMER (STEPs may come before it)  */
   gs_time_us_t mark_us;   /* pre-cooling: the DR event's start; duty    */
                           /* limit: on-start (running), lock end (off)  */
   const gs_weather_t *wx; /* the run's weather, or NULL: outdoor_cc     */
   float ua_w_k, ca_j_k, cm_j_k, hm_w_k;
   uint32_t meter;
+  uint32_t next_seq;  /* sequence number of the pending event        */
+  int32_t power_mw;   /* electric power on the meter                  */
   int16_t setpoint_cc; /* base setpoint (cooling or heating), cdegC */
   uint16_t deadband_cc;
   int16_t comfort_cc; /* comfort limit of a DR response           */
@@ -53,12 +55,19 @@ typedef struct gs__hvac {
   int16_t price_thr_mil; /* price_threshold, 0.001 $/kWh                */
   uint16_t price_gain;   /* cdegC per $/kWh above the threshold         */
   uint16_t price_max_cc; /* largest price offset                        */
+  unsigned pending : 1; /* an event (next_seq) is pending */
   unsigned on : 1, shed : 1, opted : 1, critical : 1, enabled : 1, locked : 1,
       precool : 1, blocked : 1, mode : 2, dr_mode : 2, breaker_a : 8;
   unsigned sb_start_min : 11, sb_end_min : 11; /* sim-clock minute of day */
+  unsigned walk_n : 10;  /* weather steps to walk_ta/tm_c, 0: not kept */
+  double walk_ta_c, walk_tm_c; /* where the last walk ended (see        */
+                               /* gs__reschedule and gs__advance)       */
 } gs__hvac_t;
 
-_Static_assert(sizeof(gs__hvac_t) <= 112, "hvac state must stay small");
+_Static_assert(sizeof(gs__hvac_t) <= 136, "hvac state must stay small");
+
+/* Largest walk_n. */
+#define GS__HVAC_WALK_MAX 1023u
 
 /* +1 when the equipment cools, -1 when it heats: every comparison below is
  * written for cooling and mirrored by this sign. */
@@ -100,11 +109,17 @@ static void gs__equipment(const gs__hvac_t *s, double to_c, double *heat_w,
   *elec_w = input + s->fan_w;
 }
 
-static int64_t gs__power_mw(const gs__hvac_t *s) {
+/* Electric power while in the present state at `t_us`. */
+static int64_t gs__power_at_mw(const gs__hvac_t *s, gs_time_us_t t_us) {
   if (!s->on || !s->enabled) return 0;
   double heat_w, elec_w;
-  gs__equipment(s, gs__outdoor_c(s, s->t0_us), &heat_w, &elec_w);
+  gs__equipment(s, gs__outdoor_c(s, t_us), &heat_w, &elec_w);
   return llround(elec_w * 1000.0);
+}
+
+/* The power on the meter now. */
+static int64_t gs__power_mw(const gs__hvac_t *s) {
+  return s->power_mw;
 }
 
 static gs_hvac_etp_t gs__etp(const gs__hvac_t *s) {
@@ -364,10 +379,11 @@ static bool gs__step_acts(const gs__hvac_t *s, const gs__cursor_t *c) {
  * segments, so skipping those events changes no result, and saves the
  * queue, the dispatch and a second solve of each segment: in summer about
  * half of all events of a fleet. */
-static gs_time_us_t gs__next_event_us(const gs__hvac_t *s) {
+static gs_time_us_t gs__next_event_us(const gs__hvac_t *s, gs__cursor_t *out,
+                                      unsigned *n_steps) {
   gs__cursor_t c = gs__cursor(s);
+  *n_steps = 0;
   gs_time_us_t own_us = gs__own_end_us(s, c.t0_us);
-  bool idle = !(s->on && s->enabled);
   gs_hvac_modes_t m;
   gs__modes(s, &m);
   for (;;) {
@@ -380,23 +396,54 @@ static gs_time_us_t gs__next_event_us(const gs__hvac_t *s) {
      * the same exponentials. */
     gs_hvac_seg_memo(&seg, (double)(end_us - c.t0_us) / (double)GS_US_PER_S);
     gs_time_us_t at_us = gs__crossing_us(s, &seg, c.t0_us, end_us);
-    if (at_us < end_us || !idle || step_us >= own_us || step_us >= idle_us)
+    if (at_us < end_us || step_us >= own_us || step_us >= idle_us) {
+      *out = c;
       return at_us;
+    }
     gs__cursor_move(&c, &seg, end_us);
-    if (gs__step_acts(s, &c)) return end_us;
+    ++*n_steps;
+    if (gs__step_acts(s, &c)) {
+      *out = c;
+      return end_us;
+    }
   }
 }
 
 gs_time_us_t gs_hvac_next_us(const void *state) {
   const gs__hvac_t *s = state;
-  return s->next == GS_EVENT_HANDLE_NONE ? GS_TIME_NEVER : gs__next_event_us(s);
+  return s->pending ? s->due_us : GS_TIME_NEVER;
+}
+
+/* Schedules the next event from `now_us`: a STEP at the next weather step
+ * while running, if before due_us, else the TIMER at due_us. */
+static void gs__schedule_next(gs_engine_t *eng, gs_entity_id_t self,
+                              gs__hvac_t *s, gs_time_us_t now_us) {
+  gs_time_us_t at_us = s->due_us;
+  uint16_t kind = GS_EV_HVAC_TIMER;
+  if (s->on && s->enabled) {
+    gs_time_us_t step_us = gs__weather_step_us(s, now_us);
+    if (step_us < at_us) {
+      at_us = step_us;
+      kind = GS_EV_HVAC_STEP;
+    }
+  }
+  s->next_seq = (uint32_t)gs_engine_schedule(eng, self, at_us, GS_PHASE_MODEL,
+                                             kind, 0, 0);
+  s->pending = 1;
 }
 
 static void gs__reschedule(gs_engine_t *eng, gs_entity_id_t self,
                            gs__hvac_t *s) {
-  gs_engine_cancel(eng, s->next);
-  s->next = gs_engine_schedule(eng, self, gs__next_event_us(s), GS_PHASE_MODEL,
-                               GS_EV_HVAC_TIMER, 0, 0);
+  if (s->pending)
+    gs_engine_cancel(eng, (gs_event_handle_t)self << 32 | s->next_seq);
+  gs__cursor_t c;
+  unsigned n;
+  s->due_us = gs__next_event_us(s, &c, &n);
+  /* Where the walk ended, for gs__advance (if the count fits). */
+  s->walk_n = n <= GS__HVAC_WALK_MAX ? n : 0;
+  s->walk_ta_c = c.ta0_c;
+  s->walk_tm_c = c.tm0_c;
+  gs__schedule_next(eng, self, s, s->t0_us);
 }
 
 /* The thermostat at `now_us`, with Ta the air temperature: returns whether
@@ -432,6 +479,15 @@ static bool gs__decide(gs__hvac_t *s, gs_time_us_t now_us, double ta_c) {
 static int64_t gs__advance(gs__hvac_t *s, gs_time_us_t now_us) {
   int64_t old_mw = gs__power_mw(s);
   gs__cursor_t c = gs__cursor(s);
+  if (s->walk_n) {
+    /* The walk that scheduled the pending event passed here already: from
+     * where it ended, if not after now, instead of solving its segments
+     * again (the same values: the state has not changed since). */
+    gs_time_us_t t_us = s->t0_us;
+    for (unsigned i = 0; i < s->walk_n; i++) t_us = gs__weather_step_us(s, t_us);
+    if (t_us <= now_us)
+      c = (gs__cursor_t){t_us, s->walk_ta_c, s->walk_tm_c};
+  }
   gs__cursor_walk(s, &c, now_us);
   s->t0_us = c.t0_us;
   s->ta0_c = c.ta0_c;
@@ -462,7 +518,9 @@ static void gs__settle_flags(gs__hvac_t *s) {
 static void gs__settle(gs_engine_t *eng, gs_entity_id_t self, gs__hvac_t *s,
                        int64_t old_mw) {
   gs__settle_flags(s);
-  int64_t delta_mw = gs__power_mw(s) - old_mw;
+  int64_t new_mw = gs__power_at_mw(s, s->t0_us);
+  s->power_mw = (int32_t)new_mw;
+  int64_t delta_mw = new_mw - old_mw;
   if (delta_mw != 0 && s->meter != GS_METER_NONE)
     gs_engine_add_power(eng, s->meter, delta_mw);
   gs__reschedule(eng, self, s);
@@ -570,7 +628,6 @@ static gs_err_t gs__hvac_init(gs_engine_t *eng, gs_entity_id_t self,
   s->price_gain = (uint16_t)llround(p[GS_HVAC_P_PRICE_GAIN] * 100.0);
   s->price_max_cc = (uint16_t)gs__cc(p[GS_HVAC_P_PRICE_MAX]);
   s->enabled = 1;
-  s->next = GS_EVENT_HANDLE_NONE;
   /* Setback hours are local: the local minute of day at t = 0 comes from
    * the scenario's start instant and utc_offset_h. */
   int64_t start_s =
@@ -601,7 +658,8 @@ static gs_err_t gs__hvac_init(gs_engine_t *eng, gs_entity_id_t self,
   double duty = heat_w * sgn < 0 ? load_w / (-sgn * heat_w) : 0;
   s->on = u_on < duty;
   if (s->on && s->meter != GS_METER_NONE)
-    gs_engine_add_power(eng, s->meter, gs__power_mw(s));
+    gs_engine_add_power(eng, s->meter, gs__power_at_mw(s, now_us));
+  s->power_mw = (int32_t)gs__power_at_mw(s, now_us);
   gs__reschedule(eng, self, s);
   return GS_OK;
 }
@@ -634,10 +692,22 @@ static void gs__hvac_handle(gs_engine_t *eng, gs_entity_id_t self, void *state,
     case GS_EV_HVAC_TIMER:
       /* Cancelled timers are skipped by the engine: this is the pending
        * one. */
-      GS_ASSERT(gs_event_handle(ev) == s->next);
-      s->next = GS_EVENT_HANDLE_NONE;
+      GS_ASSERT(s->pending && ev->seq == s->next_seq);
+      s->pending = 0;
       gs__settle(eng, self, s, gs__advance(s, now_us));
       break;
+    case GS_EV_HVAC_STEP: {
+      /* Running through a weather step: the power follows the outdoor
+       * temperature; the trajectory is followed lazily (gs__advance). */
+      GS_ASSERT(s->pending && ev->seq == s->next_seq);
+      s->pending = 0;
+      int64_t new_mw = gs__power_at_mw(s, now_us);
+      if (new_mw != s->power_mw && s->meter != GS_METER_NONE)
+        gs_engine_add_power(eng, s->meter, new_mw - s->power_mw);
+      s->power_mw = (int32_t)new_mw;
+      gs__schedule_next(eng, self, s, now_us);
+      break;
+    }
     case GS_EV_LOAD_SHED:
       gs__hvac_shed(eng, self, s, ev->arg);
       break;

@@ -59,7 +59,10 @@ enum { GS_HVAC_DR_OFFSET, GS_HVAC_DR_DUTY, GS_HVAC_DR_CURTAIL };
 /* The one model event: the pending timer. It fires at the earliest of a
  * thermostat edge, a weather step, a schedule change (setback, pre-cooling,
  * duty-limit lock) and the comfort limit; the model re-evaluates there. */
-enum { GS_EV_HVAC_TIMER = GS_EV_MODEL };
+/* TIMER: a crossing, or a change of inputs that changes the thermostat's
+ * or the DR state. STEP: a weather step while running, where only the
+ * electric power changes (see gs__next_event_us in hvac.c). */
+enum { GS_EV_HVAC_TIMER = GS_EV_MODEL, GS_EV_HVAC_STEP };
 
 /* Sensible heat delivered per unit of rated cooling capacity: GridLAB-D
  * house_e (update_system, use_latent_heat) removes capacity / (1 + 0.1 +
