@@ -59,15 +59,18 @@ typedef struct gs__hvac {
   unsigned on : 1, shed : 1, opted : 1, critical : 1, enabled : 1, locked : 1,
       precool : 1, blocked : 1, mode : 2, dr_mode : 2, breaker_a : 8;
   unsigned sb_start_min : 11, sb_end_min : 11; /* sim-clock minute of day */
-  unsigned walk_n : 10;  /* weather steps to walk_ta/tm_c, 0: not kept */
+  unsigned walk_n : 10;  /* weather steps to walk_ta/tm_c (<= WALK_MAX) */
   double walk_ta_c, walk_tm_c; /* where the last walk ended (see        */
                                /* gs__reschedule and gs__advance)       */
 } gs__hvac_t;
 
 _Static_assert(sizeof(gs__hvac_t) <= 136, "hvac state must stay small");
 
-/* Largest walk_n. */
-#define GS__HVAC_WALK_MAX 1023u
+/* Most weather steps a house goes through without an event (two hours of
+ * 5-minute steps): readers of an idle house's temperatures walk at most
+ * this many segments (the comfort observer reads every house at every
+ * output interval of a DR event). */
+#define GS__HVAC_WALK_MAX 24u
 
 /* +1 when the equipment cools, -1 when it heats: every comparison below is
  * written for cooling and mirrored by this sign. */
@@ -401,8 +404,11 @@ static gs_time_us_t gs__next_event_us(const gs__hvac_t *s, gs__cursor_t *out,
       return at_us;
     }
     gs__cursor_move(&c, &seg, end_us);
-    ++*n_steps;
-    if (gs__step_acts(s, &c)) {
+    /* A step where nothing acts ends the walk all the same after
+     * GS__HVAC_WALK_MAX of them: an event there changes no result (it is
+     * what every step had before), and it bounds the walks of readers
+     * (gs__cursor_walk), which cannot keep where they got to. */
+    if (++*n_steps == GS__HVAC_WALK_MAX || gs__step_acts(s, &c)) {
       *out = c;
       return end_us;
     }
@@ -440,7 +446,7 @@ static void gs__reschedule(gs_engine_t *eng, gs_entity_id_t self,
   unsigned n;
   s->due_us = gs__next_event_us(s, &c, &n);
   /* Where the walk ended, for gs__advance (if the count fits). */
-  s->walk_n = n <= GS__HVAC_WALK_MAX ? n : 0;
+  s->walk_n = n;
   s->walk_ta_c = c.ta0_c;
   s->walk_tm_c = c.tm0_c;
   gs__schedule_next(eng, self, s, s->t0_us);

@@ -495,6 +495,65 @@ START_TEST(test_hot_day_energy) {
 }
 END_TEST
 
+/* (4b) Skipping the events at weather steps changes nothing: two runs of
+ * an AC house (cycling) and a heat pump (idle all of a hot day), one as
+ * the model schedules itself, the other with a no-op event (a PRICE with
+ * no price) at every weather step, which ends the house's segment there as
+ * the steps' own events used to. Temperatures at every step and the
+ * energy of each house are the same to the last bit, with far fewer
+ * events. */
+START_TEST(test_lazy_steps_equal_eager) {
+  gs_weather_t *wx = make_weather(2, 4);
+  gs_world_t world;
+  memset(&world, 0, sizeof world);
+  world.weather = wx;
+  double p[GS_HVAC_NPARAMS];
+  defaults(p);
+  double hp[GS_HVAC_NPARAMS];
+  defaults(hp);
+  hp[GS_HVAC_P_MODE] = GS_HVAC_MODE_HEAT_PUMP;
+  gs_engine_t *eng[2];
+  gs_entity_id_t ac[2], heat[2];
+  uint32_t m_ac[2], m_heat[2];
+  for (int k = 0; k < 2; k++) {
+    eng[k] = make_engine(4);
+    m_ac[k] = add_meter(eng[k], GS_METER_NONE);
+    m_heat[k] = add_meter(eng[k], GS_METER_NONE);
+    ac[k] = add_hvac(eng[k], 4, 0, p, m_ac[k], &world);
+    heat[k] = add_hvac(eng[k], 4, 1, hp, m_heat[k], &world);
+  }
+  for (gs_time_us_t t = gs_weather_next_change_us(wx, 0); t < GS_US_PER_DAY;
+       t = gs_weather_next_change_us(wx, t)) {
+    gs_engine_schedule(eng[1], ac[1], t, GS_PHASE_MODEL, GS_EV_PRICE, 0, 0);
+    gs_engine_schedule(eng[1], heat[1], t, GS_PHASE_MODEL, GS_EV_PRICE, 0, 0);
+  }
+  for (gs_time_us_t t = gs_weather_next_change_us(wx, 0); t < GS_US_PER_DAY;
+       t = gs_weather_next_change_us(wx, t)) {
+    for (int k = 0; k < 2; k++)
+      ck_assert_int_eq(gs_engine_run(eng[k], t), GS_OK);
+    ck_assert_double_eq(indoor(eng[0], ac[0]), indoor(eng[1], ac[1]));
+    ck_assert_double_eq(indoor(eng[0], heat[0]), indoor(eng[1], heat[1]));
+  }
+  for (int k = 0; k < 2; k++)
+    ck_assert_int_eq(gs_engine_run(eng[k], GS_US_PER_DAY), GS_OK);
+  const gs_meters_t *ms[2] = {gs_engine_meters(eng[0]),
+                              gs_engine_meters(eng[1])};
+  ck_assert_int_eq(gs_meters_energy_mws(ms[0], m_ac[0], GS_US_PER_DAY),
+                   gs_meters_energy_mws(ms[1], m_ac[1], GS_US_PER_DAY));
+  ck_assert_int_gt(gs_meters_energy_mws(ms[0], m_ac[0], GS_US_PER_DAY), 0);
+  ck_assert_int_eq(gs_meters_energy_mws(ms[0], m_heat[0], GS_US_PER_DAY), 0);
+  ck_assert_double_eq(gs_hvac_mass_c(gs_engine_state(eng[0], heat[0]),
+                                     GS_US_PER_DAY),
+                      gs_hvac_mass_c(gs_engine_state(eng[1], heat[1]),
+                                     GS_US_PER_DAY));
+  /* The idle heat pump: one event per GS__HVAC_WALK_MAX steps at most. */
+  ck_assert_uint_lt(gs_engine_events_processed(eng[0]),
+                    gs_engine_events_processed(eng[1]) / 2);
+  for (int k = 0; k < 2; k++) finish(eng[k]);
+  gs_weather_free(wx);
+}
+END_TEST
+
 /* (5) DR offset on a fleet of 100 homes: power falls during the event and
  * rebounds above the pre-event level after restore; the rebound comes
  * from the thermostats recovering the drifted temperatures. */
@@ -900,6 +959,7 @@ Suite *hvac_suite(void) {
   tcase_add_test(tc, test_fleet_sum);
   tcase_add_test(tc, test_status_contract);
   tcase_add_test(tc, test_heating_and_setback);
+  tcase_add_test(tc, test_lazy_steps_equal_eager);
   tcase_add_test(tc, test_bad_params);
   suite_add_tcase(s, tc);
   return s;
