@@ -53,7 +53,8 @@ struct gs_engine {
   size_t n_obs;
   uint64_t tick_every; /* smallest tick_events of the observers, or 0 */
   gs_pacer_t pacer;
-  bool has_pacer, finished;
+  bool has_pacer, finished, released;
+  size_t pending_released; /* gs_engine_pending once released */
   volatile sig_atomic_t stop;
   gs_meters_t *meters;
   gs_time_us_t next_obs_us; /* earliest observer sample, or NEVER */
@@ -150,14 +151,14 @@ nomem:
 size_t gs_engine_entity_count(const gs_engine_t *e) { return e->n_ent; }
 
 void *gs_engine_state(gs_engine_t *e, gs_entity_id_t id) {
-  GS_ASSERT(id < e->n_ent);
+  GS_ASSERT(id < e->n_ent && !e->released);
   const type_slot_t *ts = &e->types[e->ent[id].type];
   return ts->states + (size_t)e->ent[id].local * ts->type->state_size;
 }
 
 const gs_model_type_t *gs_engine_type(const gs_engine_t *e,
                                       gs_entity_id_t id) {
-  GS_ASSERT(id < e->n_ent);
+  GS_ASSERT(id < e->n_ent && !e->released);
   return e->types[e->ent[id].type].type;
 }
 
@@ -165,7 +166,7 @@ gs_event_handle_t gs_engine_schedule(gs_engine_t *e, gs_entity_id_t target,
                                      gs_time_us_t at_us, gs_phase_t phase,
                                      uint16_t kind, int64_t arg,
                                      uint32_t arg2) {
-  GS_ASSERT(target < e->n_ent);
+  GS_ASSERT(target < e->n_ent && !e->released);
   GS_ASSERT(at_us >= e->now_us);
   GS_ASSERT((unsigned)phase < GS_PHASE_COUNT);
   entity_t *t = &e->ent[target];
@@ -298,7 +299,7 @@ static void tick_observers(gs_engine_t *e) {
 }
 
 gs_err_t gs_engine_run(gs_engine_t *e, gs_time_us_t until_us) {
-  GS_ASSERT(until_us >= e->now_us);
+  GS_ASSERT(until_us >= e->now_us && !e->released);
   for (;;) {
     if (e->stop) return GS_EINTR;
     bool in_la;
@@ -358,6 +359,25 @@ void gs_engine_finish(gs_engine_t *e) {
     if (e->obs[i].obs.finish) e->obs[i].obs.finish(e->obs[i].obs.ud, e);
 }
 
+void gs_engine_release(gs_engine_t *e) {
+  GS_ASSERT(e->finished);
+  /* The pending count stays what it was (gs_engine_pending). */
+  e->pending_released = gs_engine_pending(e);
+  if (e->queue) e->qops->destroy(e->queue);
+  e->queue = NULL;
+  for (size_t i = 0; i < e->n_types; i++) {
+    free(e->types[i].states);
+    e->types[i].states = NULL;
+    e->types[i].n = e->types[i].cap = 0;
+  }
+  free(e->ent);
+  e->ent = NULL;
+  e->cap_ent = 0;
+  gs__cancel_set_free(&e->cancelled);
+  e->la_n = 0;
+  e->released = true;
+}
+
 void gs_engine_advance(gs_engine_t *e, gs_time_us_t t_us) {
   bool in_la;
   const gs_event_t *top = next_event(e, &in_la);
@@ -400,6 +420,7 @@ uint64_t gs_engine_events_cancelled(const gs_engine_t *e) {
   return e->n_cancelled;
 }
 size_t gs_engine_pending(const gs_engine_t *e) {
+  if (e->released) return e->pending_released;
   return e->qops->size(e->queue) + e->la_n - e->cancelled.n;
 }
 uint64_t gs_engine_digest(const gs_engine_t *e) { return e->digest; }

@@ -264,6 +264,9 @@ int gs_cli_run(const gs_cli_opts_t *o_in) {
                         .twins = err == GS_OK && !o->no_twin};
   if (err == GS_OK) err = actual.err;
   info.wall_s = gs_wall_s() - t0;
+  /* The twins' engines then take the memory of this one's events and
+   * states (what is read after the run is its meters and counters). */
+  if (info.twins && !view && !br) gs_engine_release(eng);
   if (err == GS_OK) {
     err = run_twins(s, w, &actual, info.twins, trace, view, &eb);
     if (err != GS_OK) {

@@ -405,6 +405,36 @@ START_TEST(lookahead_yields_to_earlier_and_cancel) {
 }
 END_TEST
 
+/* Released after the run: counters, digest, clock, entity count, pending
+ * count and meters stay as they were (ASan checks nothing freed is
+ * read). */
+START_TEST(release_keeps_counters_and_meters) {
+  gs_engine_t *e = make_engine(42, 50);
+  uint32_t m;
+  ck_assert_int_eq(gs_meters_add(gs_engine_meters(e), GS_METER_NONE, &m),
+                   GS_OK);
+  ck_assert_int_eq(gs_engine_run(e, 60 * GS_US_PER_S), GS_OK);
+  gs_engine_add_power(e, m, 1500);
+  ck_assert_int_eq(gs_engine_run(e, 120 * GS_US_PER_S), GS_OK);
+  gs_engine_finish(e);
+  uint64_t n = gs_engine_events_processed(e), d = gs_engine_digest(e);
+  uint64_t c = gs_engine_events_cancelled(e);
+  size_t pending = gs_engine_pending(e);
+  ck_assert_uint_gt(pending, 0);
+  gs_engine_release(e);
+  ck_assert_uint_eq(gs_engine_events_processed(e), n);
+  ck_assert_uint_eq(gs_engine_events_cancelled(e), c);
+  ck_assert_uint_eq(gs_engine_digest(e), d);
+  ck_assert_uint_eq(gs_engine_pending(e), pending);
+  ck_assert_uint_eq(gs_engine_entity_count(e), 50);
+  ck_assert_int_eq(gs_engine_now(e), 120 * GS_US_PER_S);
+  ck_assert_int_eq(gs_meters_energy_mws(gs_engine_meters(e), m,
+                                        120 * GS_US_PER_S),
+                   1500 * 60);
+  gs_engine_destroy(e);
+}
+END_TEST
+
 START_TEST(bad_arguments) {
   gs_errbuf_t eb = {{0}};
   gs_engine_t *e = loggers(0);
@@ -435,6 +465,7 @@ Suite *engine_suite(void) {
   tcase_add_test(tc, stop_interrupts_run);
   tcase_add_test(tc, pacer_injects_input);
   tcase_add_test(tc, bad_arguments);
+  tcase_add_test(tc, release_keeps_counters_and_meters);
   tcase_add_test(tc, lookahead_equals_plain_heap);
   tcase_add_test(tc, lookahead_yields_to_earlier_and_cancel);
   suite_add_tcase(s, tc);

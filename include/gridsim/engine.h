@@ -96,6 +96,13 @@ void gs_engine_stop(gs_engine_t *eng);
 /* Ends the run: calls every model's finish and every observer's finish. */
 void gs_engine_finish(gs_engine_t *eng);
 
+/* After gs_engine_finish: frees what only a running engine needs, the
+ * pending events and every entity's state and record, so that a second
+ * engine (a counterfactual twin) does not add to this one's peak memory.
+ * What stays readable: the clock, the counters and digest, the entity
+ * count and the meters. Nothing else may be called but gs_engine_destroy. */
+void gs_engine_release(gs_engine_t *eng);
+
 /* Moves the clock forward to `t_us` (<= the next pending event); for
  * pacers injecting external input. */
 void gs_engine_advance(gs_engine_t *eng, gs_time_us_t t_us);
