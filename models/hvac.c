@@ -56,6 +56,7 @@ typedef struct gs__hvac {
   uint16_t price_gain;   /* cdegC per $/kWh above the threshold         */
   uint16_t price_max_cc; /* largest price offset                        */
   unsigned pending : 1; /* an event (next_seq) is pending */
+  unsigned swept : 1;   /* the run's hvac_sweep books its weather steps */
   unsigned on : 1, shed : 1, opted : 1, critical : 1, enabled : 1, locked : 1,
       precool : 1, blocked : 1, mode : 2, dr_mode : 2, breaker_a : 8;
   unsigned sb_start_min : 11, sb_end_min : 11; /* sim-clock minute of day */
@@ -426,7 +427,7 @@ static void gs__schedule_next(gs_engine_t *eng, gs_entity_id_t self,
                               gs__hvac_t *s, gs_time_us_t now_us) {
   gs_time_us_t at_us = s->due_us;
   uint16_t kind = GS_EV_HVAC_TIMER;
-  if (s->on && s->enabled) {
+  if (s->on && s->enabled && !s->swept) {
     gs_time_us_t step_us = gs__weather_step_us(s, now_us);
     if (step_us < at_us) {
       at_us = step_us;
@@ -605,6 +606,7 @@ static gs_err_t gs__hvac_init(gs_engine_t *eng, gs_entity_id_t self,
   s->hm_w_k = (float)hm;
   s->meter = init->meter;
   s->wx = world ? world->weather : NULL;
+  s->swept = world && world->hvac_sweep;
   s->setpoint_cc = gs__cc(sp);
   s->deadband_cc = (uint16_t)gs__cc(p[GS_HVAC_P_DEADBAND]);
   s->comfort_cc = gs__cc(comfort);
@@ -779,6 +781,20 @@ static void gs__hvac_status(const void *state, gs_time_us_t now_us,
   out->enabled = s->enabled;
   out->critical = s->critical;
   out->shedding = s->shed;
+}
+
+void gs_hvac_weather_step(gs_engine_t *eng, void *states, size_t n) {
+  gs_time_us_t now_us = gs_engine_now(eng);
+  unsigned char *base = states;
+  for (size_t i = 0; i < n; i++) {
+    gs__hvac_t *s = (gs__hvac_t *)(void *)(base + i * sizeof *s);
+    /* Exactly the GS_EV_HVAC_STEP of an unswept house. */
+    if (!s->swept || !s->on || !s->enabled) continue;
+    int64_t new_mw = gs__power_at_mw(s, now_us);
+    if (new_mw != s->power_mw && s->meter != GS_METER_NONE)
+      gs_engine_add_power(eng, s->meter, new_mw - s->power_mw);
+    s->power_mw = (int32_t)new_mw;
+  }
 }
 
 const gs_model_type_t gs_model_hvac = {

@@ -150,6 +150,18 @@ nomem:
 
 size_t gs_engine_entity_count(const gs_engine_t *e) { return e->n_ent; }
 
+void *gs_engine_type_states(gs_engine_t *e, const gs_model_type_t *type,
+                            size_t *n) {
+  GS_ASSERT(!e->released);
+  for (size_t i = 0; i < e->n_types; i++)
+    if (e->types[i].type == type) {
+      *n = e->types[i].n;
+      return e->types[i].states;
+    }
+  *n = 0;
+  return NULL;
+}
+
 void *gs_engine_state(gs_engine_t *e, gs_entity_id_t id) {
   GS_ASSERT(id < e->n_ent && !e->released);
   const type_slot_t *ts = &e->types[e->ent[id].type];

@@ -65,6 +65,12 @@ gs_err_t gs_engine_add_entity(gs_engine_t *eng, const gs_model_type_t *type,
                               gs_entity_id_t *out_id, gs_errbuf_t *eb);
 
 size_t gs_engine_entity_count(const gs_engine_t *eng);
+/* The states of every entity of `type`, contiguous in creation order,
+ * type->state_size bytes apart (owned by the engine; they may move while
+ * entities are added); NULL with *n = 0 if there are none. For a model
+ * that updates all its entities at once. */
+void *gs_engine_type_states(gs_engine_t *eng, const gs_model_type_t *type,
+                            size_t *n);
 /* The entity's state (owned by the engine) and type. */
 void *gs_engine_state(gs_engine_t *eng, gs_entity_id_t id);
 const gs_model_type_t *gs_engine_type(const gs_engine_t *eng,
