@@ -90,19 +90,26 @@ static double gs__ghi(const gs__hvac_t *s, gs_time_us_t t_us) {
 /* Thermal output (W of sensible heat into the air, negative when cooling)
  * and electric input (W) while running at outdoor temperature `to_c`. The
  * fan's heat goes to the air (GLD include_fan_heatgain). */
-static void gs__equipment(const gs__hvac_t *s, double to_c, double *heat_w,
-                          double *elec_w) {
+/* The equipment curves' multipliers of capacity and electric input ratio
+ * at one outdoor temperature, for cooling and for a heat pump: the same
+ * for every house at a weather step. */
+typedef struct gs__curves {
+  double cool_cap, cool_eir, heat_cap, heat_eir;
+} gs__curves_t;
+
+static void gs__equipment_c(const gs__hvac_t *s, const gs__curves_t *k,
+                            double *heat_w, double *elec_w) {
   double cap = s->cap_w, cop = s->cop_milli / 1000.0;
   double thermal, input;
   switch (s->mode) {
     case GS_HVAC_MODE_AC:
-      thermal = cap * gs_hvac_cool_cap_mult(to_c);
-      input = thermal * gs_hvac_cool_eir_mult(to_c) / cop;
+      thermal = cap * k->cool_cap;
+      input = thermal * k->cool_eir / cop;
       thermal = -thermal * GS_HVAC_SENSIBLE_SHARE;
       break;
     case GS_HVAC_MODE_HEAT_PUMP:
-      thermal = cap * gs_hvac_heat_cap_mult(to_c);
-      input = thermal * gs_hvac_heat_eir_mult(to_c) / cop;
+      thermal = cap * k->heat_cap;
+      input = thermal * k->heat_eir / cop;
       break;
     default: /* resistance: COP 1 */
       thermal = cap;
@@ -111,6 +118,19 @@ static void gs__equipment(const gs__hvac_t *s, double to_c, double *heat_w,
   }
   *heat_w = thermal + s->fan_w;
   *elec_w = input + s->fan_w;
+}
+
+static void gs__equipment(const gs__hvac_t *s, double to_c, double *heat_w,
+                          double *elec_w) {
+  gs__curves_t k = {0};
+  if (s->mode == GS_HVAC_MODE_AC) {
+    k.cool_cap = gs_hvac_cool_cap_mult(to_c);
+    k.cool_eir = gs_hvac_cool_eir_mult(to_c);
+  } else if (s->mode == GS_HVAC_MODE_HEAT_PUMP) {
+    k.heat_cap = gs_hvac_heat_cap_mult(to_c);
+    k.heat_eir = gs_hvac_heat_eir_mult(to_c);
+  }
+  gs__equipment_c(s, &k, heat_w, elec_w);
 }
 
 /* Electric power while in the present state at `t_us`. */
@@ -151,10 +171,27 @@ static gs__cursor_t gs__cursor(const gs__hvac_t *s) {
 /* The segment starting at `c`: inputs are those at c.t0, constant until
  * the next weather step or event. The equipment's state is the stored one
  * (it only changes at events). */
+/* The weather a segment starting at some instant sees, and when it next
+ * changes (GS_TIME_NEVER without weather or after its last step). */
+typedef struct gs__inputs {
+  double to_c, ghi_w_m2;
+  gs_time_us_t next_us;
+} gs__inputs_t;
+
+static void gs__inputs(const gs__hvac_t *s, gs_time_us_t t_us,
+                       gs__inputs_t *in) {
+  if (s->wx) {
+    gs_weather_sample(s->wx, t_us, &in->to_c, &in->ghi_w_m2, &in->next_us);
+    return;
+  }
+  *in = (gs__inputs_t){s->outdoor_cc / 100.0, 0.0, GS_TIME_NEVER};
+}
+
 static void gs__segment_at(const gs__hvac_t *s, const gs_hvac_modes_t *m,
-                           const gs__cursor_t *c, gs_hvac_seg_t *seg) {
-  double to_c = gs__outdoor_c(s, c->t0_us);
-  double gains_w = s->gains_w + s->solar_cm2 / 100.0 * gs__ghi(s, c->t0_us);
+                           const gs__cursor_t *c, const gs__inputs_t *in,
+                           gs_hvac_seg_t *seg) {
+  double to_c = in->to_c;
+  double gains_w = s->gains_w + s->solar_cm2 / 100.0 * in->ghi_w_m2;
   double hvac_w = 0, elec_w;
   if (s->on && s->enabled) gs__equipment(s, to_c, &hvac_w, &elec_w);
   double qm_w = GS_HVAC_MASS_GAIN_SHARE * gains_w;
@@ -187,13 +224,15 @@ static void gs__cursor_walk(const gs__hvac_t *s, gs__cursor_t *c,
   gs_hvac_seg_t seg;
   gs_hvac_modes_t m;
   gs__modes(s, &m);
-  for (gs_time_us_t b = gs__weather_step_us(s, c->t0_us); b <= now_us;
-       b = gs__weather_step_us(s, b)) {
-    gs__segment_at(s, &m, c, &seg);
-    gs__cursor_move(c, &seg, b);
+  gs__inputs_t in;
+  gs__inputs(s, c->t0_us, &in);
+  while (in.next_us <= now_us) {
+    gs__segment_at(s, &m, c, &in, &seg);
+    gs__cursor_move(c, &seg, in.next_us);
+    gs__inputs(s, c->t0_us, &in);
   }
   if (now_us == c->t0_us) return;
-  gs__segment_at(s, &m, c, &seg);
+  gs__segment_at(s, &m, c, &in, &seg);
   gs__cursor_move(c, &seg, now_us);
 }
 
@@ -390,12 +429,14 @@ static gs_time_us_t gs__next_event_us(const gs__hvac_t *s, gs__cursor_t *out,
   gs_time_us_t own_us = gs__own_end_us(s, c.t0_us);
   gs_hvac_modes_t m;
   gs__modes(s, &m);
+  gs__inputs_t in;
+  gs__inputs(s, c.t0_us, &in);
   for (;;) {
     gs_time_us_t idle_us = c.t0_us + GS__HVAC_IDLE_US;
-    gs_time_us_t step_us = gs__weather_step_us(s, c.t0_us);
+    gs_time_us_t step_us = in.next_us;
     gs_time_us_t end_us = gs__min_t(gs__min_t(idle_us, step_us), own_us);
     gs_hvac_seg_t seg;
-    gs__segment_at(s, &m, &c, &seg);
+    gs__segment_at(s, &m, &c, &in, &seg);
     /* The crossing search reads Ta at the end first; the move there reads
      * the same exponentials. */
     gs_hvac_seg_memo(&seg, (double)(end_us - c.t0_us) / (double)GS_US_PER_S);
@@ -405,6 +446,7 @@ static gs_time_us_t gs__next_event_us(const gs__hvac_t *s, gs__cursor_t *out,
       return at_us;
     }
     gs__cursor_move(&c, &seg, end_us);
+    gs__inputs(s, c.t0_us, &in);
     /* A step where nothing acts ends the walk all the same after
      * GS__HVAC_WALK_MAX of them: an event there changes no result (it is
      * what every step had before), and it bounds the walks of readers
@@ -783,14 +825,21 @@ static void gs__hvac_status(const void *state, gs_time_us_t now_us,
   out->shedding = s->shed;
 }
 
-void gs_hvac_weather_step(gs_engine_t *eng, void *states, size_t n) {
-  gs_time_us_t now_us = gs_engine_now(eng);
+void gs_hvac_weather_step(gs_engine_t *eng, void *states, size_t n,
+                          double to_c) {
   unsigned char *base = states;
+  /* The curves once for all: the same values as each house's own. */
+  gs__curves_t k = {.cool_cap = gs_hvac_cool_cap_mult(to_c),
+                    .cool_eir = gs_hvac_cool_eir_mult(to_c),
+                    .heat_cap = gs_hvac_heat_cap_mult(to_c),
+                    .heat_eir = gs_hvac_heat_eir_mult(to_c)};
   for (size_t i = 0; i < n; i++) {
     gs__hvac_t *s = (gs__hvac_t *)(void *)(base + i * sizeof *s);
     /* Exactly the GS_EV_HVAC_STEP of an unswept house. */
     if (!s->swept || !s->on || !s->enabled) continue;
-    int64_t new_mw = gs__power_at_mw(s, now_us);
+    double heat_w, elec_w;
+    gs__equipment_c(s, &k, &heat_w, &elec_w);
+    int64_t new_mw = llround(elec_w * 1000.0);
     if (new_mw != s->power_mw && s->meter != GS_METER_NONE)
       gs_engine_add_power(eng, s->meter, new_mw - s->power_mw);
     s->power_mw = (int32_t)new_mw;

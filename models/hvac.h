@@ -166,10 +166,12 @@ void gs_hvac_seg_eval(const gs_hvac_seg_t *s, double t_s, double *ta_c,
 double gs_hvac_seg_time_to(const gs_hvac_seg_t *s, double edge_c,
                            double horizon_s);
 
-/* At a weather step (now): books the new electric power of every running
- * house of `states` (the n contiguous states of gs_model_hvac) whose
- * steps the run's hvac_sweep entity handles (models/hvac_sweep.c). */
-void gs_hvac_weather_step(gs_engine_t *eng, void *states, size_t n);
+/* At a weather step (now, outdoor temperature `to_c` from then on): books
+ * the new electric power of every running house of `states` (the n
+ * contiguous states of gs_model_hvac) whose steps the run's hvac_sweep
+ * entity handles (models/hvac_sweep.c). */
+void gs_hvac_weather_step(gs_engine_t *eng, void *states, size_t n,
+                          double to_c);
 
 /* Indoor air temperature of an HVAC `state` at `now_us` (not before its
  * last event), and its mass temperature. */

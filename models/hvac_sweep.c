@@ -48,7 +48,8 @@ static void gs__sweep_handle(gs_engine_t *eng, gs_entity_id_t self,
   if (ev->kind != GS_EV_MODEL) return;
   size_t n;
   void *states = gs_engine_type_states(eng, &gs_model_hvac, &n);
-  gs_hvac_weather_step(eng, states, n);
+  gs_hvac_weather_step(eng, states, n,
+                       gs_weather_temp_c(s->wx, gs_engine_now(eng)));
   gs__sweep_next(eng, self, s);
 }
 
