@@ -56,7 +56,7 @@ typedef struct gs__hvac {
   uint16_t price_gain;   /* cdegC per $/kWh above the threshold         */
   uint16_t price_max_cc; /* largest price offset                        */
   unsigned pending : 1; /* an event (next_seq) is pending */
-  unsigned swept : 1;   /* the run's hvac_sweep books its weather steps */
+  unsigned swept : 1;   /* the run's weather_sweep books its steps */
   unsigned on : 1, shed : 1, opted : 1, critical : 1, enabled : 1, locked : 1,
       precool : 1, blocked : 1, mode : 2, dr_mode : 2, breaker_a : 8;
   unsigned sb_start_min : 11, sb_end_min : 11; /* sim-clock minute of day */
@@ -648,7 +648,7 @@ static gs_err_t gs__hvac_init(gs_engine_t *eng, gs_entity_id_t self,
   s->hm_w_k = (float)hm;
   s->meter = init->meter;
   s->wx = world ? world->weather : NULL;
-  s->swept = world && world->hvac_sweep;
+  s->swept = world && world->weather_sweep;
   s->setpoint_cc = gs__cc(sp);
   s->deadband_cc = (uint16_t)gs__cc(p[GS_HVAC_P_DEADBAND]);
   s->comfort_cc = gs__cc(comfort);

@@ -168,8 +168,8 @@ double gs_hvac_seg_time_to(const gs_hvac_seg_t *s, double edge_c,
 
 /* At a weather step (now, outdoor temperature `to_c` from then on): books
  * the new electric power of every running house of `states` (the n
- * contiguous states of gs_model_hvac) whose steps the run's hvac_sweep
- * entity handles (models/hvac_sweep.c). */
+ * contiguous states of gs_model_hvac) whose steps the run's weather_sweep
+ * entity handles (models/weather_sweep.c). */
 void gs_hvac_weather_step(gs_engine_t *eng, void *states, size_t n,
                           double to_c);
 

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* The HVAC weather sweep: one event per weather step books the new power
- * of every running HVAC, instead of one event per running house. */
+/* The weather sweep: one event per weather step books the new power of
+ * every running HVAC and every PV array, instead of one event for each. */
 #include "gridsim/engine.h"
 #include "hvac.h"
 #include "models.h"
+#include "pv.h"
 #include "weather.h"
 #include "world.h"
 
@@ -16,8 +17,12 @@
  * dispatch. sim/world.c adds this entity before the homes, so at a step
  * it runs before every home's events of that instant, as the houses'
  * own step events did before any other event they had there (PHASE_MODEL,
- * scheduled earlier). Power totals are exact integer sums: the order of
- * the houses within the pass changes nothing. */
+ * scheduled earlier). A PV array's output follows the GHI and the
+ * temperature at every step of daylight: the same pass over the PV states
+ * replaces its step events (an array with an export limit keeps them: its
+ * output depends on the rest of its home at its own place in the order).
+ * Power totals are exact integer sums: the order within a pass changes
+ * nothing. */
 
 typedef struct gs__sweep {
   const gs_weather_t *wx;
@@ -36,7 +41,7 @@ static gs_err_t gs__sweep_init(gs_engine_t *eng, gs_entity_id_t self,
   gs__sweep_t *s = state;
   const gs_world_t *world = init->world;
   if (world == NULL || world->weather == NULL)
-    return gs_errbuf_set(eb, GS_EINVAL, "hvac_sweep: needs the weather");
+    return gs_errbuf_set(eb, GS_EINVAL, "weather_sweep: needs the weather");
   s->wx = world->weather;
   gs__sweep_next(eng, self, s);
   return GS_OK;
@@ -47,15 +52,20 @@ static void gs__sweep_handle(gs_engine_t *eng, gs_entity_id_t self,
   const gs__sweep_t *s = state;
   if (ev->kind != GS_EV_MODEL) return;
   size_t n;
+  gs_time_us_t now_us = gs_engine_now(eng);
+  double temp_c = gs_weather_temp_c(s->wx, now_us);
   void *states = gs_engine_type_states(eng, &gs_model_hvac, &n);
-  gs_hvac_weather_step(eng, states, n,
-                       gs_weather_temp_c(s->wx, gs_engine_now(eng)));
+  gs_hvac_weather_step(eng, states, n, temp_c);
+  states = gs_engine_type_states(eng, &gs_model_pv, &n);
+  gs_pv_weather_step(eng, states, n, gs_weather_ghi_w_m2(s->wx, now_us),
+                     temp_c);
   gs__sweep_next(eng, self, s);
 }
 
-const gs_model_type_t gs_model_hvac_sweep = {
-    .name = "hvac_sweep",
-    .doc = "books every running HVAC's power at each weather step",
+const gs_model_type_t gs_model_weather_sweep = {
+    .name = "weather_sweep",
+    .doc = "books every running HVAC's and PV array's power at each "
+           "weather step",
     .role = GS_ROLE_SYSTEM,
     .state_size = sizeof(gs__sweep_t),
     .params = NULL,
