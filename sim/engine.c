@@ -54,6 +54,12 @@ struct gs_engine {
   uint64_t tick_every; /* smallest tick_events of the observers, or 0 */
   gs_pacer_t pacer;
   bool has_pacer, finished, released;
+  gs_entity_id_t current; /* the entity whose event is being handled */
+  /* Meter watches: a bit per meter (small enough to stay cached, tested
+   * at every power change) and the watcher of each watched meter. */
+  uint64_t *watch_bits;
+  gs_entity_id_t *watcher;
+  uint32_t n_watch; /* meters covered by both arrays */
   size_t pending_released; /* gs_engine_pending once released */
   volatile sig_atomic_t stop;
   gs_meters_t *meters;
@@ -74,6 +80,7 @@ gs_engine_t *gs_engine_create(const gs_engine_config_t *cfg,
   e->meters = gs_meters_create();
   if (e->queue == NULL || e->meters == NULL) goto fail;
   e->digest = UINT64_C(0x6a09e667f3bcc908);
+  e->current = GS_ENTITY_NONE;
   e->next_obs_us = GS_TIME_NEVER;
   return e;
 fail:
@@ -91,6 +98,8 @@ void gs_engine_destroy(gs_engine_t *e) {
   free(e->obs);
   gs__cancel_set_free(&e->cancelled);
   gs_meters_destroy(e->meters);
+  free(e->watch_bits);
+  free(e->watcher);
   free(e);
 }
 
@@ -343,7 +352,9 @@ gs_err_t gs_engine_run(gs_engine_t *e, gs_time_us_t until_us) {
     e->now_us = ev.time_us;
     const type_slot_t *ts = &e->types[ent->type];
     void *state = ts->states + (size_t)ent->local * ts->type->state_size;
+    e->current = ev.target;
     ts->type->handle(e, ev.target, state, &ev);
+    e->current = GS_ENTITY_NONE;
     e->n_processed++;
     digest_event(e, &ev);
     if (e->tick_every && e->n_processed % e->tick_every == 0)
@@ -438,7 +449,42 @@ size_t gs_engine_pending(const gs_engine_t *e) {
 uint64_t gs_engine_digest(const gs_engine_t *e) { return e->digest; }
 gs_meters_t *gs_engine_meters(gs_engine_t *e) { return e->meters; }
 
+static bool watched(const gs_engine_t *e, uint32_t meter) {
+  return meter < e->n_watch &&
+         (e->watch_bits[meter / 64] >> (meter % 64) & 1u) != 0;
+}
+
+void gs_engine_watch_meter(gs_engine_t *e, uint32_t meter,
+                           gs_entity_id_t entity) {
+  GS_ASSERT(entity < e->n_ent && meter < gs_meters_count(e->meters));
+  if (meter >= e->n_watch) {
+    uint32_t n = gs_meters_count(e->meters);
+    n = (n + 63) / 64 * 64;
+    uint64_t *bits = realloc(e->watch_bits, n / 64 * sizeof *bits);
+    GS_ASSERT(bits != NULL);
+    e->watch_bits = bits;
+    gs_entity_id_t *who = realloc(e->watcher, n * sizeof *who);
+    GS_ASSERT(who != NULL);
+    e->watcher = who;
+    memset(bits + e->n_watch / 64, 0, (n - e->n_watch) / 64 * sizeof *bits);
+    e->n_watch = n;
+  }
+  e->watch_bits[meter / 64] |= UINT64_C(1) << (meter % 64);
+  e->watcher[meter] = entity;
+}
+
+void gs_engine_unwatch_meter(gs_engine_t *e, uint32_t meter,
+                             gs_entity_id_t entity) {
+  if (watched(e, meter) && e->watcher[meter] == entity)
+    e->watch_bits[meter / 64] &= ~(UINT64_C(1) << (meter % 64));
+}
+
 void gs_engine_add_power(gs_engine_t *e, uint32_t meter, int64_t delta_mw) {
   if (meter == GS_METER_NONE || delta_mw == 0) return;
   gs_meters_add_power(e->meters, meter, e->now_us, delta_mw);
+  if (watched(e, meter) && e->watcher[meter] != e->current) {
+    e->watch_bits[meter / 64] &= ~(UINT64_C(1) << (meter % 64));
+    gs_engine_schedule(e, e->watcher[meter], e->now_us, GS_PHASE_MODEL,
+                       GS_EV_METER, meter, 0);
+  }
 }

@@ -127,6 +127,19 @@ uint64_t gs_engine_digest(const gs_engine_t *eng);
 
 /* The engine's meters (owned by the engine). */
 gs_meters_t *gs_engine_meters(gs_engine_t *eng);
+/* Asks for a GS_EV_METER event (arg = meter) to `entity`, at the time and
+ * in GS_PHASE_MODEL, the next time another entity changes the power of
+ * `meter` itself (not of a meter below it) through gs_engine_add_power.
+ * One-shot: the watch ends with that event; a new watch of the same meter
+ * replaces the old. Lets a controller that follows a meter sleep while
+ * nothing changes instead of polling it. Out of memory is fatal, as for
+ * gs_engine_schedule. */
+void gs_engine_watch_meter(gs_engine_t *eng, uint32_t meter,
+                           gs_entity_id_t entity);
+/* Ends a watch of `meter` by `entity` (none: nothing). */
+void gs_engine_unwatch_meter(gs_engine_t *eng, uint32_t meter,
+                             gs_entity_id_t entity);
+
 /* Shorthand: adds `delta_mw` to `meter` at the current time. */
 void gs_engine_add_power(gs_engine_t *eng, uint32_t meter, int64_t delta_mw);
 
