@@ -483,8 +483,12 @@ static void gs__schedule_next(gs_engine_t *eng, gs_entity_id_t self,
 
 static void gs__reschedule(gs_engine_t *eng, gs_entity_id_t self,
                            gs__hvac_t *s) {
-  if (s->pending)
-    gs_engine_cancel(eng, (gs_event_handle_t)self << 32 | s->next_seq);
+  /* A pending event is not cancelled but superseded: it is ignored when
+   * it comes (its sequence number is no longer next_seq). The order of
+   * events is the same; what changes is that the engine need not look
+   * every later event of this house up in its cancel set until the old
+   * one is popped (after a DR command, every house of the fleet for up to
+   * the two hours of a walk). */
   gs__cursor_t c;
   unsigned n;
   s->due_us = gs__next_event_us(s, &c, &n);
@@ -740,16 +744,15 @@ static void gs__hvac_handle(gs_engine_t *eng, gs_entity_id_t self, void *state,
   int64_t old_mw;
   switch (ev->kind) {
     case GS_EV_HVAC_TIMER:
-      /* Cancelled timers are skipped by the engine: this is the pending
-       * one. */
-      GS_ASSERT(s->pending && ev->seq == s->next_seq);
+      /* A superseded timer (see gs__reschedule) is ignored. */
+      if (!s->pending || ev->seq != s->next_seq) break; /* superseded */
       s->pending = 0;
       gs__settle(eng, self, s, gs__advance(s, now_us));
       break;
     case GS_EV_HVAC_STEP: {
       /* Running through a weather step: the power follows the outdoor
        * temperature; the trajectory is followed lazily (gs__advance). */
-      GS_ASSERT(s->pending && ev->seq == s->next_seq);
+      if (!s->pending || ev->seq != s->next_seq) break; /* superseded */
       s->pending = 0;
       int64_t new_mw = gs__power_at_mw(s, now_us);
       if (new_mw != s->power_mw && s->meter != GS_METER_NONE)
