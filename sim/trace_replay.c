@@ -16,6 +16,7 @@ static char *read_str_attr(hid_t loc, const char *name) {
       char *v = NULL;
       hid_t mt = H5Tcopy(H5T_C_S1);
       H5Tset_size(mt, H5T_VARIABLE);
+      H5Tset_cset(mt, H5Tget_cset(ft));
       if (H5Aread(a, mt, &v) >= 0 && v != NULL) out = strdup(v);
       H5free_memory(v);
       H5Tclose(mt);
@@ -24,6 +25,9 @@ static char *read_str_attr(hid_t loc, const char *name) {
       out = calloc(n + 1, 1);
       hid_t mt = H5Tcopy(H5T_C_S1);
       H5Tset_size(mt, n + 1);
+      /* HDF5 converts no character set: read in the file's. */
+      H5Tset_cset(mt, H5Tget_cset(ft));
+      H5Tset_strpad(mt, H5T_STR_NULLTERM);
       if (out && H5Aread(a, mt, out) < 0) {
         free(out);
         out = NULL;
@@ -73,6 +77,7 @@ static bool read_inbound(hid_t file, gs_inbound_t *in) {
   if (g < 0) return false;
   hid_t sm = H5Tcopy(H5T_C_S1);
   H5Tset_size(sm, H5T_VARIABLE);
+  H5Tset_cset(sm, H5T_CSET_UTF8);
   hid_t vm = H5Tvlen_create(H5T_NATIVE_UCHAR);
   size_t n[6];
   int64_t *t = read_all(g, "time_us", H5T_NATIVE_INT64, 8, &n[0]);
