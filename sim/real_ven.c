@@ -234,7 +234,7 @@ static long classify(gs_real_t *r, const char *topic, const char *payload,
   } else {
     m->kind = GS__REAL_MSG_TELEMETRY;
     err = gs_real_parse_telemetry(payload, len, &m->u.tel, &eb);
-    who = "?";
+    who = "a device";
     if (err == GS_OK) {
       idx = gs_real_cfg_find(r->cfg, m->u.tel.ven_id);
       if (idx < 0) {
