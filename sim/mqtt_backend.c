@@ -304,6 +304,17 @@ void gs_mqtt_backend_summary_print(FILE *out, const gs_mqtt_backend_t *b) {
           (unsigned long long)b->st.received,
           (unsigned long long)b->st.connects,
           (unsigned long long)b->st.disconnects);
+  if (b->world == NULL) return;
+  gs_real_stats_t rs;
+  gs_real_get_stats(b->world, &rs);
+  size_t online = 0, n = gs_real_count(b->world);
+  for (size_t r = 0; r < n; r++) online += gs_real_online(b->world, r);
+  fprintf(out, "  real VENs: %zu listed, %zu online at the end; %llu "
+          "telemetry, %llu acks, %llu malformed, %llu from unlisted VENs; "
+          "%llu offline marks\n", n, online,
+          (unsigned long long)rs.telemetry, (unsigned long long)rs.acks,
+          (unsigned long long)rs.errors, (unsigned long long)rs.unknown,
+          (unsigned long long)rs.offline_marks);
 }
 
 void gs_mqtt_backend_destroy(gs_mqtt_backend_t *b) {

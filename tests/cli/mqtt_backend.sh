@@ -113,6 +113,12 @@ pubm -t volttron/metering -m '{"venId":"home-0000","timestamp":1,"usedPowerKw":"
 printf '\xff\xfe\x00' | pubm -t volttron/metering -s
 pubm -t ven/ack/home-0000 -m 'garbage'
 pubm -t volttron/metering -m '{"venId":"nobody","timestamp":1}'
+# The VEN role's inbound side, recorded for its replay too: a malformed
+# command (an error ack, which the backend takes as an ack) and a shadow
+# delta.
+pubm -t ven/cmd/home-0000 -m '{not json'
+pubm -t '$aws/things/home-0001/shadow/update/delta' \
+  -m '{"state":{"loads":[{"id":"lights1","enabled":false}]}}'
 
 wait "$GSB"; RB=$?
 wait "$GSV"; RV=$?
@@ -120,6 +126,14 @@ GSB="" GSV=""
 [[ $RB == 0 ]] || { cat gsb.err; fail "backend run exited $RB"; }
 [[ $RV == 0 ]] || { cat gsv.err; fail "VEN run exited $RV"; }
 grep -q 'ignored' gsb.err || { cat gsb.err; fail "malformed input not logged"; }
+grep -q 'real VENs: 3 listed' gsb.out || { cat gsb.out; fail "no real VEN line"; }
+"$PY" - <<'EOF' || fail "VEN role did not take the command and delta"
+import json, h5py
+s = json.load(open("vsum.json"))["mqtt"]
+assert s["received"] == 5 and s["shadow_deltas"] == 1, s  # 2 events, 2 restores, 1 bad
+roles = h5py.File("vens.h5", "r")["mqtt/inbound/role"][:]
+assert len(roles) == 6 and (roles == 0).all(), roles
+EOF
 
 # The platform's exact commands on the wire (the contract's form).
 "$PY" - <<'EOF' || fail "commands on the wire"
