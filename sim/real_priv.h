@@ -61,7 +61,8 @@ extern const gs_model_type_t gs__model_real_ven;
 
 /* Appends a report (GS_ENOMEM). */
 gs_err_t gs__real_sample(gs_real_t *r, gs_time_us_t t_us, uint32_t ven,
-                         int64_t power_mw, int64_t shed_mw, int32_t event);
+                         int64_t power_mw, int64_t shed_mw, int64_t cap_mw,
+                         int32_t event);
 /* The real VEN whose ack topic `topic` is, or -1. */
 long gs__real_ack_topic(const gs_real_t *r, const char *topic);
 /* Schedules the feed's reports in a twin (real_ven.c). */

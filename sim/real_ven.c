@@ -63,10 +63,24 @@ static void set_power(gs_engine_t *eng, gs__real_ven_t *v, int64_t mw) {
   v->power_mw = mw;
 }
 
+/* A report arrived now: the backend's registration and silence timer. */
+static void heard(gs_engine_t *eng, gs_entity_id_t self, gs__real_ven_t *v) {
+  gs_time_us_t now = gs_engine_now(eng);
+  v->last_seen_us = now;
+  if (!v->online) { /* registered on first telemetry, or back */
+    v->online = 1;
+    status_change(v->world->real, eng, v->index, true);
+  }
+  if (!v->check_pending) {
+    v->check_pending = 1;
+    gs_engine_schedule(eng, self, now + v->world->scenario->offline_after_us,
+                       GS_PHASE_INPUT, REAL_EV_CHECK, 0, 0);
+  }
+}
+
 static void take_telemetry(gs_engine_t *eng, gs_entity_id_t self,
                            gs__real_ven_t *v, const gs_real_telemetry_t *t) {
   gs_real_t *r = v->world->real;
-  gs_time_us_t now = gs_engine_now(eng);
   r->st.telemetry++;
   if (t->has_power) set_power(eng, v, llround(t->power_kw * 1e6));
   v->shed_mw = llround(t->shed_kw * 1e6);
@@ -76,19 +90,10 @@ static void take_telemetry(gs_engine_t *eng, gs_entity_id_t self,
   for (size_t k = 0; t->event_id[0] && k < v->world->scenario->n_events; k++)
     if (strcmp(v->world->scenario->events[k].id, t->event_id) == 0)
       ev = (int32_t)k;
-  if (gs__real_sample(r, now, v->index, v->power_mw, v->shed_mw, ev) !=
-      GS_OK)
+  if (gs__real_sample(r, gs_engine_now(eng), v->index, v->power_mw,
+                      v->shed_mw, v->cap_mw, ev) != GS_OK)
     GS_ASSERT(!"real VENs: out of memory for reports");
-  v->last_seen_us = now;
-  if (!v->online) { /* registered on first telemetry, or back */
-    v->online = 1;
-    status_change(r, eng, v->index, true);
-  }
-  if (!v->check_pending) {
-    v->check_pending = 1;
-    gs_engine_schedule(eng, self, now + v->world->scenario->offline_after_us,
-                       GS_PHASE_INPUT, REAL_EV_CHECK, 0, 0);
-  }
+  heard(eng, self, v);
 }
 
 /* The scenario event of an ack's event id, or -1. */
@@ -199,6 +204,10 @@ static void real_handle(gs_engine_t *eng, gs_entity_id_t self, void *state,
     int64_t add = s->event >= 0 && s->event == v->world->suppressed
                       ? s->shed_mw : 0;
     set_power(eng, v, s->power_mw + add);
+    /* Online and capable as in the actual run, so the twin splits the
+     * other events exactly as it did. */
+    v->cap_mw = s->cap_mw;
+    heard(eng, self, v);
     break;
   }
   case GS_EV_DR_NOTICE: /* the platform has no notice command */

@@ -97,10 +97,10 @@ typedef struct gs_real_sink {
 
 /* A power report kept for the counterfactual twins: real VEN `ven` drew
  * `power_mw` from `t_us` on, of which `shed_mw` was shed for event
- * `event` (-1 none). */
+ * `event` (-1 none), and could shed `cap_mw`. */
 typedef struct gs_real_sample {
   gs_time_us_t t_us;
-  int64_t power_mw, shed_mw;
+  int64_t power_mw, shed_mw, cap_mw;
   uint32_t ven;
   int32_t event;
 } gs_real_sample_t;

@@ -78,7 +78,8 @@ void gs_real_set_sink(gs_world_t *w, const gs_real_sink_t *sink) {
 }
 
 gs_err_t gs__real_sample(gs_real_t *r, gs_time_us_t t_us, uint32_t ven,
-                         int64_t power_mw, int64_t shed_mw, int32_t event) {
+                         int64_t power_mw, int64_t shed_mw, int64_t cap_mw,
+                         int32_t event) {
   if (r->n_samples == r->cap_samples) {
     size_t cap = r->cap_samples ? 2 * r->cap_samples : 256;
     gs_real_sample_t *g = realloc(r->samples, cap * sizeof *g);
@@ -87,8 +88,8 @@ gs_err_t gs__real_sample(gs_real_t *r, gs_time_us_t t_us, uint32_t ven,
     r->cap_samples = cap;
   }
   r->samples[r->n_samples++] = (gs_real_sample_t){
-      .t_us = t_us, .power_mw = power_mw, .shed_mw = shed_mw, .ven = ven,
-      .event = event};
+      .t_us = t_us, .power_mw = power_mw, .shed_mw = shed_mw,
+      .cap_mw = cap_mw, .ven = ven, .event = event};
   return GS_OK;
 }
 

@@ -115,8 +115,9 @@ END_TEST
 START_TEST(ack_parse) {
   gs_real_ack_t a;
   gs_errbuf_t eb = {{0}};
-  const char *ok = "{\"op\": \"event\", \"status\": \"accepted\", \"event_id\": "
-                   "\"1\", \"requested_shed_kw\": 3.0, \"actual_shed_kw\": "
+  const char *ok = "{\"op\": \"event\", \"status\": \"accepted\", "
+                   "\"event_id\": \"1\", \"requested_shed_kw\": 3.0, "
+                   "\"actual_shed_kw\": "
                    "2.5, \"ts\": 1795682057, \"correlationId\": "
                    "\"evt-1-abcd1234\"}";
   ck_assert_int_eq(gs_real_parse_ack(ok, strlen(ok), &a, &eb), GS_OK);
@@ -226,6 +227,42 @@ START_TEST(reported_power_and_offline) {
   ck_assert(sc[0].online);
   ck_assert_int_eq(sc[1].t_us, 30 * GS_US_PER_S);
   ck_assert(!sc[1].online);
+  destroy(&r);
+}
+END_TEST
+
+/* A twin's real VEN follows the actual run's reports, adding back the shed
+ * it claimed for the suppressed event, and is online when it was. */
+START_TEST(twin_feed) {
+  char text[2048];
+  snprintf(text, sizeof text, "%.*s\"events\":[{\"id\":\"e\",\"start_s\":60,"
+           "\"duration_s\":60,\"requested_kw\":1}]}}",
+           (int)(strstr(scn_text, "\"events\"") - scn_text), scn_text);
+  run_t r = build(text);
+  ck_assert_int_eq(gs_engine_run(r.e, 10 * GS_US_PER_S), GS_OK);
+  take(&r, "{\"venId\":\"dev-1\",\"timestamp\":1,\"usedPowerKw\":2}");
+  ck_assert_int_eq(gs_engine_run(r.e, 70 * GS_US_PER_S), GS_OK);
+  take(&r, "{\"venId\":\"dev-1\",\"timestamp\":2,\"usedPowerKw\":1,"
+           "\"shedPowerKw\":0.5,\"eventId\":\"e\"}");
+  ck_assert_int_eq(gs_engine_run(r.e, 100 * GS_US_PER_S), GS_OK);
+  ck_assert_int_eq(gs_meters_power_mw(gs_engine_meters(r.e),
+                                      gs_real_meter(r.w, 0)), 1000000);
+  gs_errbuf_t eb = {{0}};
+  gs_engine_t *te = gs_engine_create(&(gs_engine_config_t){.seed = 4}, &eb);
+  gs_world_t *tw = NULL;
+  gs_world_opts_t o = {.suppress_event = 0, .real_feed = r.w};
+  ck_assert_msg(gs_world_build_opts(r.s, te, &o, &tw, &eb) == GS_OK, "%s",
+                eb.msg);
+  const gs_meters_t *m = gs_engine_meters(te);
+  ck_assert_int_eq(gs_engine_run(te, 20 * GS_US_PER_S), GS_OK);
+  ck_assert_int_eq(gs_meters_power_mw(m, gs_real_meter(tw, 0)), 2000000);
+  ck_assert(gs_real_online(tw, 0)); /* heard at 10 s ... */
+  ck_assert_int_eq(gs_engine_run(te, 50 * GS_US_PER_S), GS_OK);
+  ck_assert(!gs_real_online(tw, 0)); /* ... silent 20 s: offline at 30 */
+  ck_assert_int_eq(gs_engine_run(te, 100 * GS_US_PER_S), GS_OK);
+  ck_assert_int_eq(gs_meters_power_mw(m, gs_real_meter(tw, 0)), 1500000);
+  gs_engine_destroy(te);
+  gs_world_free(tw);
   destroy(&r);
 }
 END_TEST
@@ -352,6 +389,7 @@ Suite *real_ven_suite(void) {
   tcase_add_test(tc, ack_parse);
   tcase_add_test(tc, commands_match_contract);
   tcase_add_test(tc, reported_power_and_offline);
+  tcase_add_test(tc, twin_feed);
   tcase_add_test(tc, scenario_errors);
   tcase_add_test(tc, record_round_trip);
   suite_add_tcase(s, tc);
