@@ -177,6 +177,14 @@ fleet = f["fleet/power_kw"][:]
 sim = f["ven/power_kw"][:].sum(axis=1)
 real = f["real_ven/power_kw"][:]
 assert np.allclose(fleet, sim + real.sum(axis=1), atol=1e-9), (fleet, sim, real)
+# ... each under its place: home-0000 on the transformer, home-0001 on the
+# feeder, dev-1 (no place given) on the fleet only.
+xf = f["transformer/power_kw"][:, 0]
+fd = f["feeder/power_kw"][:, 0]
+assert np.allclose(xf, sim + real[:, 0], atol=1e-9), (xf, sim, real)
+assert np.allclose(fd, xf + real[:, 1], atol=1e-9), (fd, xf, real)
+assert np.allclose(fleet, fd + real[:, 2], atol=1e-9), (fleet, fd, real)
+assert (real[3:, 2] == 0.5).all(), real[:, 2]   # dev-1's report, held
 assert (real[5:, 0] > 0).all() and (real[5:, 1] > 0).all(), real
 # Every value held is one the VEN reported in telemetry.
 inb = f["mqtt/inbound"]
