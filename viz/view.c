@@ -79,6 +79,11 @@ static gs_err_t open_window(gs_view_t *v, gs_errbuf_t *eb) {
     return gs_errbuf_set(eb, GS_EINVAL, "--view: no display available "
                          "(SDL chose its '%s' video driver); use --snapshot "
                          "FILE.png for headless rendering", cur);
+  /* The frames are drawn in software already: show them through the
+   * window system's plain framebuffer (X11 shared memory), not through an
+   * OpenGL texture, which on X11 also recreates the window on the first
+   * frame and starts the GL driver's threads. */
+  SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
   v->win = SDL_CreateWindow("gridsim", SDL_WINDOWPOS_UNDEFINED,
                             SDL_WINDOWPOS_UNDEFINED, v->width_px,
                             v->height_px, 0);

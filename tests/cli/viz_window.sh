@@ -65,7 +65,12 @@ find_window() {
   done
   return 1
 }
-title() { xdotool getwindowname "$WIN" 2>/dev/null; }
+# The title; finds the window again if its id went away (a window system
+# may recreate a window).
+title() {
+  xdotool getwindowname "$WIN" 2>/dev/null && return
+  WIN=$(find_window) && xdotool getwindowname "$WIN" 2>/dev/null
+}
 # Simulated seconds in a title "gridsim - NAME - Dd HH:MM:SS - ...".
 title_s() {
   local t=$1
