@@ -314,8 +314,10 @@ int gs_cli_run(const gs_cli_opts_t *o_in) {
   if (err == GS_OK) err = actual.err;
   info.wall_s = gs_wall_s() - t0;
   /* The twins' engines then take the memory of this one's events and
-   * states (what is read after the run is its meters and counters). */
-  if (info.twins && !view && !br) gs_engine_release(eng);
+   * states (what is read after the run is its meters and counters; the
+   * view, the bridges and real VENs' summary read states). */
+  if (info.twins && !view && !br && !bk && gs_real_count(w) == 0)
+    gs_engine_release(eng);
   if (err == GS_OK) {
     err = run_twins(s, w, &actual, info.twins, trace, view, &eb);
     if (err != GS_OK) {
