@@ -36,6 +36,13 @@
  * the limit, and a segment starting outside it lasts more than 3 µs. */
 #define GS__BAT_EPS_KWH 1e-6
 
+/* A sleeping EMS's limit event is scheduled at most this far ahead; a
+ * re-arm event (GS_EV_BATTERY_LIMIT with arg2 1) takes it on from there.
+ * A wake supersedes the pending event, which stays in the queue until its
+ * time: without the bound, limits hours ahead piled up, two dozen per
+ * battery. */
+#define GS__BAT_REARM_US (30 * GS_US_PER_MIN)
+
 /* Per-entity state: 104 bytes. The segment (t0_us, e0_kwh, power_mw) and
  * the limits are double so SOC stays exact; energy is always recomputed
  * from the segment start, so rounding event times never accumulates. */
@@ -46,7 +53,8 @@ typedef struct gs__battery {
   double sqrt_eta;        /* one-way efficiency                           */
   double rebound_kwh;     /* post-DR recharge target: E at the shed       */
   gs_time_us_t t0_us;     /* start of the present segment                 */
-  gs_time_us_t next_us;   /* time of the pending event, or NEVER          */
+  gs_time_us_t next_us;   /* next tick or limit, or NEVER (a re-arm event */
+                          /* may come before a limit)                     */
   gs_event_handle_t next; /* pending TICK or LIMIT, or NONE               */
   int32_t power_mw;       /* AC power at the meter, + charging            */
   int32_t shed_mw;        /* reduction asked by the active DR shed        */
@@ -257,8 +265,15 @@ static void gs__battery_reschedule(gs_engine_t *eng, gs_entity_id_t self,
     }
   }
   s->next_us = at_us;
+  uint32_t rearm = 0;
+  if (s->asleep && kind == GS_EV_BATTERY_LIMIT && at_us != GS_TIME_NEVER &&
+      at_us - now_us > GS__BAT_REARM_US) {
+    at_us = now_us + GS__BAT_REARM_US;
+    rearm = 1;
+  }
   if (at_us != GS_TIME_NEVER)
-    s->next = gs_engine_schedule(eng, self, at_us, GS_PHASE_MODEL, kind, 0, 0);
+    s->next =
+        gs_engine_schedule(eng, self, at_us, GS_PHASE_MODEL, kind, 0, rearm);
 }
 
 /* Starts a new segment at the present time with the power the EMS, the
@@ -401,6 +416,10 @@ static void gs__battery_handle(gs_engine_t *eng, gs_entity_id_t self,
     case GS_EV_BATTERY_LIMIT:
       if (gs_event_handle(ev) != s->next) break; /* superseded */
       s->next = GS_EVENT_HANDLE_NONE;
+      if (ev->arg2 == 1) { /* re-arm: nothing changes here */
+        gs__battery_reschedule(eng, self, s);
+        break;
+      }
       gs__battery_evaluate(eng, self, s, ev->kind == GS_EV_BATTERY_TICK);
       break;
     case GS_EV_METER:
