@@ -64,7 +64,16 @@ static const char usage_text[] =
     "  --mqtt URL            VEN role on an MQTT broker, URL\n"
     "                        mqtt://HOST[:PORT]: each VEN is its own session\n"
     "                        (topics in the scenario's \"mqtt\" section);\n"
-    "                        paced at 1 unless --pace is given\n"
+    "                        paced at 1 unless --pace is given; mqtts://\n"
+    "                        for TLS (port 8883 by default)\n"
+    "  --mqtt-ca FILE        CA certificate(s) the broker's is checked against\n"
+    "  --mqtt-cert FILE      client certificate, one per VEN if FILE holds\n"
+    "                        {venId} (certs/{venId}.crt); with --mqtt-key\n"
+    "  --mqtt-key FILE       its private key (PEM), {venId} likewise\n"
+    "  --mqtt-username NAME  MQTT user name of every session\n"
+    "  --mqtt-password-env VAR  the password, read from environment\n"
+    "                        variable VAR (not from the command line)\n"
+    "  --mqtt-insecure       do not check the broker's host name\n"
     "  --view                open the live view (needs a display; exit 2\n"
     "                        without one): space pauses, '.' steps one\n"
     "                        output interval, '+'/'-' change the pace, 'q'\n"
@@ -110,6 +119,12 @@ enum {
   OPT_NO_OUT,
   OPT_NO_TWIN,
   OPT_MQTT,
+  OPT_MQTT_CA,
+  OPT_MQTT_CERT,
+  OPT_MQTT_KEY,
+  OPT_MQTT_USER,
+  OPT_MQTT_PWENV,
+  OPT_MQTT_INSECURE,
   OPT_PACE,
   OPT_VIEW,
   OPT_SNAPSHOT,
@@ -125,6 +140,12 @@ static const struct option long_opts[] = {
     {"no-out", no_argument, NULL, OPT_NO_OUT},
     {"no-twin", no_argument, NULL, OPT_NO_TWIN},
     {"mqtt", required_argument, NULL, OPT_MQTT},
+    {"mqtt-ca", required_argument, NULL, OPT_MQTT_CA},
+    {"mqtt-cert", required_argument, NULL, OPT_MQTT_CERT},
+    {"mqtt-key", required_argument, NULL, OPT_MQTT_KEY},
+    {"mqtt-username", required_argument, NULL, OPT_MQTT_USER},
+    {"mqtt-password-env", required_argument, NULL, OPT_MQTT_PWENV},
+    {"mqtt-insecure", no_argument, NULL, OPT_MQTT_INSECURE},
     {"pace", required_argument, NULL, OPT_PACE},
     {"view", no_argument, NULL, OPT_VIEW},
     {"snapshot", required_argument, NULL, OPT_SNAPSHOT},
@@ -186,6 +207,24 @@ static int parse_opts(const char *cmd, int argc, char **argv,
       break;
     case OPT_MQTT:
       o->mqtt_url = arg;
+      break;
+    case OPT_MQTT_CA:
+      o->mqtt_opts.ca_file = arg;
+      break;
+    case OPT_MQTT_CERT:
+      o->mqtt_opts.cert = arg;
+      break;
+    case OPT_MQTT_KEY:
+      o->mqtt_opts.key = arg;
+      break;
+    case OPT_MQTT_USER:
+      o->mqtt_opts.username = arg;
+      break;
+    case OPT_MQTT_PWENV:
+      o->mqtt_opts.password_env = arg;
+      break;
+    case OPT_MQTT_INSECURE:
+      o->mqtt_opts.insecure = true;
       break;
     case OPT_PACE: {
       char *end;

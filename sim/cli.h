@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "gridsim/scenario.h"
+#include "mqtt_cfg.h"
 
 typedef struct gs_cli_opts {
   const char *scenario;     /* NULL: the built-in default */
@@ -16,6 +17,7 @@ typedef struct gs_cli_opts {
   bool quiet;
   bool no_twin; /* --no-twin: skip the counterfactual runs */
   const char *mqtt_url; /* --mqtt: the VEN role on this broker */
+  gs_mqtt_opts_t mqtt_opts; /* --mqtt-ca, --mqtt-cert, ... */
   double pace;          /* --pace factor (0: not given) */
   bool view;            /* --view: the live window */
   const char **snapshots; /* --snapshot files, owned by the options */

@@ -186,6 +186,7 @@ int gs_cli_run(const gs_cli_opts_t *o_in) {
   if (o->mqtt_url) {
     gs_mqtt_cfg_t mcfg;
     err = gs_mqtt_cfg_from_json(s->json, s->file, &mcfg, &eb);
+    if (err == GS_OK) err = gs_mqtt_cfg_apply_opts(&mcfg, &o->mqtt_opts, &eb);
     if (err == GS_OK) err = gs_mqtt_create(&mcfg, o->mqtt_url, &br, &eb);
     if (err != GS_OK) {
       status = err == GS_ENOMEM ? GS_EXIT_RUNTIME : GS_EXIT_BADINPUT;
@@ -195,6 +196,7 @@ int gs_cli_run(const gs_cli_opts_t *o_in) {
   }
   err = br ? gs_world_build_with_sink(s, eng, gs_mqtt_sink(br), &w, &eb)
            : gs_world_build(s, eng, &w, &eb);
+  if (err == GS_OK && br) err = gs_mqtt_check(br, w, &eb); /* cert files */
   if (err != GS_OK) {
     status = err == GS_ESCENARIO ? GS_EXIT_BADINPUT : GS_EXIT_RUNTIME;
     fprintf(stderr, "gridsim: %s\n", eb.msg);

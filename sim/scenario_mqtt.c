@@ -34,9 +34,10 @@ static const char *const default_topics[GS_MQTT_T_COUNT] = {
     [GS_MQTT_T_WILL] = "volttron/dev",
 };
 
-static const char *const mqtt_keys[] = {"host",        "port",    "qos",
-                                        "keepalive_s", "max_pending",
-                                        "late_ms",     "topics",  NULL};
+static const char *const mqtt_keys[] = {
+    "host",   "port",         "qos",      "keepalive_s", "max_pending",
+    "late_ms", "topics",      "tls",      "username",    "password",
+    "password_env", NULL};
 
 /* Templates longer than this leave no room for a VEN id in 255 bytes. */
 #define GS__TOPIC_TMPL_MAX 200
@@ -148,7 +149,8 @@ gs_err_t gs__scn_parse_mqtt(gs__sctx_t *c, const cJSON *root,
     static const gs__num_rule_t late = {
         .lo = 0, .lo_open = true, .hi = 3.6e6, .unit = "ms"};
     double x;
-    if ((err = gs__get_num(c, jm, "port", &port, false, 1883, &x, NULL)))
+    if ((err = gs__get_num(c, jm, "port", &port, false, 1883, &x,
+                           &cfg.port_given)))
       return err;
     cfg.port = (int)x;
     if ((err = gs__get_num(c, jm, "qos", &qos, false, 1, &x, NULL)))
@@ -167,6 +169,7 @@ gs_err_t gs__scn_parse_mqtt(gs__sctx_t *c, const cJSON *root,
     if ((err = parse_topics(
              c, cJSON_GetObjectItemCaseSensitive(jm, "topics"), &cfg)))
       return err;
+    if ((err = gs__scn_parse_mqtt_auth(c, jm, &cfg)) != GS_OK) return err;
     gs__path_pop(c, mark);
   }
   if (out != NULL) *out = cfg;
@@ -177,5 +180,6 @@ gs_err_t gs_mqtt_cfg_from_json(const cJSON *root, const char *file,
                                gs_mqtt_cfg_t *out, gs_errbuf_t *eb) {
   gs__sctx_t c;
   gs__sctx_init(&c, file ? file : "<scenario>", "", eb);
-  return gs__scn_parse_mqtt(&c, root, out);
+  gs_err_t err = gs__scn_parse_mqtt(&c, root, out);
+  return err == GS_OK ? gs__mqtt_cfg_resolve(out, file, eb) : err;
 }

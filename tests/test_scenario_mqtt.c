@@ -91,7 +91,8 @@ static const struct {
            "{..}}, found []"},
     {"{\"hots\":\"x\"}",
      "m.json: mqtt.hots: expected one of host, port, qos, keepalive_s, "
-     "max_pending, late_ms, topics, found an unknown key"},
+     "max_pending, late_ms, topics, tls, username, password, password_env, "
+     "found an unknown key"},
     {"{\"host\":\"\"}", "m.json: mqtt.host: expected a non-empty string, "
                         "found \"\""},
     {"{\"host\":\"mqtt://h:1\"}",
@@ -187,13 +188,9 @@ START_TEST(broker_urls) {
   ck_assert_str_eq(cJSON_GetStringValue(url), "mqtt://127.0.0.1:1883");
   cJSON_Delete(sum);
   gs_mqtt_destroy(m);
-  ck_assert_int_eq(gs_mqtt_create(&cfg, "mqtts://h:8883", &m, &eb),
-                   GS_EUNSUPPORTED);
-  ck_assert_str_eq(eb.msg, "--mqtt mqtts://h:8883: TLS (mqtts://) is not "
-                           "supported yet; use mqtt://HOST:PORT");
   ck_assert_int_eq(gs_mqtt_create(&cfg, "tcp://h", &m, &eb), GS_EINVAL);
-  ck_assert_str_eq(eb.msg, "--mqtt: expected mqtt://HOST[:PORT], found "
-                           "'tcp://h'");
+  ck_assert_str_eq(eb.msg, "--mqtt: expected mqtt://HOST[:PORT] or "
+                           "mqtts://HOST[:PORT], found 'tcp://h'");
   ck_assert_int_eq(gs_mqtt_create(&cfg, "mqtt://h:0", &m, &eb), GS_EINVAL);
   ck_assert_str_eq(eb.msg, "--mqtt mqtt://h:0: expected a port from 1 to "
                            "65535 after the host");
