@@ -78,6 +78,15 @@ void gs_mqtt_get_stats(const gs_mqtt_t *m, gs_mqtt_stats_t *out);
  * GS_ENOMEM on failure. */
 gs_err_t gs_mqtt_summary_fill(const gs_mqtt_t *m, cJSON *summary);
 
+/* Records the counters of gs_mqtt_stats_t in the trace `t` (borrowed):
+ * /mqtt/time_s, sent, acked, dropped, late, unacked, received, connects,
+ * reconnects, disconnects, connect_failures, connected [n] at the output
+ * interval, and their values at close as attributes of /mqtt. Call after
+ * gs_trace_open, before the run. Errors of gs_trace_add_counters. */
+struct gs_trace;
+gs_err_t gs_mqtt_trace_add(gs_mqtt_t *m, struct gs_trace *t,
+                           gs_errbuf_t *eb);
+
 /* The same as lines of the human summary, with the pacer's (may be
  * NULL) factor and largest lag. */
 void gs_mqtt_summary_print(FILE *out, const gs_mqtt_t *m,

@@ -8,6 +8,7 @@
 #include <sys/epoll.h>
 
 #include "mqtt_priv.h"
+#include "trace.h"
 
 /* Events taken from the epoll set per service call; the rest stay ready
  * (level-triggered) for the next one. */
@@ -16,6 +17,8 @@
 #define GS__MQTT_TLS_READS 64
 
 void gs__mqtt_lost(gs_mqtt_t *m, gs__mqtt_sess_t *s, const char *why) {
+  /* The first reason is the cause (a refusal, then the closed socket). */
+  if (s->lost) return;
   if (why != NULL)
     snprintf(m->why, sizeof m->why, "%s", why);
   else if (m->why[0] == '\0')
@@ -119,6 +122,9 @@ static void service_ready(gs_mqtt_t *m) {
     gs__mqtt_sess_t *s = &m->sess[i];
     if (s->mosq == NULL || s->lost) continue;
     uint32_t e = ev[k].events;
+    /* libmosquitto logs why TLS failed (OpenSSL's text) into m->why
+     * before returning a bare MOSQ_ERR_TLS: prefer that text. */
+    m->why[0] = '\0';
     if (e & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
       int rc = mosquitto_loop_read(s->mosq, 16);
       /* Records TLS decrypted beyond the packet read are not on the
@@ -129,14 +135,16 @@ static void service_ready(gs_mqtt_t *m) {
            r++)
         rc = mosquitto_loop_read(s->mosq, 16);
       if (rc != MOSQ_ERR_SUCCESS)
-        gs__mqtt_lost(m, s, rc == MOSQ_ERR_ERRNO ? strerror(errno)
-                                                  : mosquitto_strerror(rc));
+        gs__mqtt_lost(m, s, m->why[0]               ? NULL
+                            : rc == MOSQ_ERR_ERRNO ? strerror(errno)
+                                                   : mosquitto_strerror(rc));
     }
     if (!s->lost && s->mosq && (e & EPOLLOUT)) {
       int rc = mosquitto_loop_write(s->mosq, 16);
       if (rc != MOSQ_ERR_SUCCESS)
-        gs__mqtt_lost(m, s, rc == MOSQ_ERR_ERRNO ? strerror(errno)
-                                                  : mosquitto_strerror(rc));
+        gs__mqtt_lost(m, s, m->why[0]               ? NULL
+                            : rc == MOSQ_ERR_ERRNO ? strerror(errno)
+                                                   : mosquitto_strerror(rc));
     }
     gs__mqtt_sync(m, s);
   }
@@ -220,6 +228,49 @@ gs_err_t gs_mqtt_summary_fill(const gs_mqtt_t *m, cJSON *summary) {
         NULL)
       by = NULL;
   return by == NULL ? GS_ENOMEM : GS_OK;
+}
+
+/* /mqtt in the trace: the counters, in this order. */
+static const char *const trace_names[] = {
+    "sent",    "acked",      "dropped",     "late",
+    "unacked", "received",   "connects",    "reconnects",
+    "disconnects", "connect_failures", "connected"};
+static const char *const trace_docs[] = {
+    "publications handed to a connected session, since the start",
+    "publications acknowledged by the broker (PUBACK; QoS 0: written)",
+    "publications not sent (session down, buffer full) or lost "
+    "unacknowledged with their connection",
+    "publications sent while the run lagged the wall clock by more than "
+    "mqtt.late_ms",
+    "publications sent and not yet acknowledged at this instant",
+    "commands taken from the broker",
+    "connections accepted by the broker (CONNACK)",
+    "connections of sessions that had been connected before",
+    "established connections lost",
+    "connection attempts refused, failed (TLS, TCP) or timed out",
+    "sessions connected at this instant"};
+
+static void trace_read(void *ud, uint64_t *v) {
+  gs_mqtt_stats_t st;
+  gs_mqtt_get_stats(ud, &st);
+  uint64_t vals[] = {st.sent,     st.acked,       st.dropped,
+                     st.late,     st.unacked,     st.received,
+                     st.connects, st.reconnects,  st.disconnects,
+                     st.connect_failures, st.connected};
+  memcpy(v, vals, sizeof vals);
+}
+
+gs_err_t gs_mqtt_trace_add(gs_mqtt_t *m, gs_trace_t *t, gs_errbuf_t *eb) {
+  _Static_assert(sizeof trace_names / sizeof trace_names[0] ==
+                     sizeof trace_docs / sizeof trace_docs[0],
+                 "one description per counter");
+  gs_trace_counters_t c = {.group = "mqtt",
+                           .names = trace_names,
+                           .descriptions = trace_docs,
+                           .count = sizeof trace_names / sizeof *trace_names,
+                           .read = trace_read,
+                           .ud = m};
+  return gs_trace_add_counters(t, &c, eb);
 }
 
 void gs_mqtt_summary_print(FILE *out, const gs_mqtt_t *m,

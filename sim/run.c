@@ -227,6 +227,7 @@ int gs_cli_run(const gs_cli_opts_t *o_in) {
     }
     gs_observer_t tobs = gs_trace_observer(trace);
     if (gs_engine_add_observer(eng, &tobs) != GS_OK) goto runtime_fail;
+    if (br && gs_mqtt_trace_add(br, trace, &eb) != GS_OK) goto runtime_fail;
   }
   if (paced) {
     pace = gs_pace_create(o->pace > 0 ? o->pace : 1.0, anchor_unix_s,
