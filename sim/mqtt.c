@@ -101,6 +101,10 @@ static void raise_nofile(uint32_t n_sess) {
   if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
   rlim_t need = (rlim_t)n_sess * 3 + 64;
   if (rl.rlim_cur >= need) return;
+  /* A privileged process may raise the hard limit too. */
+  struct rlimit up = {need, rl.rlim_max == RLIM_INFINITY || rl.rlim_max > need
+                                ? rl.rlim_max : need};
+  if (setrlimit(RLIMIT_NOFILE, &up) == 0) return;
   rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > need
                     ? need : rl.rlim_max;
   setrlimit(RLIMIT_NOFILE, &rl);
