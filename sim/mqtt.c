@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* MQTT bridge, VEN role: sessions, their callbacks, and the VENs' sink. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,13 +94,13 @@ gs_err_t gs_mqtt_create(const gs_mqtt_cfg_t *cfg, const char *url,
 
 const gs_ven_sink_t *gs_mqtt_sink(gs_mqtt_t *m) { return &m->sink; }
 
-/* Thousands of sessions need three descriptors each (socket and
- * libmosquitto's socket pair; per-VEN TLS reads two files while
+/* Thousands of sessions need a descriptor each (the socket; new_client
+ * spares libmosquitto's socket pair; per-VEN TLS reads two files while
  * connecting): raise the soft limit up to the hard one. */
 static void raise_nofile(uint32_t n_sess) {
   struct rlimit rl;
   if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
-  rlim_t need = (rlim_t)n_sess * 3 + 64;
+  rlim_t need = (rlim_t)n_sess + 64;
   if (rl.rlim_cur >= need) return;
   /* A privileged process may raise the hard limit too. */
   struct rlimit up = {need, rl.rlim_max == RLIM_INFINITY || rl.rlim_max > need
@@ -277,6 +278,31 @@ static void on_message(struct mosquitto *mosq, void *ud,
     m->st.received++;
 }
 
+/* mosquitto_new opens a socket pair per client, only to wake a select()
+ * in another thread; on this single-threaded loop it is never read, and
+ * its two descriptors per session would cap a 20,000-file limit at 6,600
+ * sessions. libmosquitto tolerates failing to open it (the client then
+ * works without, as documented in its log warning), so it is made to
+ * fail: for the call, the soft limit stands at the lowest free
+ * descriptor. gridsim opens no files in other threads meanwhile. */
+static struct mosquitto *new_client(const char *id, void *ud) {
+  struct rlimit rl;
+  int lowest = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  bool lowered = false;
+  if (lowest >= 0) {
+    close(lowest);
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+      struct rlimit low = {(rlim_t)lowest, rl.rlim_max};
+      lowered = setrlimit(RLIMIT_NOFILE, &low) == 0;
+    }
+  }
+  struct mosquitto *mosq = mosquitto_new(id, true, ud);
+  int saved = errno;
+  if (lowered) setrlimit(RLIMIT_NOFILE, &rl);
+  errno = saved;
+  return mosq;
+}
+
 void gs__mqtt_connect(gs_mqtt_t *m, gs__mqtt_sess_t *s, int64_t now_us) {
   s->lost = false;
   s->pending = 0;
@@ -285,7 +311,7 @@ void gs__mqtt_connect(gs_mqtt_t *m, gs__mqtt_sess_t *s, int64_t now_us) {
   /* A failure from here on is a failed attempt (counted at teardown). */
   s->state = GS__MQTT_CONNECTING;
   m->why[0] = '\0';
-  s->mosq = mosquitto_new(s->id, true, s);
+  s->mosq = new_client(s->id, s);
   if (s->mosq == NULL) {
     snprintf(m->why, sizeof m->why, "mosquitto_new: %s", strerror(errno));
     goto fail;
