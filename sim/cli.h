@@ -18,6 +18,8 @@ typedef struct gs_cli_opts {
   bool no_twin; /* --no-twin: skip the counterfactual runs */
   const char *mqtt_url; /* --mqtt: the VEN role on this broker */
   gs_mqtt_opts_t mqtt_opts; /* --mqtt-ca, --mqtt-cert, ... */
+  const char *mqtt_backend_url; /* --mqtt-backend: the backend role */
+  struct gs_replay *replay; /* `gridsim replay`: the recorded run */
   double pace;          /* --pace factor (0: not given) */
   bool view;            /* --view: the live window */
   const char **snapshots; /* --snapshot files, owned by the options */

@@ -79,9 +79,10 @@ void gs_mqtt_get_stats(const gs_mqtt_t *m, gs_mqtt_stats_t *out);
 gs_err_t gs_mqtt_summary_fill(const gs_mqtt_t *m, cJSON *summary);
 
 /* Records the counters of gs_mqtt_stats_t in the trace `t` (borrowed):
- * /mqtt/time_s, sent, acked, dropped, late, unacked, received, connects,
- * reconnects, disconnects, connect_failures, connected [n] at the output
- * interval, and their values at close as attributes of /mqtt. Call after
+ * /mqtt/counts/time_s, sent, acked, dropped, late, unacked, received,
+ * connects, reconnects, disconnects, connect_failures, connected [n] at
+ * the output interval, and their values at close as attributes of
+ * /mqtt/counts (/mqtt is shared with the inbound record). Call after
  * gs_trace_open, before the run. Errors of gs_trace_add_counters. */
 struct gs_trace;
 gs_err_t gs_mqtt_trace_add(gs_mqtt_t *m, struct gs_trace *t,

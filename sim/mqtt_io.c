@@ -230,7 +230,7 @@ gs_err_t gs_mqtt_summary_fill(const gs_mqtt_t *m, cJSON *summary) {
   return by == NULL ? GS_ENOMEM : GS_OK;
 }
 
-/* /mqtt in the trace: the counters, in this order. */
+/* /mqtt/counts in the trace: the counters, in this order. */
 static const char *const trace_names[] = {
     "sent",    "acked",      "dropped",     "late",
     "unacked", "received",   "connects",    "reconnects",
@@ -264,7 +264,7 @@ gs_err_t gs_mqtt_trace_add(gs_mqtt_t *m, gs_trace_t *t, gs_errbuf_t *eb) {
   _Static_assert(sizeof trace_names / sizeof trace_names[0] ==
                      sizeof trace_docs / sizeof trace_docs[0],
                  "one description per counter");
-  gs_trace_counters_t c = {.group = "mqtt",
+  gs_trace_counters_t c = {.group = "mqtt/counts",
                            .names = trace_names,
                            .descriptions = trace_docs,
                            .count = sizeof trace_names / sizeof *trace_names,

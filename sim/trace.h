@@ -22,7 +22,7 @@
  *   /log      dr_events, commands, acks, opt_outs, faults: compound tables
  *   /dr       events (the schedule), performance (at close),
  *             counterfactual_power_kw [n x events] (twins)
- *   /mqtt     time_s, sent, acked, ... [n] (gs_trace_add_counters)
+ *   /mqtt/counts  time_s, sent, acked, ... [n] (gs_trace_add_counters)
  * with one series row per output instant k * output.interval_s. */
 typedef struct gs_trace gs_trace_t;
 
@@ -60,7 +60,8 @@ gs_err_t gs_trace_add_meters(gs_trace_t *t, const gs_trace_meters_t *m,
  * attribute <name> of /<group>. `read` fills `count` values; it is called
  * from the trace's observer and at close, with `ud`. */
 typedef struct gs_trace_counters {
-  const char *group;                 /* "mqtt": a new HDF5 group */
+  const char *group;  /* "mqtt/counts": a new HDF5 group ("a/b": the
+                         parent "a" is opened or created, shared) */
   const char *const *names;          /* `count` dataset names, copied */
   const char *const *descriptions;   /* `count` texts, or NULL */
   size_t count;

@@ -28,10 +28,32 @@ static void ctr_free(struct gs__tr_ctr *c) {
   free(c->vals);
 }
 
-/* Creates the group's datasets; returns like gs__tr_mat_create. */
+/* Opens `name` in `loc`, creating it if missing (a parent group other
+ * writers share, such as /mqtt). */
+static hid_t open_or_create(hid_t loc, const char *name) {
+  htri_t ex = H5Lexists(loc, name, H5P_DEFAULT);
+  if (ex < 0) return -1;
+  return ex ? H5Gopen2(loc, name, H5P_DEFAULT) : gs__tr_group(loc, name);
+}
+
+/* Creates the group ("a" or "a/b": the parent is shared) and its
+ * datasets; returns like gs__tr_mat_create. */
 static int ctr_create(gs_trace_t *t, struct gs__tr_ctr *c,
                       const gs_trace_counters_t *spec) {
-  c->g = gs__tr_group(t->file, spec->group);
+  const char *slash = strchr(spec->group, '/');
+  if (slash == NULL) {
+    c->g = gs__tr_group(t->file, spec->group);
+  } else {
+    char parent[64];
+    size_t n = (size_t)(slash - spec->group);
+    if (n == 0 || n >= sizeof parent) return -1;
+    memcpy(parent, spec->group, n);
+    parent[n] = '\0';
+    hid_t p = open_or_create(t->file, parent);
+    if (p < 0) return -1;
+    c->g = gs__tr_group(p, slash + 1);
+    H5Gclose(p);
+  }
   if (c->g < 0) return -1;
   gs__tr_mat_spec_t ts = {.name = "time_s",
                           .ftype = H5T_IEEE_F64LE,
@@ -65,7 +87,15 @@ gs_err_t gs_trace_add_counters(gs_trace_t *t, const gs_trace_counters_t *spec,
                          "arguments, or called after the first sample");
   if (t->failed) return gs_errbuf_set(eb, GS_EIO, "%s", t->err.msg);
   char cause[GS__TR_CAUSE_SIZE];
-  if (H5Lexists(t->file, spec->group, H5P_DEFAULT) != 0)
+  const char *slash = strchr(spec->group, '/');
+  if (slash != NULL && strchr(slash + 1, '/') != NULL)
+    return gs_errbuf_set(eb, GS_EINVAL, "gs_trace_add_counters: group %s: "
+                         "at most one level below the root", spec->group);
+  gs__tr_quiet_t q0 = gs__tr_quiet_begin(cause);
+  /* H5Lexists on "a/b" fails quietly when "a" is missing: not there. */
+  htri_t ex = H5Lexists(t->file, spec->group, H5P_DEFAULT);
+  gs__tr_quiet_end(q0);
+  if (ex > 0)
     return gs_errbuf_set(eb, GS_EINVAL, "%s: group /%s exists already",
                          t->path, spec->group);
   struct gs__tr_ctr *grown =

@@ -8,7 +8,7 @@
 # identity (pattern lines with %u). Checked:
 #  - two simulated VENs connect with their own certificates (cert_pattern
 #    relative to the scenario's directory), get a command from the backend
-#    and ack it; the trace's /mqtt counts agree with the summary;
+#    and ack it; the trace's /mqtt/counts agree with the summary;
 #  - VEN A's certificate cannot publish on VEN B's topics nor read B's
 #    commands (the backend sees A's own ack, never the forged one);
 #  - a wrong CA: every attempt fails, the reason is printed, the attempts
@@ -237,22 +237,22 @@ except ImportError:
     h5py = None
 if h5py:
     with h5py.File(sys.argv[2], "r") as f:
-        g = f["mqtt"]
+        g = f["mqtt/counts"]
         t = g["time_s"][:]
-        check(f"/mqtt/time_s every 10 s: {t[:4]}",
+        check(f"/mqtt/counts/time_s every 10 s: {t[:4]}",
               len(t) >= 20 and list(t[:3]) == [0.0, 10.0, 20.0])
-        check("/mqtt rows = /fleet rows",
+        check("/mqtt/counts rows = /fleet rows",
               len(t) == len(f["fleet/time_s"]))
         sent = g["sent"][:]
-        check(f"/mqtt/sent counts up: {sent}",
+        check(f"/mqtt/counts/sent counts up: {sent}",
               all(b >= a for a, b in zip(sent, sent[1:])) and sent[-1] > 0)
-        check("/mqtt/sent is a count", g["sent"].attrs["units"] in
+        check("/mqtt/counts/sent is a count", g["sent"].attrs["units"] in
               (b"count", "count"))
         for k in ("sent", "acked", "dropped", "received", "connects",
                   "connect_failures"):
-            check(f"/mqtt attribute {k} = summary "
+            check(f"/mqtt/counts attribute {k} = summary "
                   f"({g.attrs[k]} vs {s[k]})", int(g.attrs[k]) == s[k])
-        check(f"/mqtt/connected reaches 2: {g['connected'][:]}",
+        check(f"/mqtt/counts/connected reaches 2: {g['connected'][:]}",
               max(g["connected"][:]) == 2)
 for b in bad: print("FAIL (run 1):", b)
 sys.exit(1 if bad else 0)
