@@ -72,6 +72,15 @@ typedef struct gs_mqtt_opts {
   bool insecure;
 } gs_mqtt_opts_t;
 
+/* What gs_mqtt_redact_json puts in place of a password. */
+#define GS_MQTT_REDACTED "(redacted)"
+
+/* Takes the scenario text `json` (gs_scenario_to_json's; owned, may be
+ * NULL) and returns it with "mqtt.password" replaced by GS_MQTT_REDACTED,
+ * for the trace, which stores the scenario; unchanged (the same pointer)
+ * without a password. The caller frees the result. */
+char *gs_mqtt_redact_json(char *json);
+
 /* Applies `o` (may be NULL) to `cfg`. GS_EINVAL, naming the option, for a
  * value too long or a certificate without its key (or the reverse). */
 gs_err_t gs_mqtt_cfg_apply_opts(gs_mqtt_cfg_t *cfg, const gs_mqtt_opts_t *o,

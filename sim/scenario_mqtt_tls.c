@@ -2,6 +2,7 @@
 /* Validates the MQTT bridge's TLS files and credentials ("mqtt.tls", ...). */
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mqtt_cfg.h"
@@ -231,4 +232,20 @@ gs_err_t gs__mqtt_cfg_resolve(gs_mqtt_cfg_t *cfg, const char *file,
     err = resolve_one(t->cert, sizeof t->cert, file, dir_len, eb);
   if (err == GS_OK) err = resolve_one(t->key, sizeof t->key, file, dir_len, eb);
   return err;
+}
+
+char *gs_mqtt_redact_json(char *json) {
+  if (json == NULL || strstr(json, "\"password\"") == NULL) return json;
+  cJSON *root = cJSON_Parse(json);
+  cJSON *m = cJSON_GetObjectItemCaseSensitive(root, "mqtt");
+  cJSON *pw = cJSON_GetObjectItemCaseSensitive(m, "password");
+  char *out = NULL;
+  if (cJSON_IsString(pw) &&
+      cJSON_ReplaceItemInObjectCaseSensitive(
+          m, "password", cJSON_CreateString(GS_MQTT_REDACTED)))
+    out = cJSON_Print(root); /* as gs_scenario_to_json prints */
+  cJSON_Delete(root);
+  if (out == NULL) return json; /* no such key, or out of memory */
+  free(json);
+  return out;
 }

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "gridsim/version.h"
+#include "mqtt_cfg.h"
 #include "scenario_priv.h"
 #include "trace_mqtt.h"
 #include "trace_priv.h"
@@ -43,7 +44,8 @@ static herr_t write_meta(gs_trace_t *t) {
   uint32_t version = TRACE_FORMAT_VERSION;
   int64_t start_unix_s = s->start_unix_s;
   uint8_t complete = 0;
-  char *json = gs_scenario_to_json(s);
+  /* A password in the scenario is not copied into every trace. */
+  char *json = gs_mqtt_redact_json(gs_scenario_to_json(s));
   if (json == NULL) return -1;
   hid_t m = t->meta;
   herr_t st = gs__tr_attr_str(m, "scenario_json", json);

@@ -248,6 +248,28 @@ START_TEST(password_from_the_environment) {
 }
 END_TEST
 
+START_TEST(password_is_redacted_for_the_trace) {
+  const char *with = "{\"name\":\"t\",\"mqtt\":{\"username\":\"u\","
+                     "\"password\":\"s3cret\"}}";
+  char *out = gs_mqtt_redact_json(strdup(with));
+  ck_assert_ptr_null(strstr(out, "s3cret"));
+  cJSON *j = cJSON_Parse(out);
+  ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(
+                       cJSON_GetObjectItem(j, "mqtt"), "password")),
+                   GS_MQTT_REDACTED);
+  ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(
+                       cJSON_GetObjectItem(j, "mqtt"), "username")),
+                   "u");
+  cJSON_Delete(j);
+  free(out);
+  /* Without a password the text is returned as it is. */
+  char *plain = strdup("{\"mqtt\":{\"password_env\":\"PW\"}}");
+  ck_assert_ptr_eq(gs_mqtt_redact_json(plain), plain);
+  free(plain);
+  ck_assert_ptr_null(gs_mqtt_redact_json(NULL));
+}
+END_TEST
+
 Suite *mqtt_tls_suite(void) {
   Suite *s = suite_create("mqtt_tls");
   TCase *tc = tcase_create("mqtt_tls");
@@ -259,6 +281,7 @@ Suite *mqtt_tls_suite(void) {
   tcase_add_test(tc, command_line_overrides);
   tcase_add_test(tc, tls_urls_and_files);
   tcase_add_test(tc, password_from_the_environment);
+  tcase_add_test(tc, password_is_redacted_for_the_trace);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -16,8 +16,8 @@
 #  - a VEN whose key file is missing: exit 2 naming the VEN and the path,
 #    before the run (no trace written);
 #  - broker 2 with a password file: right password from an environment
-#    variable (and from the scenario) connects; a wrong one is refused,
-#    said and counted.
+#    variable (and from the scenario, which the trace stores without it)
+#    connects; a wrong one is refused, said and counted.
 # Exits 77 (skipped) without mosquitto, openssl or python3.
 #
 # usage: bash mqtt_tls.sh GRIDSIM_BIN SOURCE_DIR   (run by ctest)
@@ -338,10 +338,21 @@ has "password variable unset: message" pw_unset.err \
   "mqtt.password_env: environment variable GS_TEST_MQTT_PW is not set"
 sed 's/"password_env": "GS_TEST_MQTT_PW"/"password": "pw-1 x"/' pw.json \
   >pw_file.json
-"$BIN" run pw_file.json --no-out --no-twin --pace 20 \
+"$BIN" run pw_file.json --out pw_file.h5 --no-twin --pace 20 \
   --mqtt "mqtt://127.0.0.1:$PORT2" --summary-json pw_file_ok.json \
   </dev/null >/dev/null 2>pw_file.err
 expect "password from the scenario: exit status" 0 $?
+python3 - pw_file.h5 <<'PYEOF' 2>/dev/null
+import sys
+try:
+    import h5py
+except ImportError:
+    sys.exit(0)
+j = h5py.File(sys.argv[1], "r")["meta"].attrs["scenario_json"]
+j = j.decode() if isinstance(j, bytes) else j
+sys.exit(0 if "pw-1 x" not in j and '"(redacted)"' in j else 1)
+PYEOF
+expect "the trace's scenario_json holds no password" 0 $?
 python3 - pw_ok.json pw_bad.json pw_file_ok.json <<'PYEOF' ||
 import json, sys
 good, bad, file_ = (json.load(open(p))["mqtt"] for p in sys.argv[1:4])
