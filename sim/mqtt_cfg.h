@@ -56,6 +56,8 @@ typedef struct gs_mqtt_cfg {
   int keepalive_s; /* 60, as the reference VEN */
   uint32_t max_pending; /* per session: publications not yet acknowledged
                            beyond which new ones are dropped (1000) */
+  uint32_t max_pending_total; /* the same over all sessions (100000): a
+                                 slow broker holds at most this many */
   int64_t late_us;      /* a publication made when the simulation lags
                            the wall clock by more than this is "late" */
   char topics[GS_MQTT_T_COUNT][256];

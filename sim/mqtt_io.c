@@ -183,6 +183,7 @@ void gs_mqtt_close(gs_mqtt_t *m, gs_engine_t *eng, double wait_s) {
   for (uint32_t i = 0; i < m->n_sess; i++) {
     gs__mqtt_sess_t *s = &m->sess[i];
     m->st.unacked += s->pending;
+    m->pending_total -= s->pending;
     s->pending = 0;
     if (s->mosq == NULL) continue;
     if (s->state == GS__MQTT_UP) {

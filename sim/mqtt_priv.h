@@ -80,6 +80,7 @@ struct gs_mqtt {
   bool closing;
   bool lib_init;
   uint64_t delta_seq;
+  uint64_t pending_total; /* sum of the sessions' pending */
   gs_mqtt_stats_t st;
 };
 

@@ -37,7 +37,7 @@ static const char *const default_topics[GS_MQTT_T_COUNT] = {
 static const char *const mqtt_keys[] = {
     "host",   "port",         "qos",      "keepalive_s", "max_pending",
     "late_ms", "topics",      "tls",      "username",    "password",
-    "password_env", NULL};
+    "password_env", "max_pending_total", NULL};
 
 /* Templates longer than this leave no room for a VEN id in 255 bytes. */
 #define GS__TOPIC_TMPL_MAX 200
@@ -119,6 +119,7 @@ gs_err_t gs__scn_parse_mqtt(gs__sctx_t *c, const cJSON *root,
   cfg.qos = 1;
   cfg.keepalive_s = 60;
   cfg.max_pending = 1000;
+  cfg.max_pending_total = 100000;
   cfg.late_us = 1000000;
   for (size_t i = 0; i < GS_MQTT_T_COUNT; i++)
     snprintf(cfg.topics[i], sizeof cfg.topics[i], "%s", default_topics[i]);
@@ -163,6 +164,11 @@ gs_err_t gs__scn_parse_mqtt(gs__sctx_t *c, const cJSON *root,
                            NULL)))
       return err;
     cfg.max_pending = (uint32_t)x;
+    static const gs__num_rule_t ptot = {.lo = 1, .hi = 1e8, .integer = true};
+    if ((err = gs__get_num(c, jm, "max_pending_total", &ptot, false, 100000,
+                           &x, NULL)))
+      return err;
+    cfg.max_pending_total = (uint32_t)x;
     if ((err = gs__get_num(c, jm, "late_ms", &late, false, 1000, &x, NULL)))
       return err;
     cfg.late_us = (int64_t)(x * 1000.0 + 0.5);

@@ -33,6 +33,7 @@ START_TEST(absent_section_gives_the_contract_defaults) {
   ck_assert_int_eq(cfg.qos, 1);
   ck_assert_int_eq(cfg.keepalive_s, 60);
   ck_assert_uint_eq(cfg.max_pending, 1000);
+  ck_assert_uint_eq(cfg.max_pending_total, 100000);
   ck_assert_int_eq(cfg.late_us, 1000000);
   ck_assert_str_eq(cfg.topics[GS_MQTT_T_CMD], "ven/cmd/{venId}");
   ck_assert_str_eq(cfg.topics[GS_MQTT_T_ACK], "ven/ack/{venId}");
@@ -92,7 +93,7 @@ static const struct {
     {"{\"hots\":\"x\"}",
      "m.json: mqtt.hots: expected one of host, port, qos, keepalive_s, "
      "max_pending, late_ms, topics, tls, username, password, password_env, "
-     "found an unknown key"},
+     "max_pending_total, found an unknown key"},
     {"{\"host\":\"\"}", "m.json: mqtt.host: expected a non-empty string, "
                         "found \"\""},
     {"{\"host\":\"mqtt://h:1\"}",
@@ -107,6 +108,9 @@ static const struct {
     {"{\"keepalive_s\":1}",
      "m.json: mqtt.keepalive_s: expected an integer in [5, 65535] (s), "
      "found 1"},
+    {"{\"max_pending_total\":0.5}",
+     "m.json: mqtt.max_pending_total: expected an integer in [1, "
+     "100000000], found 0.5"},
     {"{\"max_pending\":0}",
      "m.json: mqtt.max_pending: expected an integer in [1, 1000000], found 0"},
     {"{\"late_ms\":0}",

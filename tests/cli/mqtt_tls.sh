@@ -17,7 +17,9 @@
 #    before the run (no trace written);
 #  - broker 2 with a password file: right password from an environment
 #    variable (and from the scenario, which the trace stores without it)
-#    connects; a wrong one is refused, said and counted.
+#    connects; a wrong one is refused, said and counted; while it is
+#    stopped (SIGSTOP) publications beyond mqtt.max_pending_total are
+#    dropped and counted, and the rest acknowledged once it resumes.
 # Exits 77 (skipped) without mosquitto, openssl or python3.
 #
 # usage: bash mqtt_tls.sh GRIDSIM_BIN SOURCE_DIR   (run by ctest)
@@ -353,6 +355,31 @@ j = j.decode() if isinstance(j, bytes) else j
 sys.exit(0 if "pw-1 x" not in j and '"(redacted)"' in j else 1)
 PYEOF
 expect "the trace's scenario_json holds no password" 0 $?
+# A broker that stops answering (SIGSTOP) for 1.5 s: publications pile up
+# unacknowledged until mqtt.max_pending_total, the rest are dropped, and
+# all is acknowledged once it resumes; no session is lost.
+B2=${PIDS##* }
+GS_TEST_MQTT_PW='pw-1 x' "$BIN" run pw.json --no-out --no-twin --pace 20 \
+  --set mqtt.max_pending_total=8 --set duration_s=80 \
+  --mqtt "mqtt://127.0.0.1:$PORT2" --summary-json slow.json \
+  </dev/null >slow.out 2>slow.err &
+GSS=$!
+sleep 1
+kill -STOP "$B2"
+sleep 1.5
+kill -CONT "$B2"
+wait "$GSS"
+expect "stopped broker: the run completes" 0 $?
+python3 - slow.json <<'PYEOF' || failed=$((failed + 1))
+import json, sys
+s = json.load(open(sys.argv[1]))["mqtt"]
+ok = (s["dropped"] > 0 and s["connects"] == 2 and s["disconnects"] == 0 and
+      s["sent"] == s["acked"] + s["unacked"] and s["acked"] > 8)
+if not ok: print("FAIL (stopped broker): bounded, dropped, all acked:", s)
+sys.exit(0 if ok else 1)
+PYEOF
+ok
+
 python3 - pw_ok.json pw_bad.json pw_file_ok.json <<'PYEOF' ||
 import json, sys
 good, bad, file_ = (json.load(open(p))["mqtt"] for p in sys.argv[1:4])
