@@ -178,6 +178,9 @@ static void on_connect(struct mosquitto *mosq, void *ud, int rc) {
     return;
   }
   s->state = GS__MQTT_UP;
+  /* The log is wanted for why a connection fails; once up, libmosquitto
+   * would format a debug line for every packet of 10,000 sessions. */
+  mosquitto_log_callback_set(mosq, NULL);
   s->backoff_s = GS__MQTT_BACKOFF_MIN_S;
   m->st.connects++;
   if (s->was_up) m->st.reconnects++;
