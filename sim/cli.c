@@ -36,6 +36,9 @@ static const char usage_text[] =
     "                        rewrites the expectations, --junit FILE writes\n"
     "                        JUnit XML (exit 1 on a regression; see\n"
     "                        gridsim check --help)\n"
+    "  serve-vtn [SCENARIO]  an OpenADR 3 VTN on HTTP publishing the\n"
+    "                        scenario's DR events in real time (see\n"
+    "                        gridsim serve-vtn --help)\n"
     "  --help, -h            show this help\n"
     "  --version             show the version\n"
     "\n"
@@ -363,6 +366,8 @@ int gs_cli_main(int argc, char **argv) {
   }
   if (strcmp(cmd, "info") == 0) return gs_cli_info(argc - 2, argv + 2);
   if (strcmp(cmd, "check") == 0) return gs_cli_check(argc - 2, argv + 2);
+  if (strcmp(cmd, "serve-vtn") == 0)
+    return gs_cli_serve_vtn(argc - 1, argv + 1);
   if (strcmp(cmd, "run") != 0 && strcmp(cmd, "validate") != 0) {
     fprintf(stderr, "gridsim: unknown command '%s'\n", cmd);
     usage_hint();
