@@ -166,6 +166,8 @@ static gs_err_t parse_clients(cctx_t *c, const cJSON *root,
   return GS_OK;
 }
 
+/* "faults": the knobs a VEN's tests turn to see it retry without losing
+ * reports: windows of wall time, or a run of requests, answered 503. */
 static gs_err_t parse_faults(cctx_t *c, const cJSON *f, gs_vtn_cfg_t *cfg) {
   static const char *const keys[] = {
       "unavailable", "unavailable_after_requests", "unavailable_requests",
@@ -228,6 +230,8 @@ static gs_err_t parse_faults(cctx_t *c, const cJSON *f, gs_vtn_cfg_t *cfg) {
   return GS_OK;
 }
 
+/* "notify": bounds of the webhook queue, so a subscriber that never
+ * answers cannot make the VTN hold unbounded memory. */
 static gs_err_t parse_notify(cctx_t *c, const cJSON *n, gs_vtn_cfg_t *cfg) {
   static const char *const keys[] = {"max_pending", "max_active",
                                      "timeout_s", NULL};
@@ -311,6 +315,7 @@ fail:
   return err;
 }
 
+/* Reads the whole file (bounded at 64 MiB, far past any real one). */
 gs_err_t gs_vtn_cfg_load(const char *path, gs_vtn_cfg_t **out,
                          gs_errbuf_t *eb) {
   if (path == NULL) {

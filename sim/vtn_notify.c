@@ -44,6 +44,9 @@ static void note_free(note_t *n) {
   free(n);
 }
 
+/* libcurl tells which sockets to watch and for what; they are polled
+ * with everything else on the pacer's one poll(), so webhooks never block
+ * the server (no thread, no curl_multi_wait). */
 static int on_socket(CURL *easy, curl_socket_t s, int what, void *userp,
                      void *socketp) {
   gs_vtn_notify_t *n = userp;
@@ -69,6 +72,8 @@ static int on_socket(CURL *easy, curl_socket_t s, int what, void *userp,
   return 0;
 }
 
+/* libcurl's one timer (connect and transfer timeouts, retries): the
+ * pacer's poll wakes up for it through src_fill's timeout. */
 static int on_timer(CURLM *multi, long timeout_ms, void *userp) {
   gs_vtn_notify_t *n = userp;
   (void)multi;

@@ -150,6 +150,33 @@ void gs__vtn_token(gs_vtn_t *v, const gs_vtn_req_t *req, gs_vtn_resp_t *r);
 long gs__vtn_authenticate(gs_vtn_t *v, const gs_vtn_req_t *req,
                           gs_vtn_resp_t *r, unsigned *scopes);
 
+/* ---- Object operations (vtn_objects.c) ---------------------------------- */
+
+/* A routed request: the parts every handler needs. */
+typedef struct gs__vtn_call {
+  gs_vtn_t *v;
+  const gs_vtn_req_t *req;
+  gs_vtn_resp_t *r;
+  gs__vtn_kind_t kind;
+  const char *id;  /* /{collection}/{id}, else NULL */
+  long client;     /* index in cfg->clients */
+  unsigned scopes; /* the token's */
+} gs__vtn_call_t;
+
+/* The scopes that allow reading / writing each kind (any one of them). */
+extern const unsigned gs__vtn_read_scope[GS__VTN_NKINDS];
+extern const unsigned gs__vtn_write_scope[GS__VTN_NKINDS];
+/* Whether the token has one of `any`; else a 403 naming them. */
+bool gs__vtn_has_scope(const gs__vtn_call_t *c, unsigned any);
+/* The object named by the path, if the client may see it; else a 404. */
+cJSON *gs__vtn_path_object(gs__vtn_call_t *c);
+/* GET /{collection}, POST /{collection}, PUT and DELETE /{collection}/{id};
+ * each fills c->r. */
+void gs__vtn_list(gs__vtn_call_t *c);
+void gs__vtn_create(gs__vtn_call_t *c);
+void gs__vtn_update(gs__vtn_call_t *c);
+void gs__vtn_delete(gs__vtn_call_t *c);
+
 /* ---- Responses (vtn_route.c) -------------------------------------------- */
 
 /* A Problem response (status, title from the status, detail). */

@@ -152,6 +152,8 @@ bool gs__vtn_parse_duration(const char *s, int64_t *us) {
   return true;
 }
 
+/* Linear: stores hold thousands of objects at most (reports are bounded
+ * by max_reports), and a lookup costs less than printing the answer. */
 cJSON *gs__vtn_find(const gs_vtn_t *v, gs__vtn_kind_t kind, const char *id) {
   for (cJSON *o = v->objs[kind]->child; o; o = o->next) {
     const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, "id");

@@ -14,8 +14,13 @@
 #include "vtn_priv.h"
 #include "gridsim/version.h"
 
-#define STR_ID 64 /* ids and names, truncated past 63 bytes */
+/* Ids and names are fixed-length strings (truncated past 63 bytes): a
+ * compound table of fixed-size rows is what h5py, pandas and h5dump read
+ * without special handling, unlike variable-length strings. */
+#define STR_ID 64
 
+/* Rows in memory; the file's compound types are packed versions of these
+ * (see compound()), so padding never reaches the file. */
 typedef struct report_row {
   double received_unix_s, time_s, interval_start_unix_s, value;
   int32_t scenario_event, interval;
@@ -103,6 +108,8 @@ struct gs_vtn_trace {
   gs_errbuf_t err;
 };
 
+/* One member's type: little-endian in the file so traces read the same
+ * everywhere, native in memory. */
 static hid_t member(enum ft t, bool file) {
   switch (t) {
     case FT_F64: return H5Tcopy(file ? H5T_IEEE_F64LE : H5T_NATIVE_DOUBLE);
@@ -137,6 +144,8 @@ static hid_t compound(const table_t *tb, bool file) {
   return ty;
 }
 
+/* The three tables, empty and extendible; each writes a chunk at a time
+ * (gs__tr_mat), so a run of hours costs no rewrites. */
 static int create_tables(gs_vtn_trace_t *t) {
   int st = 0;
   for (int k = 0; k < T_N && st == 0; k++) {
@@ -254,6 +263,8 @@ static void copy_str(char *dst, const cJSON *o, const char *key) {
   snprintf(dst, STR_ID, "%s", cJSON_IsString(j) ? j->valuestring : "");
 }
 
+/* The start of an intervalPeriod in unix seconds, NaN when it has none
+ * (intervals may inherit it from their resource or event). */
 static double start_of(const cJSON *period) {
   const cJSON *s = cJSON_GetObjectItemCaseSensitive(period, "start");
   int64_t us;

@@ -6,7 +6,11 @@
 
 #include "vtn_priv.h"
 
-/* Field types, as the spec's schemas give them. */
+/* The request schemas are tables, not code: a new version of the wire
+ * (3.0.1, with targets as valuesMaps) is another set of tables and a
+ * validate function beside these. Only requests are checked: responses
+ * are built by the VTN itself and checked by the conformance test.
+ * Field types, as the spec's schemas give them. */
 typedef enum ftype {
   F_STR,      /* string, length lo..hi */
   F_ID,       /* objectID: [a-zA-Z0-9_-], 1..128 */
@@ -262,6 +266,8 @@ static bool check_value(const field_t *f, ftype_t t, const cJSON *j,
   return true;
 }
 
+/* Checks every field of shape `s` in object `o` at JSON-pointer-like
+ * `path`; unknown members are allowed, as the spec's schemas allow them. */
 static bool check_obj(const shape_t *s, const cJSON *o, const char *path,
                       char *detail, size_t size) {
   char p[256];
