@@ -89,6 +89,12 @@ static void on_enrolled(void *ud, const gs_vtn_counts_t *c,
   if (sv->trace) gs_vtn_trace_enrolled(sv->trace, c, now_unix_us);
 }
 
+static void on_changed(void *ud, const char *type, const char *op,
+                       const cJSON *obj, int64_t now_unix_us) {
+  serve_t *sv = ud;
+  if (sv->trace) gs_vtn_trace_change(sv->trace, type, op, obj, now_unix_us);
+}
+
 static void on_notify(void *ud, const char *url, const char *bearer,
                       const char *body) {
   serve_t *sv = ud;
@@ -351,6 +357,7 @@ int gs_cli_serve_vtn(int argc, char **argv) {
                                         &eb)) == NULL)
     goto fail;
   gs_vtn_hooks_t hooks = {.report = on_report, .enrolled = on_enrolled,
+                          .changed = on_changed,
                           .notify = on_notify, .ud = &sv};
   if ((sv.vtn = gs_vtn_create(cfg, o.version, &hooks, unix_us(), &eb)) ==
       NULL) {

@@ -48,6 +48,10 @@ typedef struct gs_vtn_hooks {
   /* A report was created or updated (`report` is the stored object,
    * borrowed for the call); `now_unix_us` is its arrival. */
   void (*report)(void *ud, const cJSON *report, int64_t now_unix_us);
+  /* A client created, updated or deleted an object (`obj` borrowed):
+   * the inbound record of what entered the VTN (may be NULL). */
+  void (*changed)(void *ud, const char *object_type, const char *op,
+                  const cJSON *obj, int64_t now_unix_us);
   /* VENs, resources or subscriptions changed. */
   void (*enrolled)(void *ud, const gs_vtn_counts_t *c, int64_t now_unix_us);
   /* A webhook notification to POST: `body` is JSON, `bearer` may be NULL;

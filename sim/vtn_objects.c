@@ -352,6 +352,9 @@ static bool write_rules(gs__vtn_call_t *c, cJSON *o, const cJSON *self) {
 static void after_write(gs__vtn_call_t *c, const cJSON *o, const char *op) {
   if (c->kind == GS__VTN_REPORT && c->v->hooks.report && strcmp(op, "DELETE"))
     c->v->hooks.report(c->v->hooks.ud, o, c->req->now_unix_us);
+  if (c->v->hooks.changed)
+    c->v->hooks.changed(c->v->hooks.ud, gs__vtn_object_type[c->kind], op, o,
+                        c->req->now_unix_us);
   if (c->kind >= GS__VTN_REPORT) gs__vtn_enrolled(c->v, c->req->now_unix_us);
   gs__vtn_notify(c->v, c->kind, op, o);
 }

@@ -39,6 +39,12 @@ typedef struct event_row {
   char event[STR_ID];
 } event_row_t;
 
+typedef struct change_row {
+  double received_unix_s, time_s;
+  char object_type[STR_ID], operation[STR_ID], id[STR_ID], name[STR_ID],
+      client[STR_ID];
+} change_row_t;
+
 enum ft { FT_F64, FT_I32, FT_U32, FT_STR };
 typedef struct field {
   const char *name;
@@ -75,12 +81,20 @@ static const field_t event_fields[] = {
     F(event_row_t, scenario_event, FT_I32, ""),
     F(event_row_t, event, FT_STR, "")};
 
+static const field_t change_fields[] = {
+    F(change_row_t, received_unix_s, FT_F64, "s"),
+    F(change_row_t, time_s, FT_F64, "s"),
+    F(change_row_t, object_type, FT_STR, ""),
+    F(change_row_t, operation, FT_STR, ""),
+    F(change_row_t, id, FT_STR, ""), F(change_row_t, name, FT_STR, ""),
+    F(change_row_t, client, FT_STR, "")};
+
 typedef struct table {
   const char *name, *doc;
   const field_t *f;
   size_t n, row_size;
 } table_t;
-enum { T_REPORTS, T_ENROLLMENT, T_EVENTS, T_N };
+enum { T_REPORTS, T_ENROLLMENT, T_EVENTS, T_CHANGES, T_N };
 static const table_t tables[T_N] = {
     {"reports",
      "one row per value of a report a VEN posted (or updated): when it "
@@ -97,7 +111,13 @@ static const table_t tables[T_N] = {
      sizeof(enroll_row_t)},
     {"events", "when each scenario DR event was published as an OpenADR event",
      event_fields, sizeof event_fields / sizeof *event_fields,
-     sizeof(event_row_t)}};
+     sizeof(event_row_t)},
+    {"changes",
+     "every object a client created, updated or deleted, in order: the "
+     "inbound record (objectType, operation, id, its name field and the "
+     "owning clientID)",
+     change_fields, sizeof change_fields / sizeof *change_fields,
+     sizeof(change_row_t)}};
 
 struct gs_vtn_trace {
   char *path, *tmp_path;
@@ -327,6 +347,24 @@ void gs_vtn_trace_event(gs_vtn_trace_t *t, int32_t scenario_event,
   r->time_s = (double)(now_unix_us - t->start_unix_us) / 1e6;
   r->scenario_event = scenario_event;
   snprintf(r->event, STR_ID, "%s", event_id);
+}
+
+void gs_vtn_trace_change(gs_vtn_trace_t *t, const char *type, const char *op,
+                         const cJSON *obj, int64_t now_unix_us) {
+  change_row_t *r = row(t, T_CHANGES);
+  if (r == NULL) return;
+  r->received_unix_s = (double)now_unix_us / 1e6;
+  r->time_s = (double)(now_unix_us - t->start_unix_us) / 1e6;
+  snprintf(r->object_type, STR_ID, "%s", type);
+  snprintf(r->operation, STR_ID, "%s", op);
+  copy_str(r->id, obj, "id");
+  copy_str(r->client, obj, "clientID");
+  /* The object's own name, whichever kind it is. */
+  static const char *const names[] = {"venName", "resourceName",
+                                      "clientName", "programName",
+                                      "eventName"};
+  for (size_t i = 0; i < sizeof names / sizeof *names && !r->name[0]; i++)
+    copy_str(r->name, obj, names[i]);
 }
 
 gs_err_t gs_vtn_trace_close(gs_vtn_trace_t *t, bool complete,

@@ -30,6 +30,10 @@ void gs_vtn_trace_enrolled(gs_vtn_trace_t *t, const gs_vtn_counts_t *c,
                            int64_t now_unix_us);
 void gs_vtn_trace_event(gs_vtn_trace_t *t, int32_t scenario_event,
                         const char *event_id, int64_t now_unix_us);
+/* One row of /vtn/changes: a client's create, update or delete of an
+ * object of `type` (`obj` borrowed). */
+void gs_vtn_trace_change(gs_vtn_trace_t *t, const char *type, const char *op,
+                         const cJSON *obj, int64_t now_unix_us);
 /* Writes what is buffered, marks /vtn "complete" (or not), closes and
  * renames; frees `t`. GS_EIO with detail in `eb` on a write error. */
 gs_err_t gs_vtn_trace_close(gs_vtn_trace_t *t, bool complete,

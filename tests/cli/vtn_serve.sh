@@ -197,6 +197,12 @@ if rows != want:
 e = f["/vtn/enrollment"][:]
 if e[-1]["vens"] != 1 or e[-1]["subscriptions"] != 1:
     sys.exit(f"enrollment {e}")
+ch = [(x["object_type"].decode(), x["operation"].decode(), x["name"].decode())
+      for x in f["/vtn/changes"][:]]
+want = [("VEN", "CREATE", "home-0001"), ("SUBSCRIPTION", "CREATE", "home-0001"),
+        ("REPORT", "CREATE", "home-0001")]
+if ch != want:
+    sys.exit(f"changes {ch} != {want}")
 ev = sorted(int(x["scenario_event"]) for x in f["/vtn/events"][:])
 if ev != [0, 1, 2]:
     sys.exit(f"events {ev}")
