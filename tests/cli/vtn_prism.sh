@@ -87,7 +87,7 @@ cat >scn.json <<'EOF'
 }
 EOF
 
-"$BIN" serve-vtn scn.json --listen 127.0.0.1:0 --no-out -q </dev/null \
+"$BIN" serve-vtn scn.json --listen 127.0.0.1:0 --no-out </dev/null \
   >gs.out 2>gs.err &
 GS=$!
 VTN=""
@@ -111,6 +111,11 @@ for _ in $(seq 300); do
 done
 grep -q 'Prism is listening' prism.log ||
   { echo "$NAME: FAIL: Prism did not start"; cat prism.log; exit 1; }
+# All five events are published at the study's start (the next second).
+for _ in $(seq 100); do
+  grep -q 'published event event-4' gs.out && break
+  sleep 0.1
+done
 
 TOLERATED=0
 # via EXPECTED_STATUS METHOD PATH [TOKEN] [BODY] [CONTENT_TYPE]: one

@@ -99,6 +99,12 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 [[ -n "$URL" ]] || { echo "$NAME: FAIL: no URL line"; cat gs.out gs.err; exit 1; }
+# The study starts at the next whole second: the first two events are
+# published then (their notice covers their start).
+for _ in $(seq 100); do
+  grep -q 'published event event-1' gs.out && break
+  sleep 0.1
+done
 
 # req METHOD PATH [TOKEN] [BODY]: prints "STATUS BODY" (one line).
 req() {
