@@ -235,6 +235,7 @@ int gs_cli_run(const gs_cli_opts_t *o_in) {
       goto done;
     }
     if (br && gs_mqtt_start(br, w, pace, &eb) != GS_OK) goto runtime_fail;
+    if (view && gs_view_use_pace(view, pace) != GS_OK) goto runtime_fail;
     gs_pacer_t pacer = gs_pace_pacer(pace);
     gs_engine_set_pacer(eng, &pacer);
   }
