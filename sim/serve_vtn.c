@@ -416,9 +416,18 @@ int gs_cli_serve_vtn(int argc, char **argv) {
     goto fail;
   gs_pacer_t pacer = gs_pace_pacer(pace);
   gs_engine_set_pacer(eng, &pacer);
+  char start_iso[32];
+  time_t st = (time_t)s->start_unix_s;
+  struct tm tm;
+  gmtime_r(&st, &tm);
+  strftime(start_iso, sizeof start_iso, "%Y-%m-%dT%H:%M:%SZ", &tm);
   printf("gridsim serve-vtn: OpenADR %s VTN at %s (scenario \"%s\", %zu "
          "event(s), start %s)\n", o.version, url, s->name, s->n_events,
-         start_set + 6);
+         start_iso);
+  if ((s->start_unix_s * 1000000 + s->duration_us) / 1000000 < time(NULL))
+    fprintf(stderr, "gridsim serve-vtn: warning: the scenario ended before "
+            "now (start %s): every event is published at once and the VTN "
+            "stops\n", start_iso);
   if (gs_vtn_cfg_is_default(cfg) && !o.quiet)
     printf("gridsim serve-vtn: no --config: clients ven/ven-secret and "
            "bl/bl-secret\n");
