@@ -56,6 +56,40 @@ static int form_field(const char *body, size_t len, const char *key,
   return found;
 }
 
+/* Decodes the base64 "id:secret" of an HTTP Basic header (each part then
+ * form-decoded, as RFC 6749 2.3.1 says). False if malformed or too long. */
+static bool basic_credentials(const char *b64, char *id, size_t id_size,
+                              char *secret, size_t secret_size) {
+  static const char alphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  char raw[600];
+  size_t n = 0;
+  unsigned acc = 0;
+  int bits = 0;
+  while (*b64 == ' ') b64++;
+  for (const char *p = b64; *p && *p != '='; p++) {
+    const char *at = strchr(alphabet, *p);
+    if (at == NULL || *p == '\0') return false;
+    acc = (acc << 6) | (unsigned)(at - alphabet);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      if (n + 1 >= sizeof raw) return false;
+      raw[n++] = (char)((acc >> bits) & 0xff);
+    }
+  }
+  raw[n] = '\0';
+  char *colon = memchr(raw, ':', n);
+  if (colon == NULL || memchr(raw, '\0', n)) return false;
+  *colon = '\0';
+  /* Reuse the form decoder on "k=<part>". */
+  char buf[620];
+  snprintf(buf, sizeof buf, "k=%s", raw);
+  if (form_field(buf, strlen(buf), "k", id, id_size) != 1) return false;
+  snprintf(buf, sizeof buf, "k=%s", colon + 1);
+  return form_field(buf, strlen(buf), "k", secret, secret_size) == 1;
+}
+
 /* An RFC 6749 error that is also a Problem: clients of either kind read
  * it. */
 static void auth_error(gs_vtn_resp_t *r, int status, const char *error,
@@ -118,6 +152,14 @@ void gs__vtn_token(gs_vtn_t *v, const gs_vtn_req_t *req, gs_vtn_resp_t *r) {
   int s = form_field(body, req->body_len, "client_secret", secret,
                      sizeof secret);
   int sc = form_field(body, req->body_len, "scope", scope, sizeof scope);
+  /* RFC 6749 2.3.1: the credentials may come in an HTTP Basic header
+   * instead of the body (not both). */
+  const char *h = req->authorization;
+  if (h && strncasecmp(h, "Basic ", 6) == 0) {
+    bool ok = i == 0 && s == 0 && basic_credentials(h + 6, id, sizeof id,
+                                                    secret, sizeof secret);
+    i = s = ok ? 1 : -1;
+  }
   if (g != 1 || i != 1 || s != 1 || sc < 0) {
     auth_error(r, 400, "invalid_request",
                "expected grant_type, client_id and client_secret once each "

@@ -109,8 +109,8 @@ static int call(const char *method, const char *path, const char *query,
   return call_at(method, path, query, token, body, T0 + 1000000, json);
 }
 
-/* A token for client `id` (form-encoded `secret_enc`). */
-static char *token_for(const char *id, const char *secret_enc) {
+/* A token for client `id` (form-encoded `secret_enc`) issued at `now`. */
+static char *token_at(const char *id, const char *secret_enc, int64_t now) {
   char body[256];
   snprintf(body, sizeof body,
            "grant_type=client_credentials&client_id=%s&client_secret=%s", id,
@@ -118,7 +118,7 @@ static char *token_for(const char *id, const char *secret_enc) {
   gs_vtn_req_t req = {.method = "POST", .path = "/auth/token",
                       .content_type = "application/x-www-form-urlencoded",
                       .body = body, .body_len = strlen(body),
-                      .now_unix_us = T0 + 1000000};
+                      .now_unix_us = now};
   gs_vtn_resp_t r;
   gs_vtn_handle(vtn, &req, &r);
   ck_assert_int_eq(r.status, 200);
@@ -129,6 +129,10 @@ static char *token_for(const char *id, const char *secret_enc) {
   char *s = strdup(t->valuestring);
   cJSON_Delete(j);
   return s;
+}
+
+static char *token_for(const char *id, const char *secret_enc) {
+  return token_at(id, secret_enc, T0 + 1000000);
 }
 
 static const char *str(const cJSON *o, const char *key) {
@@ -193,6 +197,29 @@ START_TEST(bad_token_requests_get_oauth_errors) {
   ck_assert_str_eq(str(j, "error"), bad_tokens[_i].error);
   assert_problem(j, bad_tokens[_i].status);
   cJSON_Delete(j);
+}
+END_TEST
+
+START_TEST(basic_client_authentication_is_accepted) {
+  /* "ven2:s+2%26x" is "ven2" / "s 2&x" once form-decoded. */
+  const char *body = "grant_type=client_credentials";
+  gs_vtn_req_t req = {.method = "POST", .path = "/auth/token",
+                      .content_type = "application/x-www-form-urlencoded",
+                      .authorization = "Basic dmVuMjpzKzIlMjZ4",
+                      .body = body, .body_len = strlen(body),
+                      .now_unix_us = T0};
+  gs_vtn_resp_t r;
+  gs_vtn_handle(vtn, &req, &r);
+  ck_assert_int_eq(r.status, 200);
+  free(r.body);
+  req.authorization = "Basic dmVuMjpub3BlCg==";
+  gs_vtn_handle(vtn, &req, &r);
+  ck_assert_int_eq(r.status, 401);
+  free(r.body);
+  req.authorization = "Basic !!!";
+  gs_vtn_handle(vtn, &req, &r);
+  ck_assert_int_eq(r.status, 400);
+  free(r.body);
 }
 END_TEST
 
@@ -500,6 +527,57 @@ START_TEST(subscribers_hear_of_new_events) {
 }
 END_TEST
 
+START_TEST(event_updates_keep_identity_and_notify) {
+  gs_errbuf_t eb = {{0}};
+  cJSON *p = cJSON_Parse("{\"programName\":\"a\"}");
+  gs_vtn_add_program(vtn, p, T0, &eb);
+  cJSON_Delete(p);
+  char *tok = token_for("ven1", "s1");
+  ck_assert_int_eq(
+      call("POST", "/subscriptions", NULL, tok,
+           "{\"clientName\":\"v\",\"objectOperations\":[{\"objects\":"
+           "[\"EVENT\"],\"operations\":[\"UPDATE\"],\"callbackUrl\":"
+           "\"http://127.0.0.1:9/cb\"}]}", NULL), 201);
+  /* An event over one hour from T0, then cut to ten minutes. */
+  cJSON *ev = cJSON_Parse(
+      "{\"programID\":\"program-0\",\"intervalPeriod\":{\"start\":"
+      "\"2027-01-15T08:00:00Z\",\"duration\":\"PT1H\"},\"intervals\":"
+      "[{\"id\":0,\"payloads\":[{\"type\":\"SIMPLE\",\"values\":[1]}]}]}");
+  ck_assert_str_eq(gs_vtn_add_event(vtn, ev, T0, &eb), "event-0");
+  ck_assert_int_eq(seen.notes, 0); /* CREATE was not subscribed to */
+  cJSON_ReplaceItemInObject(cJSON_GetObjectItem(ev, "intervalPeriod"),
+                            "duration", cJSON_CreateString("PT10M"));
+  ck_assert_int_eq(gs_vtn_update_event(vtn, "event-0", ev, T0 + 60000000,
+                                       &eb), GS_OK);
+  ck_assert_int_eq(seen.notes, 1);
+  ck_assert_ptr_nonnull(strstr(seen.last_body, "\"operation\":\"UPDATE\""));
+  ck_assert_int_eq(gs_vtn_update_event(vtn, "event-9", ev, T0, &eb),
+                   GS_ENOTFOUND);
+  cJSON_Delete(ev);
+  /* active=true leaves out events that have transpired. */
+  cJSON *j;
+  free(tok);
+  tok = token_at("ven1", "s1", T0 + 598000000);
+  ck_assert_int_eq(call_at("GET", "/events", "active=true", tok, NULL,
+                           T0 + 599000000, &j), 200);
+  ck_assert_int_eq(cJSON_GetArraySize(j), 1);
+  ck_assert_str_eq(str(j->child, "createdDateTime"),
+                   "2027-01-15T08:00:00.000Z");
+  ck_assert_str_eq(str(j->child, "modificationDateTime"),
+                   "2027-01-15T08:01:00.000Z");
+  cJSON_Delete(j);
+  ck_assert_int_eq(call_at("GET", "/events", "active=true", tok, NULL,
+                           T0 + 601000000, &j), 200);
+  ck_assert_int_eq(cJSON_GetArraySize(j), 0);
+  cJSON_Delete(j);
+  ck_assert_int_eq(call_at("GET", "/events", "active=false", tok, NULL,
+                           T0 + 601000000, &j), 200);
+  ck_assert_int_eq(cJSON_GetArraySize(j), 1);
+  cJSON_Delete(j);
+  free(tok);
+}
+END_TEST
+
 START_TEST(fault_knobs_answer_503) {
   teardown();
   make("{\"clients\":[{\"id\":\"v\",\"secret\":\"s\",\"role\":\"ven\"}],"
@@ -693,6 +771,7 @@ Suite *vtn_suite(void) {
   tcase_add_test(tc, auth_server_announces_the_token_url);
   tcase_add_loop_test(tc, bad_token_requests_get_oauth_errors, 0,
                       (int)(sizeof bad_tokens / sizeof bad_tokens[0]));
+  tcase_add_test(tc, basic_client_authentication_is_accepted);
   tcase_add_test(tc, tokens_work_until_they_expire);
   tcase_add_test(tc, scopes_decide_who_writes_what);
   tcase_add_loop_test(tc, bad_requests_get_problems, 0,
@@ -702,6 +781,7 @@ Suite *vtn_suite(void) {
   tcase_add_test(tc, vens_read_events_by_their_granted_targets);
   tcase_add_test(tc, reports_are_private_and_reach_the_hook);
   tcase_add_test(tc, subscribers_hear_of_new_events);
+  tcase_add_test(tc, event_updates_keep_identity_and_notify);
   tcase_add_test(tc, fault_knobs_answer_503);
   tcase_add_loop_test(tc, bad_configs_name_path_expected_found, 0,
                       (int)(sizeof bad_cfgs / sizeof bad_cfgs[0]));
