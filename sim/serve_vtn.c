@@ -57,6 +57,7 @@ typedef struct serve {
   gs_world_t *w;         /* for target expansion, or NULL */
   gs_vtn_trace_t *trace; /* or NULL */
   gs_vtn_notify_t *notify;
+  gs_vtn_mqtt_t *mqtt;   /* or NULL */
   int64_t start_unix_us; /* simulated time 0 */
   char *program_id;
   char **event_ids; /* per scenario event, once published */
@@ -93,6 +94,11 @@ static void on_changed(void *ud, const char *type, const char *op,
                        const cJSON *obj, int64_t now_unix_us) {
   serve_t *sv = ud;
   if (sv->trace) gs_vtn_trace_change(sv->trace, type, op, obj, now_unix_us);
+}
+
+static void on_publish(void *ud, const char *topic, const char *payload) {
+  serve_t *sv = ud;
+  if (sv->mqtt) gs_vtn_mqtt_publish(sv->mqtt, topic, payload);
 }
 
 static void on_notify(void *ud, const char *url, const char *bearer,
@@ -299,6 +305,14 @@ static void print_summary(const serve_t *sv, const gs_vtn_http_t *http) {
   printf("webhooks: %llu queued, %llu sent, %llu failed, %llu dropped\n",
          (unsigned long long)ns.queued, (unsigned long long)ns.sent,
          (unsigned long long)ns.failed, (unsigned long long)ns.dropped);
+  if (sv->mqtt) {
+    gs_vtn_mqtt_stats_t ms;
+    gs_vtn_mqtt_stats(sv->mqtt, &ms);
+    printf("mqtt notifier: %llu published, %llu dropped, %llu connects, "
+           "%llu disconnects\n", (unsigned long long)ms.published,
+           (unsigned long long)ms.dropped, (unsigned long long)ms.connects,
+           (unsigned long long)ms.disconnects);
+  }
 }
 
 int gs_cli_serve_vtn(int argc, char **argv) {
@@ -356,8 +370,16 @@ int gs_cli_serve_vtn(int argc, char **argv) {
   if ((sv.notify = gs_vtn_notify_create(max_pending, max_active, timeout_s,
                                         &eb)) == NULL)
     goto fail;
+  int mqtt_qos;
+  const char *mqtt_url = gs_vtn_cfg_mqtt(cfg, &mqtt_qos);
+  if (mqtt_url &&
+      (sv.mqtt = gs_vtn_mqtt_create(mqtt_url, mqtt_qos, &eb)) == NULL) {
+    fprintf(stderr, "gridsim serve-vtn: %s\n", eb.msg);
+    status = GS_EXIT_BADINPUT;
+    goto done;
+  }
   gs_vtn_hooks_t hooks = {.report = on_report, .enrolled = on_enrolled,
-                          .changed = on_changed,
+                          .changed = on_changed, .publish = on_publish,
                           .notify = on_notify, .ud = &sv};
   if ((sv.vtn = gs_vtn_create(cfg, o.version, &hooks, unix_us(), &eb)) ==
       NULL) {
@@ -385,11 +407,6 @@ int gs_cli_serve_vtn(int argc, char **argv) {
                           &sv.trace, &eb) != GS_OK)
       goto fail;
   }
-  cJSON *preq = gs_vtn_scn_program(s, sv.start_unix_us);
-  const char *pid = preq ? gs_vtn_add_program(sv.vtn, preq, unix_us(), &eb)
-                         : NULL;
-  cJSON_Delete(preq);
-  if (pid == NULL || (sv.program_id = strdup(pid)) == NULL) goto fail;
   /* The engine only paces the program's issues; HTTP is served while it
    * waits for them, on the same loop. */
   eng = gs_engine_create(&(gs_engine_config_t){.seed = s->seed}, &eb);
@@ -414,8 +431,22 @@ int gs_cli_serve_vtn(int argc, char **argv) {
   if (pace == NULL || gs_pace_add_source(pace, &hsrc) != GS_OK ||
       gs_pace_add_source(pace, &nsrc) != GS_OK)
     goto fail;
+  gs_pace_source_t msrc;
+  if (sv.mqtt && (msrc = gs_vtn_mqtt_source(sv.mqtt),
+                  gs_pace_add_source(pace, &msrc)) != GS_OK)
+    goto fail;
   gs_pacer_t pacer = gs_pace_pacer(pace);
   gs_engine_set_pacer(eng, &pacer);
+  /* Up to 2 s for the MQTT notifier's broker, so that the program's
+   * creation is not published into the void. */
+  if (sv.mqtt)
+    gs_pace_drain(pace, eng, 2000000, gs_vtn_mqtt_connected, sv.mqtt);
+  cJSON *preq = gs_vtn_scn_program(s, sv.start_unix_us);
+  const char *pid = preq ? gs_vtn_add_program(sv.vtn, preq, unix_us(), &eb)
+                         : NULL;
+  cJSON_Delete(preq);
+  if (pid == NULL || (sv.program_id = strdup(pid)) == NULL) goto fail;
+
   char start_iso[32];
   time_t st = (time_t)s->start_unix_s;
   struct tm tm;
@@ -465,6 +496,7 @@ done:
   gs_engine_destroy(eng);
   gs_pace_destroy(pace);
   gs_vtn_notify_destroy(sv.notify);
+  gs_vtn_mqtt_destroy(sv.mqtt);
   gs_vtn_destroy(sv.vtn);
   gs_engine_destroy(tmp_eng); /* the engine before its world */
   gs_world_free(sv.w);

@@ -32,6 +32,9 @@ void gs_vtn_cfg_free(gs_vtn_cfg_t *cfg);
 bool gs_vtn_cfg_is_default(const gs_vtn_cfg_t *cfg);
 /* The largest request body accepted, in bytes (max_body_bytes). */
 size_t gs_vtn_cfg_max_body(const gs_vtn_cfg_t *cfg);
+/* The MQTT notifier's broker URL ("mqtt://HOST:PORT"), or NULL if none is
+ * configured, and its QoS. */
+const char *gs_vtn_cfg_mqtt(const gs_vtn_cfg_t *cfg, int *qos);
 /* Bounds of the webhook queue (notify.max_pending, notify.max_active,
  * notify.timeout_s). */
 void gs_vtn_cfg_notify_limits(const gs_vtn_cfg_t *cfg, size_t *max_pending,
@@ -58,6 +61,9 @@ typedef struct gs_vtn_hooks {
    * all three are borrowed for the call (copy them to keep them). */
   void (*notify)(void *ud, const char *url, const char *bearer,
                  const char *body);
+  /* An MQTT notification to publish (the config's "mqtt" section is
+   * set): `topic` and `payload` (the same JSON) borrowed for the call. */
+  void (*publish)(void *ud, const char *topic, const char *payload);
   void *ud;
 } gs_vtn_hooks_t;
 

@@ -232,6 +232,37 @@ static gs_err_t parse_faults(cctx_t *c, const cJSON *f, gs_vtn_cfg_t *cfg) {
 
 /* "notify": bounds of the webhook queue, so a subscriber that never
  * answers cannot make the VTN hold unbounded memory. */
+/* "mqtt": the MQTT notifier's broker, which the VTN publishes to and
+ * announces in /notifiers (anonymous access). */
+static gs_err_t parse_mqtt(cctx_t *c, const cJSON *m, gs_vtn_cfg_t *cfg) {
+  static const char *const keys[] = {"url", "topic_prefix", "qos", NULL};
+  if (m == NULL) return GS_OK;
+  if (!cJSON_IsObject(m)) return fail(c, "$.mqtt", "an object", m);
+  gs_err_t err = check_keys(c, "$.mqtt", m, keys);
+  if (err != GS_OK) return err;
+  if ((cfg->mqtt_url = get_str(c, m, "$.mqtt", "url", true, &err)) == NULL)
+    return err;
+  if (strncmp(cfg->mqtt_url, "mqtt://", 7) != 0 || cfg->mqtt_url[7] == '\0')
+    return gs_errbuf_set(c->eb, GS_EINVAL, "%s: $.mqtt.url: expected "
+                         "mqtt://HOST[:PORT], found '%s'", c->name,
+                         cfg->mqtt_url);
+  char *prefix = get_str(c, m, "$.mqtt", "topic_prefix", false, &err);
+  if (err != GS_OK) return err;
+  cfg->mqtt_prefix = prefix ? prefix : strdup("openadr3");
+  if (cfg->mqtt_prefix == NULL)
+    return gs_errbuf_set(c->eb, GS_ENOMEM, "out of memory");
+  for (const char *p = cfg->mqtt_prefix; *p; p++)
+    if (*p == '+' || *p == '#')
+      return gs_errbuf_set(c->eb, GS_EINVAL, "%s: $.mqtt.topic_prefix: "
+                           "expected a topic without wildcards, found '%s'",
+                           c->name, cfg->mqtt_prefix);
+  double q = 1;
+  if ((err = get_num(c, m, "$.mqtt", "qos", 0, 1, true, &q)) != GS_OK)
+    return err;
+  cfg->mqtt_qos = (int)q;
+  return GS_OK;
+}
+
 static gs_err_t parse_notify(cctx_t *c, const cJSON *n, gs_vtn_cfg_t *cfg) {
   static const char *const keys[] = {"max_pending", "max_active",
                                      "timeout_s", NULL};
@@ -255,7 +286,7 @@ gs_err_t gs_vtn_cfg_parse(const char *text, const char *name,
                           gs_vtn_cfg_t **out, gs_errbuf_t *eb) {
   static const char *const keys[] = {
       "clients", "token_ttl_s", "token_url", "max_body_bytes", "max_reports",
-      "max_tokens", "faults", "notify", NULL};
+      "max_tokens", "faults", "notify", "mqtt", NULL};
   *out = NULL;
   cctx_t c = {.name = name, .eb = eb};
   gs_vtn_cfg_t *cfg = calloc(1, sizeof *cfg);
@@ -304,7 +335,9 @@ gs_err_t gs_vtn_cfg_parse(const char *text, const char *name,
       (err = parse_faults(&c, cJSON_GetObjectItemCaseSensitive(root, "faults"),
                           cfg)) != GS_OK ||
       (err = parse_notify(&c, cJSON_GetObjectItemCaseSensitive(root, "notify"),
-                          cfg)) != GS_OK)
+                          cfg)) != GS_OK ||
+      (err = parse_mqtt(&c, cJSON_GetObjectItemCaseSensitive(root, "mqtt"),
+                        cfg)) != GS_OK)
     goto fail;
   cJSON_Delete(root);
   *out = cfg;
@@ -360,6 +393,8 @@ void gs_vtn_cfg_free(gs_vtn_cfg_t *cfg) {
   for (size_t i = 0; i < cfg->n_fault_paths; i++) free(cfg->fault_paths[i]);
   free(cfg->fault_paths);
   free(cfg->token_url);
+  free(cfg->mqtt_url);
+  free(cfg->mqtt_prefix);
   free(cfg);
 }
 
@@ -367,6 +402,11 @@ bool gs_vtn_cfg_is_default(const gs_vtn_cfg_t *cfg) { return cfg->is_default; }
 
 size_t gs_vtn_cfg_max_body(const gs_vtn_cfg_t *cfg) {
   return cfg->max_body_bytes;
+}
+
+const char *gs_vtn_cfg_mqtt(const gs_vtn_cfg_t *cfg, int *qos) {
+  if (qos) *qos = cfg->mqtt_qos;
+  return cfg->mqtt_url;
 }
 
 void gs_vtn_cfg_notify_limits(const gs_vtn_cfg_t *cfg, size_t *max_pending,

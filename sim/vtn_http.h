@@ -61,4 +61,28 @@ int gs_vtn_notify_idle(void *ud);
 void gs_vtn_notify_stats(const gs_vtn_notify_t *n, gs_vtn_notify_stats_t *out);
 void gs_vtn_notify_destroy(gs_vtn_notify_t *n);
 
+/* ---- MQTT notifier (vtn_mqtt.c) ---------------------------------------- */
+
+typedef struct gs_vtn_mqtt gs_vtn_mqtt_t;
+
+typedef struct gs_vtn_mqtt_stats {
+  uint64_t published; /* handed to the session */
+  uint64_t dropped;   /* not sent: broker away (never queued) */
+  uint64_t connects, disconnects, failures;
+} gs_vtn_mqtt_stats_t;
+
+/* A session to broker `url` ("mqtt://HOST[:PORT]") publishing at `qos`;
+ * it connects (and reconnects, back-off 1-30 s) as its pacer source is
+ * polled. NULL with detail in `eb`. The caller owns it. */
+gs_vtn_mqtt_t *gs_vtn_mqtt_create(const char *url, int qos, gs_errbuf_t *eb);
+/* Publishes `payload` on `topic` (copied), or counts it dropped when the
+ * broker is away. Matches gs_vtn_hooks_t.publish with `ud` the session. */
+void gs_vtn_mqtt_publish(void *ud, const char *topic, const char *payload);
+gs_pace_source_t gs_vtn_mqtt_source(gs_vtn_mqtt_t *m);
+/* Nonzero once the session is up (for gs_pace_drain). */
+int gs_vtn_mqtt_connected(void *ud);
+void gs_vtn_mqtt_stats(const gs_vtn_mqtt_t *m, gs_vtn_mqtt_stats_t *out);
+/* Disconnects cleanly and frees. */
+void gs_vtn_mqtt_destroy(gs_vtn_mqtt_t *m);
+
 #endif /* GRIDSIM_VTN_HTTP_H */

@@ -53,6 +53,10 @@ struct gs_vtn_cfg {
   char **fault_paths;
   size_t n_fault_paths;
   int retry_after_s;
+  /* MQTT notifier ("mqtt"): broker URL (announced in /notifiers), topic
+   * prefix, QoS; NULL url: none. */
+  char *mqtt_url, *mqtt_prefix;
+  int mqtt_qos;
   /* Webhooks. */
   size_t notify_max_pending, notify_max_active;
   double notify_timeout_s;
@@ -140,6 +144,20 @@ bool gs__vtn_targets_match(const cJSON *obj, const char *const *targets,
 void gs__vtn_notify(gs_vtn_t *v, gs__vtn_kind_t kind, const char *op,
                     const cJSON *obj);
 void gs__vtn_enrolled(gs_vtn_t *v, int64_t now_unix_us);
+/* The notification JSON of `op` on `obj` (owned, free()), NULL if out of
+ * memory. */
+char *gs__vtn_notification(gs__vtn_kind_t kind, const char *op,
+                           const cJSON *obj);
+
+/* ---- MQTT notifier topics (vtn_topics.c) -------------------------------- */
+
+/* GET /notifiers/mqtt/topics/...: `rest` is the path after "topics". */
+void gs__vtn_topics(gs_vtn_t *v, const char *rest, long client,
+                    unsigned scopes, gs_vtn_resp_t *r);
+/* Publishes `body` (the notification of `op` on `obj`) on every topic it
+ * belongs to, per-VEN topics included, through hooks.publish. */
+void gs__vtn_mqtt_publish(gs_vtn_t *v, gs__vtn_kind_t kind, const char *op,
+                          const cJSON *obj, const char *body);
 
 /* ---- Auth (vtn_auth.c) -------------------------------------------------- */
 

@@ -169,6 +169,16 @@ void gs_vtn_handle(gs_vtn_t *v, const gs_vtn_req_t *q, gs_vtn_resp_t *r) {
       gs__vtn_token(v, q, r);
     return;
   }
+  if (strncmp(path, "/notifiers/mqtt/topics/", 23) == 0) {
+    unsigned scopes;
+    long client = gs__vtn_authenticate(v, q, r, &scopes);
+    if (client < 0) return;
+    if (!get)
+      gs__vtn_problem(r, 405, "%s needs GET", path);
+    else
+      gs__vtn_topics(v, path + 22, client, scopes, r);
+    return;
+  }
   gs__vtn_call_t c = {.v = v, .req = q, .r = r};
   char *slash = path[0] == '/' ? strchr(path + 1, '/') : NULL;
   if (slash) {
@@ -196,6 +206,14 @@ void gs_vtn_handle(gs_vtn_t *v, const gs_vtn_req_t *q, gs_vtn_resp_t *r) {
     }
     cJSON *o = cJSON_CreateObject();
     cJSON_AddBoolToObject(o, "WEBHOOK", 1);
+    if (v->cfg->mqtt_url) {
+      cJSON *m = cJSON_AddObjectToObject(o, "MQTT");
+      cJSON *uris = cJSON_AddArrayToObject(m, "URIS");
+      cJSON_AddItemToArray(uris, cJSON_CreateString(v->cfg->mqtt_url));
+      cJSON_AddStringToObject(m, "serialization", "JSON");
+      cJSON *a = cJSON_AddObjectToObject(m, "authentication");
+      cJSON_AddStringToObject(a, "method", "ANONYMOUS");
+    }
     gs__vtn_json(r, 200, o);
     cJSON_Delete(o);
     return;

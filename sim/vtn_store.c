@@ -251,14 +251,34 @@ static bool sub_targets_meet(const cJSON *sub, const cJSON *obj) {
   return false;
 }
 
+char *gs__vtn_notification(gs__vtn_kind_t kind, const char *op,
+                           const cJSON *obj) {
+  /* The notification schema: objectType, operation, object and the
+   * object's targets. */
+  cJSON *n = cJSON_CreateObject();
+  cJSON_AddStringToObject(n, "objectType", gs__vtn_object_type[kind]);
+  cJSON_AddStringToObject(n, "operation", op);
+  cJSON_AddItemToObject(n, "object", cJSON_Duplicate(obj, true));
+  const cJSON *t = cJSON_GetObjectItemCaseSensitive(obj, "targets");
+  if (cJSON_IsArray(t))
+    cJSON_AddItemToObject(n, "targets", cJSON_Duplicate(t, true));
+  char *body = n ? cJSON_PrintUnformatted(n) : NULL;
+  cJSON_Delete(n);
+  return body;
+}
+
 void gs__vtn_notify(gs_vtn_t *v, gs__vtn_kind_t kind, const char *op,
                     const cJSON *obj) {
-  if (v->hooks.notify == NULL || v->objs[GS__VTN_SUBSCRIPTION]->child == NULL)
-    return;
+  bool hooks = v->hooks.notify && v->objs[GS__VTN_SUBSCRIPTION]->child;
+  bool mqtt = v->hooks.publish && v->cfg->mqtt_url;
+  if (!hooks && !mqtt) return;
+  char *body = gs__vtn_notification(kind, op, obj);
+  if (body == NULL) return; /* out of memory: nothing sent */
+  if (mqtt) gs__vtn_mqtt_publish(v, kind, op, obj, body);
   const cJSON *pid = cJSON_GetObjectItemCaseSensitive(obj, "programID");
   if (kind == GS__VTN_PROGRAM) pid = cJSON_GetObjectItemCaseSensitive(obj, "id");
-  char *body = NULL;
-  for (const cJSON *s = v->objs[GS__VTN_SUBSCRIPTION]->child; s; s = s->next) {
+  for (const cJSON *s = hooks ? v->objs[GS__VTN_SUBSCRIPTION]->child : NULL; s;
+       s = s->next) {
     const cJSON *spid = cJSON_GetObjectItemCaseSensitive(s, "programID");
     if (cJSON_IsString(spid) &&
         !(cJSON_IsString(pid) && strcmp(pid->valuestring, spid->valuestring) == 0))
@@ -270,20 +290,6 @@ void gs__vtn_notify(gs_vtn_t *v, gs__vtn_kind_t kind, const char *op,
                    gs__vtn_object_type[kind]) ||
           !has_str(cJSON_GetObjectItemCaseSensitive(oo, "operations"), op))
         continue;
-      if (body == NULL) {
-        /* The notification schema: objectType, operation, object and the
-         * object's targets. */
-        cJSON *n = cJSON_CreateObject();
-        cJSON_AddStringToObject(n, "objectType", gs__vtn_object_type[kind]);
-        cJSON_AddStringToObject(n, "operation", op);
-        cJSON_AddItemToObject(n, "object", cJSON_Duplicate(obj, true));
-        const cJSON *t = cJSON_GetObjectItemCaseSensitive(obj, "targets");
-        if (cJSON_IsArray(t))
-          cJSON_AddItemToObject(n, "targets", cJSON_Duplicate(t, true));
-        body = n ? cJSON_PrintUnformatted(n) : NULL;
-        cJSON_Delete(n);
-        if (body == NULL) return; /* out of memory: nothing sent */
-      }
       const cJSON *url = cJSON_GetObjectItemCaseSensitive(oo, "callbackUrl");
       const cJSON *tok = cJSON_GetObjectItemCaseSensitive(oo, "bearerToken");
       if (cJSON_IsString(url))

@@ -22,7 +22,8 @@ static const char cfg_text[] =
 
 /* What the hooks saw. */
 typedef struct seen {
-  int reports, enrolled, notes;
+  int reports, enrolled, notes, n_topics;
+  char topics[16][128];
   char last_url[256], last_bearer[64], last_body[8192];
 } seen_t;
 
@@ -43,6 +44,14 @@ static void on_notify(void *ud, const char *url, const char *bearer,
   snprintf(s->last_body, sizeof s->last_body, "%s", body);
 }
 
+static void on_publish(void *ud, const char *topic, const char *payload) {
+  seen_t *s = ud;
+  (void)payload;
+  if (s->n_topics < 16)
+    snprintf(s->topics[s->n_topics], sizeof s->topics[0], "%s", topic);
+  s->n_topics++;
+}
+
 static gs_vtn_cfg_t *cfg;
 static gs_vtn_t *vtn;
 static seen_t seen;
@@ -52,7 +61,8 @@ static void make(const char *text) {
   ck_assert_int_eq(gs_vtn_cfg_parse(text, "cfg.json", &cfg, &eb), GS_OK);
   memset(&seen, 0, sizeof seen);
   gs_vtn_hooks_t h = {.report = on_report, .enrolled = on_enrolled,
-                      .notify = on_notify, .ud = &seen};
+                      .notify = on_notify, .publish = on_publish,
+                      .ud = &seen};
   vtn = gs_vtn_create(cfg, "3.1.0", &h, T0, &eb);
   ck_assert_msg(vtn != NULL, "%s", eb.msg);
 }
@@ -578,6 +588,78 @@ START_TEST(event_updates_keep_identity_and_notify) {
 }
 END_TEST
 
+START_TEST(the_mqtt_notifier_names_and_uses_topics) {
+  cJSON *j;
+  char *bl = token_for("bl", "b");
+  /* Not configured: no MQTT in /notifiers, no topics. */
+  ck_assert_int_eq(call("GET", "/notifiers", NULL, bl, NULL, &j), 200);
+  ck_assert_ptr_null(cJSON_GetObjectItem(j, "MQTT"));
+  cJSON_Delete(j);
+  ck_assert_int_eq(call("GET", "/notifiers/mqtt/topics/events", NULL, bl,
+                        NULL, NULL), 404);
+  free(bl);
+  teardown();
+  make("{\"clients\":[{\"id\":\"v\",\"secret\":\"s\",\"role\":\"ven\"},"
+       "{\"id\":\"w\",\"secret\":\"s\",\"role\":\"ven\"},"
+       "{\"id\":\"bl\",\"secret\":\"b\",\"role\":\"bl\"}],"
+       "\"mqtt\":{\"url\":\"mqtt://127.0.0.1:1883\",\"topic_prefix\":\"oa\"}}");
+  bl = token_for("bl", "b");
+  char *ven = token_for("v", "s"), *other = token_for("w", "s");
+  ck_assert_int_eq(call("GET", "/notifiers", NULL, ven, NULL, &j), 200);
+  const cJSON *m = cJSON_GetObjectItem(j, "MQTT");
+  ck_assert_str_eq(cJSON_GetArrayItem(cJSON_GetObjectItem(m, "URIS"), 0)
+                       ->valuestring, "mqtt://127.0.0.1:1883");
+  ck_assert_str_eq(str(m, "serialization"), "JSON");
+  ck_assert_str_eq(str(cJSON_GetObjectItem(m, "authentication"), "method"),
+                   "ANONYMOUS");
+  cJSON_Delete(j);
+  ck_assert_int_eq(call("GET", "/notifiers/mqtt/topics/events", NULL, ven,
+                        NULL, NULL), 403);
+  ck_assert_int_eq(call("GET", "/notifiers/mqtt/topics/events", NULL, bl,
+                        NULL, &j), 200);
+  const cJSON *t = cJSON_GetObjectItem(j, "topics");
+  ck_assert_str_eq(str(t, "CREATE"), "oa/events/create");
+  ck_assert_str_eq(str(t, "ALL"), "oa/events/+");
+  cJSON_Delete(j);
+  gs_errbuf_t eb = {{0}};
+  cJSON *p = cJSON_Parse("{\"programName\":\"a\"}");
+  gs_vtn_add_program(vtn, p, T0, &eb);
+  cJSON_Delete(p);
+  ck_assert_int_eq(seen.n_topics, 1);
+  ck_assert_str_eq(seen.topics[0], "oa/programs/create");
+  ck_assert_int_eq(call("GET", "/notifiers/mqtt/topics/programs/program-0",
+                        NULL, bl, NULL, &j), 200);
+  t = cJSON_GetObjectItem(j, "topics");
+  ck_assert_ptr_null(cJSON_GetObjectItem(t, "CREATE")); /* exists already */
+  ck_assert_str_eq(str(t, "UPDATE"), "oa/programs/program-0/update");
+  cJSON_Delete(j);
+  ck_assert_int_eq(call("POST", "/vens", NULL, ven,
+                        "{\"objectType\":\"VEN_VEN_REQUEST\","
+                        "\"venName\":\"home-0001\"}", NULL), 201);
+  ck_assert_int_eq(call("GET", "/notifiers/mqtt/topics/vens/ven-0/events",
+                        NULL, ven, NULL, &j), 200);
+  ck_assert_str_eq(str(cJSON_GetObjectItem(j, "topics"), "CREATE"),
+                   "oa/vens/ven-0/events/create");
+  cJSON_Delete(j);
+  ck_assert_int_eq(call("GET", "/notifiers/mqtt/topics/vens/ven-0/events",
+                        NULL, other, NULL, NULL), 404);
+  ck_assert_int_eq(call("GET", "/notifiers/mqtt/topics/vens/ven-0/nope",
+                        NULL, ven, NULL, NULL), 404);
+  seen.n_topics = 0;
+  add_event("program-0", 0, "shop"); /* not this VEN's */
+  ck_assert_int_eq(seen.n_topics, 2);
+  ck_assert_str_eq(seen.topics[0], "oa/events/create");
+  ck_assert_str_eq(seen.topics[1], "oa/programs/program-0/events/create");
+  seen.n_topics = 0;
+  add_event("program-0", 1, "home");
+  ck_assert_int_eq(seen.n_topics, 3);
+  ck_assert_str_eq(seen.topics[2], "oa/vens/ven-0/events/create");
+  free(bl);
+  free(ven);
+  free(other);
+}
+END_TEST
+
 START_TEST(fault_knobs_answer_503) {
   teardown();
   make("{\"clients\":[{\"id\":\"v\",\"secret\":\"s\",\"role\":\"ven\"}],"
@@ -639,6 +721,12 @@ static const struct {
      "c.json: $.clients[0].secret: expected a non-empty string, found "
      "nothing"},
     {"[1", "c.json: not valid JSON near ''"},
+    {"{\"clients\":[{\"id\":\"a\",\"secret\":\"b\",\"role\":\"ven\"}],"
+     "\"mqtt\":{\"url\":\"tcp://x\"}}", "c.json: $.mqtt.url: expected "
+     "mqtt://HOST[:PORT], found 'tcp://x'"},
+    {"{\"clients\":[{\"id\":\"a\",\"secret\":\"b\",\"role\":\"ven\"}],"
+     "\"mqtt\":{\"url\":\"mqtt://x\",\"qos\":2}}", "c.json: $.mqtt.qos: "
+     "expected an integer from 0 to 1, found 2"},
 };
 
 START_TEST(bad_configs_name_path_expected_found) {
@@ -782,6 +870,7 @@ Suite *vtn_suite(void) {
   tcase_add_test(tc, reports_are_private_and_reach_the_hook);
   tcase_add_test(tc, subscribers_hear_of_new_events);
   tcase_add_test(tc, event_updates_keep_identity_and_notify);
+  tcase_add_test(tc, the_mqtt_notifier_names_and_uses_topics);
   tcase_add_test(tc, fault_knobs_answer_503);
   tcase_add_loop_test(tc, bad_configs_name_path_expected_found, 0,
                       (int)(sizeof bad_cfgs / sizeof bad_cfgs[0]));

@@ -87,7 +87,15 @@ cat >scn.json <<'EOF'
 }
 EOF
 
-"$BIN" serve-vtn scn.json --listen 127.0.0.1:0 --no-out </dev/null \
+# An MQTT notifier with no broker behind it: /notifiers and the topic
+# endpoints answer all the same (notifications are dropped).
+cat >cfg.json <<'EOF'
+{"clients": [{"id": "ven", "secret": "ven-secret", "role": "ven"},
+             {"id": "bl", "secret": "bl-secret", "role": "bl"}],
+ "mqtt": {"url": "mqtt://127.0.0.1:9", "topic_prefix": "oa"}}
+EOF
+"$BIN" serve-vtn scn.json --listen 127.0.0.1:0 --no-out --config cfg.json \
+  </dev/null \
   >gs.out 2>gs.err &
 GS=$!
 VTN=""
@@ -184,6 +192,14 @@ VID=$(curl -s -H "Authorization: Bearer $VEN" "$VTN/vens" | \
 via 201 POST /resources "$VEN" \
   "{\"objectType\":\"VEN_RESOURCE_REQUEST\",\"resourceName\":\"meter\",\"venID\":\"$VID\"}"
 via 200 GET "/resources?venID=$VID" "$VEN"
+for t in programs "programs/$PID" "programs/$PID/events" events reports \
+         subscriptions vens resources; do
+  via 200 GET "/notifiers/mqtt/topics/$t" "$BL"
+done
+for t in "vens/$VID" "vens/$VID/events" "vens/$VID/programs" \
+         "vens/$VID/resources"; do
+  via 200 GET "/notifiers/mqtt/topics/$t" "$VEN"
+done
 via 200 GET "/events" "$VEN" # by the targets granted to its VEN
 
 via 201 POST /subscriptions "$VEN" \
@@ -223,7 +239,7 @@ if grep -E 'Violation|✖' prism.log | grep -v -q 'VIOLATIONS: Request/Response 
   fail "Prism log: $(grep -E 'Violation|✖' prism.log | head -5)"
 fi
 n=$(grep -c 'Forwarding' prism.log)
-[[ $n -ge 30 ]] || fail "only $n requests reached the VTN through Prism"
+[[ $n -ge 40 ]] || fail "only $n requests reached the VTN through Prism"
 echo "$NAME: $n requests through Prism; $TOLERATED tolerated (the 3.1.0" \
      "document's own ven/resource objectType contradiction)"
 [[ $FAILS == 0 ]] || { echo "--- prism.log (tail)"; tail -20 prism.log; exit 1; }
