@@ -12,6 +12,7 @@
 
 #include "check_golden.h"
 #include "cli.h"
+#include "replay.h"
 #include "info.h"
 #include "gridsim/error.h"
 #include "gridsim/model.h"
@@ -36,6 +37,10 @@ static const char usage_text[] =
     "                        rewrites the expectations, --junit FILE writes\n"
     "                        JUnit XML (exit 1 on a regression; see\n"
     "                        gridsim check --help)\n"
+    "  replay FILE           re-run trace FILE offline, unpaced, with the\n"
+    "                        MQTT messages it recorded injected where they\n"
+    "                        arrived: the same results (options --out,\n"
+    "                        --no-out, --summary-json, --quiet)\n"
     "  serve-vtn [SCENARIO]  an OpenADR 3 VTN on HTTP publishing the\n"
     "                        scenario's DR events in real time (see\n"
     "                        gridsim serve-vtn --help)\n"
@@ -68,6 +73,9 @@ static const char usage_text[] =
     "                        mqtt://HOST[:PORT]: each VEN is its own session\n"
     "                        (topics in the scenario's \"mqtt\" section);\n"
     "                        paced at 1 unless --pace is given\n"
+    "  --mqtt-backend URL    backend role on an MQTT broker: the program\n"
+    "                        commands the scenario's real_vens and takes\n"
+    "                        their acks and telemetry (paced like --mqtt)\n"
     "  --view                open the live view (needs a display; exit 2\n"
     "                        without one): space pauses, '.' steps one\n"
     "                        output interval, '+'/'-' change the pace, 'q'\n"
@@ -113,6 +121,7 @@ enum {
   OPT_NO_OUT,
   OPT_NO_TWIN,
   OPT_MQTT,
+  OPT_MQTT_BACKEND,
   OPT_PACE,
   OPT_VIEW,
   OPT_SNAPSHOT,
@@ -128,6 +137,7 @@ static const struct option long_opts[] = {
     {"no-out", no_argument, NULL, OPT_NO_OUT},
     {"no-twin", no_argument, NULL, OPT_NO_TWIN},
     {"mqtt", required_argument, NULL, OPT_MQTT},
+    {"mqtt-backend", required_argument, NULL, OPT_MQTT_BACKEND},
     {"pace", required_argument, NULL, OPT_PACE},
     {"view", no_argument, NULL, OPT_VIEW},
     {"snapshot", required_argument, NULL, OPT_SNAPSHOT},
@@ -189,6 +199,9 @@ static int parse_opts(const char *cmd, int argc, char **argv,
       break;
     case OPT_MQTT:
       o->mqtt_url = arg;
+      break;
+    case OPT_MQTT_BACKEND:
+      o->mqtt_backend_url = arg;
       break;
     case OPT_PACE: {
       char *end;
@@ -368,7 +381,8 @@ int gs_cli_main(int argc, char **argv) {
   if (strcmp(cmd, "check") == 0) return gs_cli_check(argc - 2, argv + 2);
   if (strcmp(cmd, "serve-vtn") == 0)
     return gs_cli_serve_vtn(argc - 1, argv + 1);
-  if (strcmp(cmd, "run") != 0 && strcmp(cmd, "validate") != 0) {
+  if (strcmp(cmd, "run") != 0 && strcmp(cmd, "validate") != 0 &&
+      strcmp(cmd, "replay") != 0) {
     fprintf(stderr, "gridsim: unknown command '%s'\n", cmd);
     usage_hint();
     return GS_EXIT_BADINPUT;
@@ -378,7 +392,9 @@ int gs_cli_main(int argc, char **argv) {
   int status = parse_opts(cmd, argc - 1, argv + 1, &o, &help);
   if (status == GS_EXIT_OK && help) fputs(usage_text, stdout);
   else if (status == GS_EXIT_OK)
-    status = strcmp(cmd, "run") == 0 ? gs_cli_run(&o) : cmd_validate(&o);
+    status = strcmp(cmd, "run") == 0      ? gs_cli_run(&o)
+             : strcmp(cmd, "replay") == 0 ? gs_cli_replay(&o)
+                                          : cmd_validate(&o);
   free(o.sets);
   free(o.snapshots);
   free(o.snapshot_at_us);

@@ -16,6 +16,8 @@ typedef struct gs_cli_opts {
   bool quiet;
   bool no_twin; /* --no-twin: skip the counterfactual runs */
   const char *mqtt_url; /* --mqtt: the VEN role on this broker */
+  const char *mqtt_backend_url; /* --mqtt-backend: the backend role */
+  struct gs_replay *replay; /* `gridsim replay`: the recorded run */
   double pace;          /* --pace factor (0: not given) */
   bool view;            /* --view: the live window */
   const char **snapshots; /* --snapshot files, owned by the options */
