@@ -28,7 +28,7 @@ static const char usage_text[] =
     "program issues it (its notice, else its start), in real time from\n"
     "the scenario start (\"now\" unless --set start=... says otherwise).\n"
     "Reports VENs post go to the HDF5 trace. Runs until the scenario ends\n"
-    "or SIGINT/SIGTERM (exit 130, trace closed).\n"
+    "(and --linger) or SIGINT/SIGTERM (exit 130, trace closed).\n"
     "\n"
     "options:\n"
     "  --listen HOST:PORT   where to listen (default 127.0.0.1:8080; port 0\n"
@@ -39,6 +39,8 @@ static const char usage_text[] =
     "  --openadr VERSION    wire version (3.1.0, the only one so far)\n"
     "  --out FILE           trace (default results/<scenario>-<seed>-vtn.h5)\n"
     "  --no-out             write no trace\n"
+    "  --linger SECONDS     keep serving this long after the scenario ends,\n"
+    "                       for reports of its last intervals (default 10)\n"
     "  --set PATH=VALUE     override a scenario field; repeatable\n"
     "  --seed N             override the scenario seed\n"
     "  --quiet, -q          print nothing but errors and the URL line\n";
@@ -69,6 +71,11 @@ static int64_t unix_us(void) {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int was_interrupted(void *ud) {
+  (void)ud;
+  return interrupted != 0;
 }
 
 /* ---- Hooks -------------------------------------------------------------- */
@@ -182,6 +189,7 @@ static const gs_model_type_t vtn_publisher = {
 typedef struct opts {
   const char *scenario, *listen, *config, *out, *version;
   bool no_out, quiet, help;
+  double linger_s; /* served after the scenario's end */
   gs_cli_opts_t cli; /* scenario overrides, for gs_cli_load */
 } opts_t;
 
@@ -194,10 +202,12 @@ static int parse(int argc, char **argv, opts_t *o) {
       {"no-out", no_argument, NULL, 'n'},
       {"set", required_argument, NULL, 's'},
       {"seed", required_argument, NULL, 'S'},
+      {"linger", required_argument, NULL, 'L'},
       {"quiet", no_argument, NULL, 'q'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   o->listen = "127.0.0.1:8080";
+  o->linger_s = 10;
   o->version = "3.1.0";
   /* One extra slot: "start=now" is added when no start is set. */
   o->cli.sets = calloc((size_t)argc + 2, sizeof *o->cli.sets);
@@ -222,6 +232,18 @@ static int parse(int argc, char **argv, opts_t *o) {
         }
         o->cli.sets[o->cli.n_sets++] = optarg;
         break;
+      case 'L': {
+        char *end;
+        errno = 0;
+        double x = strtod(optarg, &end);
+        if (errno || end == optarg || *end || !(x >= 0) || x > 86400) {
+          fprintf(stderr, "gridsim serve-vtn: --linger: expected seconds "
+                  "from 0 to 86400, found '%s'\n", optarg);
+          return GS_EXIT_BADINPUT;
+        }
+        o->linger_s = x;
+        break;
+      }
       case 'S': {
         char *end;
         errno = 0;
@@ -464,6 +486,17 @@ int gs_cli_serve_vtn(int argc, char **argv) {
            "bl/bl-secret\n");
   fflush(stdout);
   gs_err_t err = gs_engine_run(eng, s->duration_us);
+  /* The study is over, but reports of intervals that ended with it are
+   * still on their way: keep answering for a while (a signal ends it). */
+  if (err == GS_OK && o.linger_s > 0) {
+    if (!o.quiet)
+      printf("the scenario has ended; serving %g s more for late reports\n",
+             o.linger_s);
+    fflush(stdout);
+    gs_pace_drain(pace, eng, (int64_t)(o.linger_s * 1e6), was_interrupted,
+                  NULL);
+    if (interrupted) err = GS_EINTR;
+  }
   /* Up to 2 s for the last webhooks to leave. */
   gs_pace_drain(pace, eng, 2000000, gs_vtn_notify_idle, sv.notify);
   if (!o.quiet) print_summary(&sv, http);

@@ -89,6 +89,27 @@ grep -q 'bad.json: \$.clients: expected a non-empty array' err.txt ||
 rc=$?
 [[ $rc == 2 ]] || fail "bad --listen: exit $rc, expected 2"
 
+# A study that runs to its end: 2 s, then 0.5 s of lingering; exit 0 and a
+# complete trace.
+cat >short.json <<'EOF'
+{"name": "short", "start": "2026-07-15T17:00:00Z", "duration_s": 2,
+ "fleet": [{"name": "home", "count": 1, "loads": []}],
+ "program": {"events": []}}
+EOF
+t0=$(date +%s.%N)
+"$BIN" serve-vtn short.json --listen 127.0.0.1:0 --linger 0.5 \
+  --out short.h5 </dev/null >short.out 2>&1
+rc=$?
+t=$(python3 -c "import time; print(round(time.time() - $t0, 1))")
+[[ $rc == 0 ]] || fail "study to its end: exit $rc: $(cat short.out)"
+grep -q 'serving 0.5 s more for late reports' short.out ||
+  fail "no linger line: $(cat short.out)"
+python3 -c "import sys; sys.exit(not (2.4 <= $t <= 6))" ||
+  fail "the 2 s study (+0.5 s) took $t s"
+"$BIN" serve-vtn scn.json --linger -1 --no-out >/dev/null 2>&1
+rc=$?
+[[ $rc == 2 ]] || fail "--linger -1: exit $rc, expected 2"
+
 "$BIN" serve-vtn scn.json --listen 127.0.0.1:0 --config cfg.json \
   --out trace.h5 </dev/null >gs.out 2>gs.err &
 GS=$!
@@ -212,6 +233,10 @@ if ch != want:
 ev = sorted(int(x["scenario_event"]) for x in f["/vtn/events"][:])
 if ev != [0, 1, 2]:
     sys.exit(f"events {ev}")
+if f["/vtn"].attrs["complete"] != 0:
+    sys.exit("an interrupted study's trace is marked complete")
+if h5py.File("short.h5", "r")["/vtn"].attrs["complete"] != 1:
+    sys.exit("a study run to its end is not marked complete")
 if f["/vtn"].attrs["openadr_version"] != b"3.1.0" and \
    f["/vtn"].attrs["openadr_version"] != "3.1.0":
     sys.exit("version attribute")
