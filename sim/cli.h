@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "gridsim/scenario.h"
+#include "mqtt_cfg.h"
 
 typedef struct gs_cli_opts {
   const char *scenario;     /* NULL: the built-in default */
@@ -16,6 +17,7 @@ typedef struct gs_cli_opts {
   bool quiet;
   bool no_twin; /* --no-twin: skip the counterfactual runs */
   const char *mqtt_url; /* --mqtt: the VEN role on this broker */
+  gs_mqtt_opts_t mqtt_opts; /* --mqtt-ca, --mqtt-cert, ... */
   const char *mqtt_backend_url; /* --mqtt-backend: the backend role */
   struct gs_replay *replay; /* `gridsim replay`: the recorded run */
   double pace;          /* --pace factor (0: not given) */
@@ -34,6 +36,10 @@ int gs_cli_main(int argc, char **argv);
 
 /* `gridsim run`: returns an exit status (GS_EXIT_*). */
 int gs_cli_run(const gs_cli_opts_t *o);
+
+/* `gridsim serve-vtn [SCENARIO] [options]` (sim/serve_vtn.c); `argv[0]`
+ * is "serve-vtn". Returns an exit status. */
+int gs_cli_serve_vtn(int argc, char **argv);
 
 /* `gridsim models [--json]`: prints every model type and its parameters,
  * as text or as JSON (for the schema generator). */

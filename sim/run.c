@@ -206,6 +206,7 @@ int gs_cli_run(const gs_cli_opts_t *o_in) {
   if (o->mqtt_url) {
     gs_mqtt_cfg_t mcfg;
     err = gs_mqtt_cfg_from_json(s->json, s->file, &mcfg, &eb);
+    if (err == GS_OK) err = gs_mqtt_cfg_apply_opts(&mcfg, &o->mqtt_opts, &eb);
     if (err == GS_OK) err = gs_mqtt_create(&mcfg, o->mqtt_url, &br, &eb);
     if (err != GS_OK) {
       status = err == GS_ENOMEM ? GS_EXIT_RUNTIME : GS_EXIT_BADINPUT;
@@ -228,6 +229,7 @@ int gs_cli_run(const gs_cli_opts_t *o_in) {
       s, eng, br ? gs_mqtt_sink(br) : o->replay ? gs_replay_sink(o->replay)
                                                 : NULL,
       &w, &eb);
+  if (err == GS_OK && br) err = gs_mqtt_check(br, w, &eb); /* cert files */
   if (err != GS_OK) {
     status = err == GS_ESCENARIO ? GS_EXIT_BADINPUT : GS_EXIT_RUNTIME;
     fprintf(stderr, "gridsim: %s\n", eb.msg);
@@ -266,6 +268,7 @@ int gs_cli_run(const gs_cli_opts_t *o_in) {
     }
     gs_observer_t tobs = gs_trace_observer(trace);
     if (gs_engine_add_observer(eng, &tobs) != GS_OK) goto runtime_fail;
+    if (br && gs_mqtt_trace_add(br, trace, &eb) != GS_OK) goto runtime_fail;
   }
   if (paced) {
     pace = gs_pace_create(o->pace > 0 ? o->pace : 1.0, anchor_unix_s,
