@@ -33,6 +33,16 @@ typedef struct type_slot {
  * fetched into cache while the ones before it run (a power of two). */
 #define GS__LOOKAHEAD 8
 
+/* Payloads that do not fit an event record's 64-bit `data` word (see
+ * pack_event): one slot each until the event is popped. A free slot
+ * links the next free one through `next`. */
+typedef struct spill {
+  int64_t arg;
+  uint32_t arg2;
+  uint32_t next;
+} spill_t;
+#define GS__SPILL_NONE UINT32_MAX
+
 typedef struct observer_slot {
   gs_observer_t obs;
   gs_time_us_t next_sample_us;
@@ -66,8 +76,10 @@ struct gs_engine {
   gs_time_us_t next_obs_us; /* earliest observer sample, or NEVER */
   /* Look-ahead: the next events, already popped, in order (see
    * fill_lookahead). A ring of GS__LOOKAHEAD slots from la_head. */
-  gs_event_t la[GS__LOOKAHEAD];
+  gs_event_rec_t la[GS__LOOKAHEAD];
   unsigned la_head, la_n;
+  spill_t *spill;
+  uint32_t n_spill, cap_spill, free_spill;
 };
 
 gs_engine_t *gs_engine_create(const gs_engine_config_t *cfg,
@@ -82,6 +94,7 @@ gs_engine_t *gs_engine_create(const gs_engine_config_t *cfg,
   e->digest = UINT64_C(0x6a09e667f3bcc908);
   e->current = GS_ENTITY_NONE;
   e->next_obs_us = GS_TIME_NEVER;
+  e->free_spill = GS__SPILL_NONE;
   return e;
 fail:
   gs_errbuf_set(eb, GS_ENOMEM, "out of memory creating the engine");
@@ -100,6 +113,7 @@ void gs_engine_destroy(gs_engine_t *e) {
   gs_meters_destroy(e->meters);
   free(e->watch_bits);
   free(e->watcher);
+  free(e->spill);
   free(e);
 }
 
@@ -124,7 +138,7 @@ gs_err_t gs_engine_add_entity(gs_engine_t *e, const gs_model_type_t *type,
                               gs_entity_id_t *out_id, gs_errbuf_t *eb) {
   if (e == NULL || type == NULL || init == NULL || type->handle == NULL)
     return gs_errbuf_set(eb, GS_EINVAL, "gs_engine_add_entity: bad argument");
-  if (e->n_ent >= GS_ENTITY_NONE - 1)
+  if (e->n_ent > GS_EVENT_TARGET_MAX)
     return gs_errbuf_set(eb, GS_ERANGE, "too many entities");
   uint16_t ti;
   type_slot_t *ts = slot_for(e, type, &ti);
@@ -183,6 +197,55 @@ const gs_model_type_t *gs_engine_type(const gs_engine_t *e,
   return e->types[e->ent[id].type].type;
 }
 
+/* An event record's `data`: bits 0-15 the kind; bit 16 clear: bits 17-31
+ * arg2 and bits 32-63 arg, when arg2 < 2^15 and arg fits 32 signed bits
+ * (nearly always: powers in mW, indices, flags); bit 16 set: bits 32-63
+ * index a spill slot holding arg and arg2. */
+#define GS__DATA_SPILL (UINT64_C(1) << 16)
+static uint64_t pack_event(gs_engine_t *e, uint16_t kind, int64_t arg,
+                           uint32_t arg2) {
+  if (arg2 < (UINT32_C(1) << 15) && arg >= INT32_MIN && arg <= INT32_MAX)
+    return kind | (uint64_t)arg2 << 17 | (uint64_t)(uint32_t)(int32_t)arg
+                                             << 32;
+  uint32_t i = e->free_spill;
+  if (i != GS__SPILL_NONE) {
+    e->free_spill = e->spill[i].next;
+  } else {
+    if (e->n_spill == e->cap_spill) {
+      GS_ASSERT(e->cap_spill < UINT32_MAX / 2);
+      uint32_t cap = e->cap_spill ? e->cap_spill * 2 : 64;
+      spill_t *grown = realloc(e->spill, cap * sizeof *grown);
+      GS_ASSERT(grown != NULL); /* as a failed push: the run is lost */
+      e->spill = grown;
+      e->cap_spill = cap;
+    }
+    i = e->n_spill++;
+  }
+  e->spill[i] = (spill_t){.arg = arg, .arg2 = arg2, .next = GS__SPILL_NONE};
+  return kind | GS__DATA_SPILL | (uint64_t)i << 32;
+}
+
+/* The handlers' view of record `r`; frees its spill slot: every popped
+ * record is unpacked exactly once. */
+static void unpack_event(gs_engine_t *e, const gs_event_rec_t *r,
+                         gs_event_t *ev) {
+  *ev = (gs_event_t){.time_us = r->time_us,
+                     .target = gs_event_rec_target(r),
+                     .seq = r->seq,
+                     .phase = (uint8_t)gs_event_rec_phase(r),
+                     .kind = (uint16_t)r->data};
+  if (r->data & GS__DATA_SPILL) {
+    uint32_t i = (uint32_t)(r->data >> 32);
+    ev->arg = e->spill[i].arg;
+    ev->arg2 = e->spill[i].arg2;
+    e->spill[i].next = e->free_spill;
+    e->free_spill = i;
+  } else {
+    ev->arg = (int32_t)(uint32_t)(r->data >> 32);
+    ev->arg2 = (uint32_t)(r->data >> 17) & 0x7fffu;
+  }
+}
+
 gs_event_handle_t gs_engine_schedule(gs_engine_t *e, gs_entity_id_t target,
                                      gs_time_us_t at_us, gs_phase_t phase,
                                      uint16_t kind, int64_t arg,
@@ -192,16 +255,13 @@ gs_event_handle_t gs_engine_schedule(gs_engine_t *e, gs_entity_id_t target,
   GS_ASSERT((unsigned)phase < GS_PHASE_COUNT);
   entity_t *t = &e->ent[target];
   GS_ASSERT(t->seq != UINT32_MAX); /* 4 billion events for one entity */
-  gs_event_t ev = {.time_us = at_us,
-                   .target = target,
-                   .seq = t->seq++,
-                   .phase = (uint8_t)phase,
-                   .kind = kind,
-                   .arg2 = arg2,
-                   .arg = arg};
-  gs_err_t err = e->qops->push(e->queue, &ev);
+  gs_event_rec_t rec = {.time_us = at_us,
+                        .pt = gs_event_pt(phase, target),
+                        .seq = t->seq++,
+                        .data = pack_event(e, kind, arg, arg2)};
+  gs_err_t err = e->qops->push(e->queue, &rec);
   GS_ASSERT(err == GS_OK); /* a lost event would silently corrupt the run */
-  return gs_event_handle(&ev);
+  return ((uint64_t)target << 32) | rec.seq;
 }
 
 void gs_engine_cancel(gs_engine_t *e, gs_event_handle_t h) {
@@ -264,17 +324,18 @@ static void sample_observers(gs_engine_t *e, gs_time_us_t limit_us) {
  * changes nothing in the order. */
 static void fill_lookahead(gs_engine_t *e, gs_time_us_t until_us) {
   while (e->la_n < GS__LOOKAHEAD) {
-    const gs_event_t *top = e->qops->peek(e->queue);
+    const gs_event_rec_t *top = e->qops->peek(e->queue);
     if (top == NULL || top->time_us > until_us) return;
     if (e->la_n) {
-      const gs_event_t *last =
+      const gs_event_rec_t *last =
           &e->la[(e->la_head + e->la_n - 1) & (GS__LOOKAHEAD - 1)];
-      if (gs_event_before(top, last)) return;
+      if (gs_event_rec_before(top, last)) return;
     }
-    gs_event_t *slot = &e->la[(e->la_head + e->la_n) & (GS__LOOKAHEAD - 1)];
+    gs_event_rec_t *slot =
+        &e->la[(e->la_head + e->la_n) & (GS__LOOKAHEAD - 1)];
     e->qops->pop(e->queue, slot);
     e->la_n++;
-    __builtin_prefetch(&e->ent[slot->target]);
+    __builtin_prefetch(&e->ent[gs_event_rec_target(slot)]);
   }
 }
 
@@ -285,17 +346,18 @@ static void fill_lookahead(gs_engine_t *e, gs_time_us_t until_us) {
  * that also changes the engine on purpose: GCC deems a function that only
  * prefetches pure, and drops calls to it.) */
 static void take_lookahead(gs_engine_t *e, gs_event_t *ev) {
-  *ev = e->la[e->la_head];
+  unpack_event(e, &e->la[e->la_head], ev);
   e->la_head = (e->la_head + 1) & (GS__LOOKAHEAD - 1);
   e->la_n--;
   if (e->la_n == 0) return;
-  uint32_t next_meter = e->ent[e->la[e->la_head].target].meter;
+  uint32_t next_meter = e->ent[gs_event_rec_target(&e->la[e->la_head])].meter;
   if (next_meter != GS_METER_NONE)
     gs_meters_prefetch(e->meters, next_meter, true);
   unsigned pos = GS__LOOKAHEAD / 2 - 1;
   if (pos >= e->la_n) return;
-  const gs_event_t *later = &e->la[(e->la_head + pos) & (GS__LOOKAHEAD - 1)];
-  const entity_t *ent = &e->ent[later->target];
+  const gs_event_rec_t *later =
+      &e->la[(e->la_head + pos) & (GS__LOOKAHEAD - 1)];
+  const entity_t *ent = &e->ent[gs_event_rec_target(later)];
   if (ent->meter != GS_METER_NONE)
     gs_meters_prefetch(e->meters, ent->meter, false);
   const type_slot_t *ts = &e->types[ent->type];
@@ -307,10 +369,10 @@ static void take_lookahead(gs_engine_t *e, gs_event_t *ev) {
 }
 
 /* The earliest pending event, or NULL; *in_la tells where it is. */
-static const gs_event_t *next_event(gs_engine_t *e, bool *in_la) {
-  const gs_event_t *top = e->qops->peek(e->queue);
-  const gs_event_t *head = e->la_n ? &e->la[e->la_head] : NULL;
-  *in_la = head && (top == NULL || !gs_event_before(top, head));
+static const gs_event_rec_t *next_event(gs_engine_t *e, bool *in_la) {
+  const gs_event_rec_t *top = e->qops->peek(e->queue);
+  const gs_event_rec_t *head = e->la_n ? &e->la[e->la_head] : NULL;
+  *in_la = head && (top == NULL || !gs_event_rec_before(top, head));
   return *in_la ? head : top;
 }
 
@@ -325,7 +387,7 @@ gs_err_t gs_engine_run(gs_engine_t *e, gs_time_us_t until_us) {
     if (e->stop) return GS_EINTR;
     bool in_la;
     if (!e->has_pacer) fill_lookahead(e, until_us);
-    const gs_event_t *top = next_event(e, &in_la);
+    const gs_event_rec_t *top = next_event(e, &in_la);
     if (e->has_pacer) {
       gs_time_us_t next = top && top->time_us <= until_us ? top->time_us
                                                           : until_us;
@@ -340,7 +402,9 @@ gs_err_t gs_engine_run(gs_engine_t *e, gs_time_us_t until_us) {
     if (in_la) {
       take_lookahead(e, &ev);
     } else {
-      e->qops->pop(e->queue, &ev);
+      gs_event_rec_t rec;
+      e->qops->pop(e->queue, &rec);
+      unpack_event(e, &rec, &ev);
     }
     entity_t *ent = &e->ent[ev.target];
     if (ent->n_cancel &&
@@ -397,13 +461,17 @@ void gs_engine_release(gs_engine_t *e) {
   e->ent = NULL;
   e->cap_ent = 0;
   gs__cancel_set_free(&e->cancelled);
+  free(e->spill);
+  e->spill = NULL;
+  e->n_spill = e->cap_spill = 0;
+  e->free_spill = GS__SPILL_NONE;
   e->la_n = 0;
   e->released = true;
 }
 
 void gs_engine_advance(gs_engine_t *e, gs_time_us_t t_us) {
   bool in_la;
-  const gs_event_t *top = next_event(e, &in_la);
+  const gs_event_rec_t *top = next_event(e, &in_la);
   GS_ASSERT(t_us >= e->now_us);
   GS_ASSERT(top == NULL || t_us <= top->time_us);
   if (e->n_obs) sample_observers(e, t_us - 1);

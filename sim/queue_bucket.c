@@ -12,7 +12,7 @@
  * rung):
  *   bottom   every event before the end of the current bucket, in a few
  *            sorted runs and a heap; a pop takes the earliest of their
- *            heads, so the bottom is exactly ordered by gs_event_before;
+ *            heads, so the bottom is exactly ordered by gs_event_rec_before;
  *   buckets  unsorted lists covering [base + i*width, base+(i+1)*width);
  *   top      an unsorted list of everything at or after the rung's end.
  * When the bottom is empty the next non-empty bucket becomes its runs;
@@ -23,7 +23,7 @@
  * Lists are chains of fixed-size chunks from one free list: appending is a
  * store into the tail chunk, with no malloc, realloc or copy as a list
  * grows, and a list's memory goes back to the free list as it is drained,
- * so the queue holds little more than 32 bytes per pending event however
+ * so the queue holds little more than 24 bytes per pending event however
  * the events move between tiers. A bucket holds a few dozen events, so the
  * tails being written stay in cache while pushes land at random times.
  *
@@ -37,15 +37,16 @@
  * range after that go to the heap. A heap of a million same-instant events
  * would cost twenty cache-missing levels per pop instead. */
 
-/* A 32-byte header and 31 events: 1 KiB on 64-byte lines, with the link
- * in the first line so a walk can fetch the next chunk early. */
-#define CHUNK_EVENTS 31
+/* A 16-byte header and 42 events of 24 bytes: 1 KiB on 64-byte lines,
+ * with the link in the first line so a walk can fetch the next chunk
+ * early. */
+#define CHUNK_EVENTS 42
 typedef struct chunk {
   struct chunk *next;
   uint16_t n;    /* events stored */
   uint16_t refs; /* runs A still reading this chunk */
-  unsigned char pad[20];
-  gs_event_t ev[CHUNK_EVENTS];
+  unsigned char pad[4];
+  gs_event_rec_t ev[CHUNK_EVENTS];
 } chunk_t;
 #define CHUNK_STRIDE 1024
 _Static_assert(sizeof(chunk_t) == CHUNK_STRIDE, "chunk fills its stride");
@@ -98,17 +99,17 @@ typedef struct slab {
 #define BATCH 32
 
 struct gs_queue {
-  gs_event_t batch[BATCH]; /* all >= bottom_end, in push order */
+  gs_event_rec_t batch[BATCH]; /* all >= bottom_end, in push order */
   uint32_t n_batch;
   int cached;          /* where the bottom's first is (peek), or -1 */
   run_a_t a[MAX_RUNS]; /* runs A, n_a of them */
   unsigned n_a;
-  gs_event_t *run; /* run B, sorted: run[run_pos .. run_n) pending */
+  gs_event_rec_t *run; /* run B, sorted: run[run_pos .. run_n) pending */
   uint32_t run_pos, run_n;
   size_t run_cap;
-  gs_event_t *scratch; /* the radix sort's second buffer */
+  gs_event_rec_t *scratch; /* the radix sort's second buffer */
   size_t scratch_cap;
-  gs_event_t *heap; /* min-heap: pushes before bottom_end */
+  gs_event_rec_t *heap; /* min-heap: pushes before bottom_end */
   uint32_t heap_n, heap_cap;
   list_t top;         /* time >= rung_end */
   list_t *bucket;     /* nb_cap lists, nb of them in the rung */
@@ -168,7 +169,7 @@ static void chunk_put(gs_queue_t *q, chunk_t *c) {
   q->n_free++;
 }
 
-static bool list_append(gs_queue_t *q, list_t *l, const gs_event_t *ev) {
+static bool list_append(gs_queue_t *q, list_t *l, const gs_event_rec_t *ev) {
   chunk_t *t = l->tail;
   if (t == NULL || t->n == CHUNK_EVENTS) {
     chunk_t *c = chunk_get(q);
@@ -186,24 +187,24 @@ static bool list_append(gs_queue_t *q, list_t *l, const gs_event_t *ev) {
 
 /* Binary min-heap for the bottom's late arrivals (the reference heap's
  * algorithm). */
-static void heap_up(gs_event_t *h, uint32_t i) {
-  gs_event_t ev = h[i];
+static void heap_up(gs_event_rec_t *h, uint32_t i) {
+  gs_event_rec_t ev = h[i];
   while (i > 0) {
     uint32_t parent = (i - 1) / 2;
-    if (!gs_event_before(&ev, &h[parent])) break;
+    if (!gs_event_rec_before(&ev, &h[parent])) break;
     h[i] = h[parent];
     i = parent;
   }
   h[i] = ev;
 }
 
-static void heap_down(gs_event_t *h, uint32_t n, uint32_t i) {
-  gs_event_t ev = h[i];
+static void heap_down(gs_event_rec_t *h, uint32_t n, uint32_t i) {
+  gs_event_rec_t ev = h[i];
   for (;;) {
     uint32_t c = 2 * i + 1;
     if (c >= n) break;
-    if (c + 1 < n && gs_event_before(&h[c + 1], &h[c])) c++;
-    if (!gs_event_before(&h[c], &ev)) break;
+    if (c + 1 < n && gs_event_rec_before(&h[c + 1], &h[c])) c++;
+    if (!gs_event_rec_before(&h[c], &ev)) break;
     h[i] = h[c];
     i = c;
   }
@@ -265,13 +266,13 @@ static bool flush(gs_queue_t *q) {
   return true;
 }
 
-static gs_err_t bq_push(gs_queue_t *q, const gs_event_t *ev) {
+static gs_err_t bq_push(gs_queue_t *q, const gs_event_rec_t *ev) {
   gs_time_us_t t = ev->time_us;
   if (t < q->bottom_end) {
     q->cached = -1; /* it may come first */
     if (q->heap_n == q->heap_cap) {
       uint32_t cap = q->heap_cap ? q->heap_cap * 2 : 16;
-      gs_event_t *grown = realloc(q->heap, (size_t)cap * sizeof *grown);
+      gs_event_rec_t *grown = realloc(q->heap, (size_t)cap * sizeof *grown);
       if (grown == NULL) return GS_ENOMEM;
       q->heap = grown;
       q->heap_cap = cap;
@@ -351,7 +352,7 @@ static bool rebuild(gs_queue_t *q) {
   while (c != NULL) {
     CHUNK_PREFETCH(c->next);
     for (uint32_t j = 0; j < c->n; j++) {
-      const gs_event_t *ev = &c->ev[j];
+      const gs_event_rec_t *ev = &c->ev[j];
       bool ok = list_append(q, home_of(q, ev->time_us), ev);
       GS_ASSERT(ok); /* reserved above */
     }
@@ -383,12 +384,12 @@ static void offer(span_t *best, unsigned *n_best, span_t s) {
 /* The longest stretches of a bucket's list already in order. */
 static unsigned find_runs(const list_t *b, span_t *best) {
   unsigned n_best = 0;
-  const gs_event_t *prev = NULL;
+  const gs_event_rec_t *prev = NULL;
   size_t i = 0, start = 0;
   for (const chunk_t *c = b->head; c != NULL; c = c->next) {
     CHUNK_PREFETCH(c->next);
     for (uint32_t j = 0; j < c->n; j++, i++) {
-      if (prev && gs_event_before(&c->ev[j], prev)) {
+      if (prev && gs_event_rec_before(&c->ev[j], prev)) {
         offer(best, &n_best, (span_t){start, i - start});
         start = i;
       }
@@ -400,7 +401,7 @@ static unsigned find_runs(const list_t *b, span_t *best) {
 }
 
 /* Grows an empty buffer to hold `n` events. */
-static bool ensure(gs_event_t **buf, size_t *cap, size_t n) {
+static bool ensure(gs_event_rec_t **buf, size_t *cap, size_t n) {
   if (*cap >= n) return true;
   free(*buf); /* empty: nothing to keep */
   *buf = malloc(n * sizeof **buf);
@@ -477,17 +478,17 @@ static void refill(gs_queue_t *q) {
  * n_a - 1, or one of these. */
 enum { IN_B = MAX_RUNS, IN_HEAP };
 
-static unsigned bottom_first(const gs_queue_t *q, const gs_event_t **first) {
-  const gs_event_t *best = NULL;
+static unsigned bottom_first(const gs_queue_t *q, const gs_event_rec_t **first) {
+  const gs_event_rec_t *best = NULL;
   unsigned where = IN_B;
   for (unsigned r = 0; r < q->n_a; r++) {
-    const gs_event_t *ev = &q->a[r].c->ev[q->a[r].slot];
-    if (best == NULL || gs_event_before(ev, best)) best = ev, where = r;
+    const gs_event_rec_t *ev = &q->a[r].c->ev[q->a[r].slot];
+    if (best == NULL || gs_event_rec_before(ev, best)) best = ev, where = r;
   }
   if (q->run_pos < q->run_n &&
-      (best == NULL || gs_event_before(&q->run[q->run_pos], best)))
+      (best == NULL || gs_event_rec_before(&q->run[q->run_pos], best)))
     best = &q->run[q->run_pos], where = IN_B;
-  if (q->heap_n && (best == NULL || gs_event_before(&q->heap[0], best)))
+  if (q->heap_n && (best == NULL || gs_event_rec_before(&q->heap[0], best)))
     best = &q->heap[0], where = IN_HEAP;
   *first = best;
   return where;
@@ -509,10 +510,10 @@ static void advance_a(gs_queue_t *q, unsigned r) {
   q->a[r] = q->a[--q->n_a]; /* done: the last run takes its place */
 }
 
-static const gs_event_t *bq_peek(gs_queue_t *q) {
+static const gs_event_rec_t *bq_peek(gs_queue_t *q) {
   refill(q);
   if (bottom_empty(q)) return NULL;
-  const gs_event_t *first;
+  const gs_event_rec_t *first;
   q->cached = (int)bottom_first(q, &first);
   return first;
 }
@@ -520,7 +521,7 @@ static const gs_event_t *bq_peek(gs_queue_t *q) {
 /* The first event of a non-empty bottom, as the last peek found it if
  * nothing that could change it happened since (the run loop peeks, then
  * pops). */
-static unsigned bottom_first_cached(gs_queue_t *q, const gs_event_t **first) {
+static unsigned bottom_first_cached(gs_queue_t *q, const gs_event_rec_t **first) {
   switch (q->cached) {
     case -1:
       return bottom_first(q, first);
@@ -536,10 +537,10 @@ static unsigned bottom_first_cached(gs_queue_t *q, const gs_event_t **first) {
   }
 }
 
-static bool bq_pop(gs_queue_t *q, gs_event_t *out) {
+static bool bq_pop(gs_queue_t *q, gs_event_rec_t *out) {
   refill(q);
   if (bottom_empty(q)) return false;
-  const gs_event_t *first;
+  const gs_event_rec_t *first;
   unsigned where = bottom_first_cached(q, &first);
   q->cached = -1;
   *out = *first;

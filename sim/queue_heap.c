@@ -6,7 +6,7 @@
 #include "gridsim/queue.h"
 
 struct gs_queue {
-  gs_event_t *ev;
+  gs_event_rec_t *ev;
   size_t n, cap;
 };
 
@@ -28,10 +28,10 @@ static void heap_destroy(gs_queue_t *q) {
   free(q);
 }
 
-static gs_err_t heap_push(gs_queue_t *q, const gs_event_t *ev) {
+static gs_err_t heap_push(gs_queue_t *q, const gs_event_rec_t *ev) {
   if (q->n == q->cap) {
     size_t cap = q->cap * 2;
-    gs_event_t *grown = realloc(q->ev, cap * sizeof *grown);
+    gs_event_rec_t *grown = realloc(q->ev, cap * sizeof *grown);
     if (grown == NULL) return GS_ENOMEM;
     q->ev = grown;
     q->cap = cap;
@@ -40,7 +40,7 @@ static gs_err_t heap_push(gs_queue_t *q, const gs_event_t *ev) {
   size_t i = q->n++;
   while (i > 0) {
     size_t parent = (i - 1) / 2;
-    if (!gs_event_before(ev, &q->ev[parent])) break;
+    if (!gs_event_rec_before(ev, &q->ev[parent])) break;
     q->ev[i] = q->ev[parent];
     i = parent;
   }
@@ -48,18 +48,18 @@ static gs_err_t heap_push(gs_queue_t *q, const gs_event_t *ev) {
   return GS_OK;
 }
 
-static bool heap_pop(gs_queue_t *q, gs_event_t *out) {
+static bool heap_pop(gs_queue_t *q, gs_event_rec_t *out) {
   if (q->n == 0) return false;
   *out = q->ev[0];
-  const gs_event_t last = q->ev[--q->n];
+  const gs_event_rec_t last = q->ev[--q->n];
   /* Sift the last event down from the root. */
   size_t i = 0, n = q->n;
   for (;;) {
     size_t child = 2 * i + 1;
     if (child >= n) break;
-    if (child + 1 < n && gs_event_before(&q->ev[child + 1], &q->ev[child]))
+    if (child + 1 < n && gs_event_rec_before(&q->ev[child + 1], &q->ev[child]))
       child++;
-    if (!gs_event_before(&q->ev[child], &last)) break;
+    if (!gs_event_rec_before(&q->ev[child], &last)) break;
     q->ev[i] = q->ev[child];
     i = child;
   }
@@ -67,7 +67,7 @@ static bool heap_pop(gs_queue_t *q, gs_event_t *out) {
   return true;
 }
 
-static const gs_event_t *heap_peek(gs_queue_t *q) {
+static const gs_event_rec_t *heap_peek(gs_queue_t *q) {
   return q->n ? &q->ev[0] : NULL;
 }
 

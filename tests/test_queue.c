@@ -8,23 +8,23 @@
 #include "queue_sort.h"
 
 static int cmp_events(const void *a, const void *b) {
-  const gs_event_t *x = a, *y = b;
-  if (gs_event_before(x, y)) return -1;
-  if (gs_event_before(y, x)) return 1;
+  const gs_event_rec_t *x = a, *y = b;
+  if (gs_event_rec_before(x, y)) return -1;
+  if (gs_event_rec_before(y, x)) return 1;
   return 0;
 }
 
 /* Events with few distinct times and phases, so ties on time and phase are
  * the rule and the target/sequence part of the key decides. */
-static gs_event_t random_event(gs_rng_t *r, uint32_t *seq, uint32_t n_targets,
+static gs_event_rec_t random_event(gs_rng_t *r, uint32_t *seq, uint32_t n_targets,
                                int64_t n_times) {
-  gs_event_t ev = {0};
+  gs_event_rec_t ev = {0};
   ev.time_us = (int64_t)(gs_rng_uniform(r) * (double)n_times);
-  ev.phase = (uint8_t)(gs_rng_uniform(r) * GS_PHASE_COUNT);
-  ev.target = (uint32_t)(gs_rng_uniform(r) * n_targets);
-  ev.seq = seq[ev.target]++;
-  ev.kind = (uint16_t)(gs_rng_uniform(r) * 1000);
-  ev.arg = (int64_t)(gs_rng_uniform(r) * 1e9);
+  gs_phase_t phase = (gs_phase_t)(gs_rng_uniform(r) * GS_PHASE_COUNT);
+  uint32_t target = (uint32_t)(gs_rng_uniform(r) * n_targets);
+  ev.pt = gs_event_pt(phase, target);
+  ev.seq = seq[target]++;
+  ev.data = (uint64_t)(gs_rng_uniform(r) * 1e18);
   return ev;
 }
 
@@ -33,7 +33,7 @@ static void check_against_sort(const gs_queue_ops_t *ops, size_t n,
   gs_rng_t r;
   gs_rng_init(&r, seed, n, 0);
   uint32_t seq[64] = {0};
-  gs_event_t *all = malloc(n * sizeof *all);
+  gs_event_rec_t *all = malloc(n * sizeof *all);
   ck_assert_ptr_nonnull(all);
   gs_queue_t *q = ops->create(0);
   ck_assert_ptr_nonnull(q);
@@ -44,17 +44,16 @@ static void check_against_sort(const gs_queue_ops_t *ops, size_t n,
   ck_assert_uint_eq(ops->size(q), n);
   qsort(all, n, sizeof *all, cmp_events);
   for (size_t i = 0; i < n; i++) {
-    const gs_event_t *top = ops->peek(q);
+    const gs_event_rec_t *top = ops->peek(q);
     ck_assert_ptr_nonnull(top);
-    gs_event_t got;
+    gs_event_rec_t got;
     ck_assert(ops->pop(q, &got));
     ck_assert_int_eq(got.time_us, all[i].time_us);
-    ck_assert_uint_eq(got.phase, all[i].phase);
-    ck_assert_uint_eq(got.target, all[i].target);
+    ck_assert_uint_eq(got.pt, all[i].pt);
     ck_assert_uint_eq(got.seq, all[i].seq);
-    ck_assert_int_eq(got.arg, all[i].arg);
+    ck_assert_uint_eq(got.data, all[i].data);
   }
-  gs_event_t none;
+  gs_event_rec_t none;
   ck_assert(!ops->pop(q, &none));
   ck_assert_ptr_null(ops->peek(q));
   ops->destroy(q);
@@ -89,24 +88,23 @@ START_TEST(bucket_equals_heap_on_hold) {
   uint32_t seq[64] = {0};
   int64_t now = 0;
   for (int i = 0; i < 3000; i++) {
-    gs_event_t ev = random_event(&r, seq, 64, 1000);
+    gs_event_rec_t ev = random_event(&r, seq, 64, 1000);
     ck_assert_int_eq(gs_queue_heap.push(a, &ev), GS_OK);
     ck_assert_int_eq(gs_queue_bucket.push(b, &ev), GS_OK);
   }
   for (int step = 0; step < 300000; step++) {
-    gs_event_t x, y;
+    gs_event_rec_t x, y;
     ck_assert(gs_queue_heap.pop(a, &x));
     ck_assert(gs_queue_bucket.pop(b, &y));
     ck_assert_int_eq(x.time_us, y.time_us);
-    ck_assert_uint_eq(x.phase, y.phase);
-    ck_assert_uint_eq(x.target, y.target);
+    ck_assert_uint_eq(x.pt, y.pt);
     ck_assert_uint_eq(x.seq, y.seq);
     now = x.time_us;
     /* 0 to 2 new events: at the same instant (ties), near, or far. */
     int k = (int)(gs_rng_uniform(&r) * 3);
     if (gs_queue_heap.size(a) < 100) k = 2;
     for (int j = 0; j < k; j++) {
-      gs_event_t ev = random_event(&r, seq, 64, 1);
+      gs_event_rec_t ev = random_event(&r, seq, 64, 1);
       double u = gs_rng_uniform(&r);
       ev.time_us = now + (u < 0.2 ? 0 : u < 0.9 ? (int64_t)(u * 500)
                                                 : (int64_t)(u * 1e7));
@@ -114,7 +112,7 @@ START_TEST(bucket_equals_heap_on_hold) {
       ck_assert_int_eq(gs_queue_bucket.push(b, &ev), GS_OK);
     }
     ck_assert_uint_eq(gs_queue_heap.size(a), gs_queue_bucket.size(b));
-    const gs_event_t *pa = gs_queue_heap.peek(a), *pb = gs_queue_bucket.peek(b);
+    const gs_event_rec_t *pa = gs_queue_heap.peek(a), *pb = gs_queue_bucket.peek(b);
     ck_assert_int_eq(pa->time_us, pb->time_us);
     ck_assert_uint_eq(pa->seq, pb->seq);
   }
@@ -130,26 +128,26 @@ START_TEST(heap_interleaved_hold) {
   gs_rng_init(&r, 7, 7, 0);
   uint32_t seq[64] = {0};
   gs_queue_t *q = gs_queue_heap.create(4);
-  gs_event_t pending[600];
+  gs_event_rec_t pending[600];
   size_t n = 0;
   int64_t now = 0;
   for (int step = 0; step < 20000; step++) {
     bool push = n == 0 || (n < 600 && gs_rng_uniform(&r) < 0.55);
     if (push) {
-      gs_event_t ev = random_event(&r, seq, 64, 50);
+      gs_event_rec_t ev = random_event(&r, seq, 64, 50);
       ev.time_us += now; /* never in the past */
       pending[n++] = ev;
       ck_assert_int_eq(gs_queue_heap.push(q, &ev), GS_OK);
     } else {
       size_t best = 0;
       for (size_t i = 1; i < n; i++)
-        if (gs_event_before(&pending[i], &pending[best])) best = i;
-      gs_event_t got;
+        if (gs_event_rec_before(&pending[i], &pending[best])) best = i;
+      gs_event_rec_t got;
       ck_assert(gs_queue_heap.pop(q, &got));
       ck_assert_int_eq(got.time_us, pending[best].time_us);
-      ck_assert_uint_eq(got.target, pending[best].target);
       ck_assert_uint_eq(got.seq, pending[best].seq);
-      ck_assert_uint_eq(got.phase, pending[best].phase);
+      ck_assert_uint_eq(got.pt, pending[best].pt);
+      ck_assert_uint_eq(got.pt, pending[best].pt);
       now = got.time_us;
       pending[best] = pending[--n];
     }
@@ -176,30 +174,30 @@ START_TEST(bucket_equals_heap_on_steps) {
   ck_assert_ptr_nonnull(seq);
   for (uint32_t i = 0; i < N; i++) seq[i] = UINT32_C(0xfffff000) - 7 * i;
   /* Target i's id: a bijection that varies every byte. */
-#define ID(i) ((uint32_t)(i) * UINT32_C(2654435761))
+#define ID(i) ((uint32_t)(i) * UINT32_C(2654435761) & GS_EVENT_TARGET_MAX)
   for (uint32_t i = 0; i < N; i++) {
-    gs_event_t ev = {.time_us = step, .target = ID(i), .seq = seq[i]++,
-                     .phase = GS_PHASE_MODEL, .arg = i};
+    gs_event_rec_t ev = {.time_us = step,
+                         .pt = gs_event_pt(GS_PHASE_MODEL, ID(i)),
+                         .seq = seq[i]++, .data = i};
     ck_assert_int_eq(gs_queue_heap.push(a, &ev), GS_OK);
     ck_assert_int_eq(gs_queue_bucket.push(b, &ev), GS_OK);
   }
   uint64_t popped = 0;
   while (gs_queue_heap.size(a) > 0) {
-    gs_event_t x, y;
+    gs_event_rec_t x, y;
     ck_assert(gs_queue_heap.pop(a, &x));
     ck_assert(gs_queue_bucket.pop(b, &y));
     ck_assert_int_eq(x.time_us, y.time_us);
-    ck_assert_uint_eq(x.phase, y.phase);
-    ck_assert_uint_eq(x.target, y.target);
+    ck_assert_uint_eq(x.pt, y.pt);
     ck_assert_uint_eq(x.seq, y.seq);
-    ck_assert_int_eq(x.arg, y.arg);
+    ck_assert_uint_eq(x.data, y.data);
     popped++;
-    if (x.kind == 1) continue; /* a tie or a far event: nothing follows */
-    uint32_t i = (uint32_t)x.arg;
+    if (x.data >> 32 == 1) continue; /* a tie or a far event: no follower */
+    uint32_t i = (uint32_t)x.data;
     int64_t next = (x.time_us / step + 1) * step;
     if (next > STEPS * step) continue;
     double u = gs_rng_uniform(&r);
-    gs_event_t ev = {.target = ID(i), .phase = GS_PHASE_MODEL, .arg = i};
+    gs_event_rec_t ev = {.pt = gs_event_pt(GS_PHASE_MODEL, ID(i)), .data = i};
     if (u < 0.15) /* an edge before the next step */
       ev.time_us = x.time_us + 1 + (int64_t)(gs_rng_uniform(&r) *
                                              (double)(next - x.time_us - 1));
@@ -210,15 +208,17 @@ START_TEST(bucket_equals_heap_on_steps) {
     ck_assert_int_eq(gs_queue_bucket.push(b, &ev), GS_OK);
     if (u > 0.97) { /* a tie now, in an earlier phase, for someone else */
       uint32_t j = (uint32_t)(gs_rng_uniform(&r) * N);
-      gs_event_t tie = {.time_us = x.time_us, .target = ID(j),
-                        .seq = seq[j]++, .phase = GS_PHASE_COMMAND,
-                        .kind = 1, .arg = j};
+      gs_event_rec_t tie = {.time_us = x.time_us,
+                            .pt = gs_event_pt(GS_PHASE_COMMAND, ID(j)),
+                            .seq = seq[j]++,
+                            .data = UINT64_C(1) << 32 | j};
       ck_assert_int_eq(gs_queue_heap.push(a, &tie), GS_OK);
       ck_assert_int_eq(gs_queue_bucket.push(b, &tie), GS_OK);
     } else if (u > 0.95) { /* a far event */
-      gs_event_t far = {.time_us = x.time_us + 7 * step + (int64_t)(u * 1e6),
-                        .target = ID(i), .seq = seq[i]++, .kind = 1,
-                        .phase = GS_PHASE_REPORT, .arg = i};
+      gs_event_rec_t far = {
+          .time_us = x.time_us + 7 * step + (int64_t)(u * 1e6),
+          .pt = gs_event_pt(GS_PHASE_REPORT, ID(i)), .seq = seq[i]++,
+          .data = UINT64_C(1) << 32 | i};
       ck_assert_int_eq(gs_queue_heap.push(a, &far), GS_OK);
       ck_assert_int_eq(gs_queue_bucket.push(b, &far), GS_OK);
     }
@@ -242,21 +242,21 @@ START_TEST(bucket_sort_matches_qsort) {
   for (int shape = 0; shape < 6; shape++)
     for (size_t n = 1; n < 5000; n = n * 3 + 1) {
       size_t cap_a = n + 3, cap_t = n + 7;
-      gs_event_t *a = malloc(cap_a * sizeof *a), *t = malloc(cap_t * sizeof *t);
-      gs_event_t *want = malloc(n * sizeof *want);
+      gs_event_rec_t *a = malloc(cap_a * sizeof *a), *t = malloc(cap_t * sizeof *t);
+      gs_event_rec_t *want = malloc(n * sizeof *want);
       ck_assert(a && t && want);
       for (size_t i = 0; i < n; i++) {
-        gs_event_t ev = {0};
-        uint32_t tg = (uint32_t)(gs_rng_uniform(&r) * 4294967295.0);
-        ev.phase = (uint8_t)(gs_rng_uniform(&r) * GS_PHASE_COUNT);
-        ev.target = tg;
+        gs_event_rec_t ev = {0};
+        uint32_t tg = (uint32_t)(gs_rng_uniform(&r) * GS_EVENT_TARGET_MAX);
+        gs_phase_t phase = (gs_phase_t)(gs_rng_uniform(&r) * GS_PHASE_COUNT);
+        ev.pt = gs_event_pt(phase, tg);
         ev.seq = (uint32_t)(n - i);
-        ev.arg = (int64_t)i;
+        ev.data = i;
         switch (shape) {
-          case 0: ev.time_us = 77; ev.phase = 3; break;
+          case 0: ev.time_us = 77; ev.pt = gs_event_pt(3, tg); break;
           case 1: /* few targets: ties on (time, phase, target) */
             ev.time_us = -5;
-            ev.target = tg % 3;
+            ev.pt = gs_event_pt(phase, tg % 3);
             break;
           case 2: ev.time_us = (int64_t)(gs_rng_uniform(&r) * 1e6); break;
           case 3: ev.time_us = (int64_t)(gs_rng_uniform(&r) * 4) - 2; break;
@@ -266,17 +266,16 @@ START_TEST(bucket_sort_matches_qsort) {
         a[i] = want[i] = ev;
       }
       qsort(want, n, sizeof *want, cmp_events);
-      gs_event_t *a0 = a, *t0 = t;
+      gs_event_rec_t *a0 = a, *t0 = t;
       gs__qsort_events(&a, &cap_a, &t, &cap_t, n);
       /* The buffers come back whole, possibly exchanged. */
       ck_assert(a == a0 ? t == t0 && cap_a == n + 3 : a == t0 && t == a0);
       ck_assert_uint_eq(cap_a, a == a0 ? n + 3 : n + 7);
       for (size_t i = 0; i < n; i++) {
         ck_assert_int_eq(a[i].time_us, want[i].time_us);
-        ck_assert_uint_eq(a[i].phase, want[i].phase);
-        ck_assert_uint_eq(a[i].target, want[i].target);
+        ck_assert_uint_eq(a[i].pt, want[i].pt);
         ck_assert_uint_eq(a[i].seq, want[i].seq);
-        ck_assert_int_eq(a[i].arg, want[i].arg);
+        ck_assert_uint_eq(a[i].data, want[i].data);
       }
       free(a);
       free(t);

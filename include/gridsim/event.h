@@ -24,8 +24,9 @@ typedef enum gs_phase {
   GS_PHASE_COUNT
 } gs_phase_t;
 
-/* One scheduled event: 32 bytes, stored by value in the queue. `kind` and
- * `arg`/`arg2` are interpreted by the target's model type. */
+/* One scheduled event as its handler sees it. `kind` and `arg`/`arg2` are
+ * interpreted by the target's model type. The queue stores it packed
+ * (gs_event_rec_t). */
 typedef struct gs_event {
   gs_time_us_t time_us;
   gs_entity_id_t target;
@@ -50,6 +51,40 @@ static inline bool gs_event_before(const gs_event_t *a, const gs_event_t *b) {
   if (a->time_us != b->time_us) return a->time_us < b->time_us;
   if (a->phase != b->phase) return a->phase < b->phase;
   if (a->target != b->target) return a->target < b->target;
+  return a->seq < b->seq;
+}
+
+/* The stored form of an event, 24 bytes (the queue holds up to ten per
+ * home, so each byte saved is ten per home at a million homes). The
+ * phase sits above the target in one word, so (time_us, pt, seq) compared
+ * in turn is exactly the order of gs_event_before. `data` is the engine's
+ * packing of kind, arg and arg2 (engine.c); queues only move it. */
+typedef struct gs_event_rec {
+  gs_time_us_t time_us;
+  uint32_t pt;  /* phase << GS_EVENT_PHASE_SHIFT | target */
+  uint32_t seq; /* per-target sequence number */
+  uint64_t data;
+} gs_event_rec_t;
+
+/* Targets of stored events have 29 bits: half a billion entities. */
+#define GS_EVENT_PHASE_SHIFT 29
+#define GS_EVENT_TARGET_MAX ((UINT32_C(1) << GS_EVENT_PHASE_SHIFT) - 1)
+
+static inline uint32_t gs_event_pt(gs_phase_t phase, gs_entity_id_t target) {
+  return (uint32_t)phase << GS_EVENT_PHASE_SHIFT | target;
+}
+static inline gs_entity_id_t gs_event_rec_target(const gs_event_rec_t *r) {
+  return r->pt & GS_EVENT_TARGET_MAX;
+}
+static inline gs_phase_t gs_event_rec_phase(const gs_event_rec_t *r) {
+  return (gs_phase_t)(r->pt >> GS_EVENT_PHASE_SHIFT);
+}
+
+/* True when stored event `a` must be processed before `b`. */
+static inline bool gs_event_rec_before(const gs_event_rec_t *a,
+                                       const gs_event_rec_t *b) {
+  if (a->time_us != b->time_us) return a->time_us < b->time_us;
+  if (a->pt != b->pt) return a->pt < b->pt;
   return a->seq < b->seq;
 }
 

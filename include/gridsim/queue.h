@@ -10,7 +10,7 @@
 typedef struct gs_queue gs_queue_t;
 
 /* A queue implementation. Every implementation must pop events in exactly
- * the order of gs_event_before(); tests hold them to the reference heap. */
+ * the order of gs_event_rec_before(); tests hold them to the reference heap. */
 typedef struct gs_queue_ops {
   const char *name;
   /* Creates an empty queue sized for about `capacity_hint` events; NULL on
@@ -18,12 +18,12 @@ typedef struct gs_queue_ops {
   gs_queue_t *(*create)(size_t capacity_hint);
   void (*destroy)(gs_queue_t *q);
   /* Copies `ev` in. GS_ENOMEM if it cannot grow (the queue is unchanged). */
-  gs_err_t (*push)(gs_queue_t *q, const gs_event_t *ev);
+  gs_err_t (*push)(gs_queue_t *q, const gs_event_rec_t *ev);
   /* Removes the earliest event into `*out`; false when empty. */
-  bool (*pop)(gs_queue_t *q, gs_event_t *out);
+  bool (*pop)(gs_queue_t *q, gs_event_rec_t *out);
   /* The earliest event, owned by the queue and valid until the next push or
    * pop; NULL when empty. May reorganise the queue (hence not const). */
-  const gs_event_t *(*peek)(gs_queue_t *q);
+  const gs_event_rec_t *(*peek)(gs_queue_t *q);
   size_t (*size)(const gs_queue_t *q);
 } gs_queue_ops_t;
 

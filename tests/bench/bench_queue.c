@@ -32,14 +32,14 @@ static void hold(const gs_queue_ops_t *ops, size_t n, size_t ops_count,
   gs_queue_t *q = ops->create(n);
   uint32_t seq = 0;
   for (size_t i = 0; i < n; i++) {
-    gs_event_t ev = {.time_us = inc[i % n_inc], .target = (uint32_t)i,
+    gs_event_rec_t ev = {.time_us = inc[i % n_inc], .pt = (uint32_t)i,
                      .seq = seq++};
     ops->push(q, &ev);
   }
   uint64_t d = 0;
   double t0 = now_s();
   for (size_t i = 0; i < ops_count; i++) {
-    gs_event_t ev;
+    gs_event_rec_t ev;
     ops->pop(q, &ev);
     d = gs_mix64(d ^ (uint64_t)ev.time_us ^ ((uint64_t)ev.seq << 32));
     ev.time_us += inc[i & (n_inc - 1)];
