@@ -81,7 +81,7 @@ typedef struct run_a {
  * keep in cache while pushing (measured with tests/bench/bench_queue.c:
  * 32 per bucket and 15-event chunks gave 16 M events/s at a million
  * pending, 128 and 31-event chunks 22 M). */
-#define PER_BUCKET 128
+#define PER_BUCKET 256
 /* Events sampled from the top to place the rung (see rebuild). */
 #define SAMPLE 257
 /* Most runs A a bucket is split into; a pop compares their heads. */
@@ -400,6 +400,9 @@ static unsigned find_runs(const list_t *b, span_t *best) {
   return n_best;
 }
 
+/* Events of the sort's second buffer kept between buckets (192 KiB). */
+#define SCRATCH_KEEP 8192
+
 /* Grows an empty buffer to hold `n` events. */
 static bool ensure(gs_event_rec_t **buf, size_t *cap, size_t n) {
   if (*cap >= n) return true;
@@ -447,6 +450,15 @@ static bool take_bucket(gs_queue_t *q, list_t *b) {
   }
   *b = (list_t){0};
   gs__qsort_events(&q->run, &q->run_cap, &q->scratch, &q->scratch_cap, m);
+  /* The sort's second buffer is only needed during the sort: a large one
+   * (a weather step's bucket in a big fleet) goes back to the system at
+   * once, so it does not add to the peak with the chunks it was copied
+   * from. */
+  if (q->scratch_cap > SCRATCH_KEEP) {
+    free(q->scratch);
+    q->scratch = NULL;
+    q->scratch_cap = 0;
+  }
   q->run_pos = 0;
   q->run_n = (uint32_t)m;
   return true;
@@ -550,7 +562,13 @@ static bool bq_pop(gs_queue_t *q, gs_event_rec_t *out) {
     q->run_pos++;
   } else {
     q->heap[0] = q->heap[--q->heap_n];
-    if (q->heap_n) heap_down(q->heap, q->heap_n, 0);
+    if (q->heap_n) {
+      heap_down(q->heap, q->heap_n, 0);
+    } else if (q->heap_cap > SCRATCH_KEEP) {
+      free(q->heap); /* emptied: a large heap is not kept either */
+      q->heap = NULL;
+      q->heap_cap = 0;
+    }
   }
   q->n--;
   return true;
