@@ -44,7 +44,7 @@ static gs_time_us_t us_of(double s) { return llround(s * 1e6); }
 static double event_draw(gs_engine_t *eng, const gs__ven_t *v, int32_t k,
                          uint64_t purpose) {
   gs_rng_t r;
-  const char *id = v->world->scenario->events[k].id;
+  const char *id = v->cfg->world->scenario->events[k].id;
   gs_rng_init(&r, gs_engine_seed(eng), gs_rng_key(id, v->key, purpose),
               GS_RNG_COMMS);
   return gs_rng_uniform(&r);
@@ -53,9 +53,9 @@ static double event_draw(gs_engine_t *eng, const gs__ven_t *v, int32_t k,
 /* Next comms outage: a Poisson process of outages_per_day. */
 static void schedule_outage(gs_engine_t *eng, gs_entity_id_t self,
                             gs__ven_t *v) {
-  if (v->outages_per_s <= 0) return;
+  if (v->cfg->outages_per_s <= 0) return;
   gsl_rng g = gs_rng_view(&v->rng);
-  double wait_s = gsl_ran_exponential(&g, 1.0 / v->outages_per_s);
+  double wait_s = gsl_ran_exponential(&g, 1.0 / v->cfg->outages_per_s);
   gs_engine_schedule(eng, self, gs_engine_now(eng) + us_of(wait_s),
                      GS_PHASE_INPUT, GS_VEN_EV_OUTAGE, 0, 0);
 }
@@ -63,37 +63,43 @@ static void schedule_outage(gs_engine_t *eng, gs_entity_id_t self,
 static gs_err_t ven_init(gs_engine_t *eng, gs_entity_id_t self, void *state,
                          const gs_model_init_t *init, gs_errbuf_t *eb) {
   gs__ven_t *v = state;
-  (void)eb;
+
   const double *p = init->params;
   gs_rng_init(&v->rng, init->seed, init->key, GS_RNG_COMMS);
   v->key = init->key;
-  v->world = init->world;
   v->meter = init->meter;
   v->active = GS_VEN_NO_EVENT;
   v->mark_event = GS_VEN_NO_EVENT;
   v->expiry = GS_EVENT_HANDLE_NONE;
   v->first_load = GS_ENTITY_NONE;
   v->online = 1;
-  v->panel_amps = (uint16_t)p[GS_VEN_P_PANEL_AMPS];
-  v->panel_voltage = (uint16_t)p[GS_VEN_P_PANEL_VOLTAGE];
-  v->opt_out_prob = (float)p[GS_VEN_P_OPT_OUT];
-  v->latency_s = (float)p[GS_VEN_P_LATENCY_S];
-  v->loss_prob = (float)p[GS_VEN_P_LOSS];
-  v->strategy = (uint8_t)p[GS_VEN_P_SHED_STRATEGY];
-  v->telemetry_s = (float)p[GS_VEN_P_TELEMETRY_S];
-  v->snapshot_s = (float)p[GS_VEN_P_SNAPSHOT_S];
-  v->outages_per_s = (float)(p[GS_VEN_P_OFFLINE_PER_DAY] / 86400.0);
-  v->outage_mean_s = (float)p[GS_VEN_P_OFFLINE_MEAN_S];
-  v->window_s = (float)p[GS_VEN_P_BASELINE_S];
+  gs__ven_cfg_t c;
+  memset(&c, 0, sizeof c); /* padding too: interned by its bytes */
+  c.world = init->world;
+  c.panel_amps = (uint16_t)p[GS_VEN_P_PANEL_AMPS];
+  c.panel_voltage = (uint16_t)p[GS_VEN_P_PANEL_VOLTAGE];
+  c.opt_out_prob = (float)p[GS_VEN_P_OPT_OUT];
+  c.latency_s = (float)p[GS_VEN_P_LATENCY_S];
+  c.loss_prob = (float)p[GS_VEN_P_LOSS];
+  c.strategy = (uint8_t)p[GS_VEN_P_SHED_STRATEGY];
+  c.telemetry_s = (float)p[GS_VEN_P_TELEMETRY_S];
+  c.snapshot_s = (float)p[GS_VEN_P_SNAPSHOT_S];
+  c.outages_per_s = (float)(p[GS_VEN_P_OFFLINE_PER_DAY] / 86400.0);
+  c.outage_mean_s = (float)p[GS_VEN_P_OFFLINE_MEAN_S];
+  c.window_s = (float)p[GS_VEN_P_BASELINE_S];
+  v->cfg = gs_engine_intern(eng, &c, sizeof c);
+  if (v->cfg == NULL)
+    return gs_errbuf_set(eb, GS_ENOMEM, "out of memory adding VEN %s",
+                         init->id ? init->id : "?");
   schedule_outage(eng, self, v);
-  if (v->world == NULL) return GS_OK;
+  if (v->cfg->world == NULL) return GS_OK;
   /* Open the baseline window of every scheduled event: the reference VEN
    * averages its own power over the window before the event arrives. */
-  gs_time_us_t window_us = us_of(v->window_s);
-  for (size_t k = 0; k < gs_world_event_count(v->world); k++) {
-    const gs_dr_event_cfg_t *ev = gs_world_event(v->world, k);
+  gs_time_us_t window_us = us_of(v->cfg->window_s);
+  for (size_t k = 0; k < gs_world_event_count(v->cfg->world); k++) {
+    const gs_dr_event_cfg_t *ev = gs_world_event(v->cfg->world, k);
     if (ev->start_us == 0) continue; /* no history to average */
-    if ((int32_t)k == v->world->suppressed) continue; /* never sent */
+    if ((int32_t)k == v->cfg->world->suppressed) continue; /* never sent */
     gs_time_us_t at = ev->start_us - window_us;
     gs_engine_schedule(eng, self, at > 0 ? at : 0, GS_PHASE_REPORT,
                        GS_VEN_EV_MARK, 0, (uint32_t)k);
@@ -110,15 +116,15 @@ void gs_ven_attach(gs_engine_t *eng, gs_entity_id_t ven,
   v->n_loads = n;
   v->index = index;
   v->present_mask = present_mask;
-  if (v->world == NULL || v->world->sink == NULL) return;
+  if (v->cfg->world == NULL || v->cfg->world->sink == NULL) return;
   /* Publishing VENs start their periodic messages at a random phase, as
    * real devices booted at different times would. */
   gs_time_us_t now = gs_engine_now(eng);
   gs_engine_schedule(eng, ven,
-                     now + us_of(gs_rng_uniform(&v->rng) * v->telemetry_s),
+                     now + us_of(gs_rng_uniform(&v->rng) * v->cfg->telemetry_s),
                      GS_PHASE_REPORT, GS_VEN_EV_TELEMETRY, 0, 0);
   gs_engine_schedule(eng, ven,
-                     now + us_of(gs_rng_uniform(&v->rng) * v->snapshot_s),
+                     now + us_of(gs_rng_uniform(&v->rng) * v->cfg->snapshot_s),
                      GS_PHASE_REPORT, GS_VEN_EV_SNAPSHOT, 0, 0);
 }
 
@@ -158,7 +164,7 @@ static void restore(gs_engine_t *eng, gs__ven_t *v) {
 static void start_event(gs_engine_t *eng, gs_entity_id_t self, gs__ven_t *v,
                         int32_t active, int64_t request_mw,
                         gs_time_us_t duration_us, const char *corr) {
-  const gs_world_t *w = v->world;
+  const gs_world_t *w = v->cfg->world;
   gs_time_us_t now = gs_engine_now(eng);
   if (active >= 0 && v->mark_event == active)
     v->baseline_mw = mean_since(eng, v, v->mark_energy_mws, v->mark_us);
@@ -178,7 +184,7 @@ static void start_event(gs_engine_t *eng, gs_entity_id_t self, gs__ven_t *v,
   }
   double u = active >= 0 ? event_draw(eng, v, active, 1)
                          : gs_rng_uniform(&v->rng);
-  if (u < v->opt_out_prob) {
+  if (u < v->cfg->opt_out_prob) {
     gs_log_answer(w, v->index, active, false, request_mw, 0, duration_us);
     if (active >= 0)
       gs_engine_schedule(eng, w->program, now, GS_PHASE_REPORT, GS_EV_ACK, 0,
@@ -230,7 +236,7 @@ static void ack_error(gs_engine_t *eng, gs__ven_t *v, const gs_wire_cmd_t *c,
 /* A command from the wire (MQTT bridge), already parsed by the world. */
 static void wire_command(gs_engine_t *eng, gs_entity_id_t self, gs__ven_t *v,
                          size_t i) {
-  const gs_world_cmd_t *wc = &v->world->cmds[i];
+  const gs_world_cmd_t *wc = &v->cfg->world->cmds[i];
   const gs_wire_cmd_t *c = wc->cmd;
   if (wc->error[0]) {
     ack_error(eng, v, c, wc->error);
@@ -301,8 +307,8 @@ static void ven_handle(gs_engine_t *eng, gs_entity_id_t self, void *state,
      * after the VEN's latency. */
     bool lost = !v->online ||
                 event_draw(eng, v, (int32_t)ev->arg2,
-                           ev->kind == GS_EV_DR_START ? 2 : 3) < v->loss_prob;
-    gs_log_command(v->world, v->index, (int32_t)ev->arg2,
+                           ev->kind == GS_EV_DR_START ? 2 : 3) < v->cfg->loss_prob;
+    gs_log_command(v->cfg->world, v->index, (int32_t)ev->arg2,
                    ev->kind == GS_EV_DR_START ? GS_LOG_CMD_DR_START
                                               : GS_LOG_CMD_DR_END,
                    !v->online ? GS_LOG_LOST_OFFLINE
@@ -312,7 +318,7 @@ static void ven_handle(gs_engine_t *eng, gs_entity_id_t self, void *state,
     if (lost) break;
     uint32_t arg2 = ev->arg2 | (ev->kind == GS_EV_DR_END ? GS_VEN_APPLY_END
                                                           : 0);
-    gs_engine_schedule(eng, self, now + us_of(v->latency_s),
+    gs_engine_schedule(eng, self, now + us_of(v->cfg->latency_s),
                        GS_PHASE_COMMAND, GS_VEN_EV_APPLY, ev->arg, arg2);
     break;
   }
@@ -321,24 +327,24 @@ static void ven_handle(gs_engine_t *eng, gs_entity_id_t self, void *state,
     if (ev->arg2 & GS_VEN_APPLY_END) {
       if (v->active == k) {
         restore(eng, v);
-        if (v->world->sink) ack_simple(eng, v, "restore", "");
+        if (v->cfg->world->sink) ack_simple(eng, v, "restore", "");
       }
     } else {
       /* A signal (SIMPLE level, PRICE, capacity limits) is interpreted
        * here, by the VEN, as an OpenADR 3 VEN would. */
       start_event(eng, self, v, k, gs__ven_signal_request(eng, v, k, ev->arg),
-                  gs_world_event(v->world, (size_t)k)->duration_us, NULL);
+                  gs_world_event(v->cfg->world, (size_t)k)->duration_us, NULL);
       gs__ven_signal_start(eng, self, v, k);
     }
     break;
   }
   case GS_EV_DR_NOTICE: { /* tell every circuit; those that pre-condition
                             act on it (pre-cooling thermostats) */
-    gs_log_command(v->world, v->index, (int32_t)ev->arg2,
+    gs_log_command(v->cfg->world, v->index, (int32_t)ev->arg2,
                    GS_LOG_CMD_DR_NOTICE,
                    v->online ? GS_LOG_DELIVERED : GS_LOG_LOST_OFFLINE, 0);
     if (!v->online) break;
-    const gs_dr_event_cfg_t *de = gs_world_event(v->world, ev->arg2);
+    const gs_dr_event_cfg_t *de = gs_world_event(v->cfg->world, ev->arg2);
     for (uint8_t i = 0; i < v->n_loads; i++)
       gs_engine_schedule(eng, v->first_load + i, now, GS_PHASE_MODEL,
                          GS_EV_LOAD_NOTICE, de->start_us,
@@ -350,25 +356,25 @@ static void ven_handle(gs_engine_t *eng, gs_entity_id_t self, void *state,
     restore(eng, v);
     break;
   case GS_VEN_EV_WIRE:
-    gs_log_wire(v->world, v->index, (size_t)ev->arg, v->online);
+    gs_log_wire(v->cfg->world, v->index, (size_t)ev->arg, v->online);
     if (v->online) wire_command(eng, self, v, (size_t)ev->arg);
     break;
   case GS_VEN_EV_TELEMETRY:
     /* Rolling checkpoints: the older one is 1-2 windows old, for the
      * baseline of events that arrive from the wire unannounced. */
-    if (now - v->cp_us[1] >= us_of(v->window_s)) {
+    if (now - v->cp_us[1] >= us_of(v->cfg->window_s)) {
       v->cp_us[0] = v->cp_us[1];
       v->cp_energy_mws[0] = v->cp_energy_mws[1];
       v->cp_us[1] = now;
       v->cp_energy_mws[1] = energy_mws(eng, v);
     }
     if (v->online) gs__ven_publish_telemetry(eng, v);
-    gs_engine_schedule(eng, self, now + us_of(v->telemetry_s),
+    gs_engine_schedule(eng, self, now + us_of(v->cfg->telemetry_s),
                        GS_PHASE_REPORT, GS_VEN_EV_TELEMETRY, 0, 0);
     break;
   case GS_VEN_EV_SNAPSHOT:
     if (v->online) gs__ven_publish_snapshot(eng, v);
-    gs_engine_schedule(eng, self, now + us_of(v->snapshot_s),
+    gs_engine_schedule(eng, self, now + us_of(v->cfg->snapshot_s),
                        GS_PHASE_REPORT, GS_VEN_EV_SNAPSHOT, 0, 0);
     break;
   case GS_VEN_EV_OUTAGE:
@@ -376,8 +382,8 @@ static void ven_handle(gs_engine_t *eng, gs_entity_id_t self, void *state,
       gsl_rng g = gs_rng_view(&v->rng);
       v->online = 0;
       v->offline_us = now; /* the backend's silence timer starts */
-      gs_time_us_t down_us = us_of(gsl_ran_exponential(&g, v->outage_mean_s));
-      gs_log_fault(v->world, v->index, GS_LOG_FAULT_COMMS_OUTAGE, down_us);
+      gs_time_us_t down_us = us_of(gsl_ran_exponential(&g, v->cfg->outage_mean_s));
+      gs_log_fault(v->cfg->world, v->index, GS_LOG_FAULT_COMMS_OUTAGE, down_us);
       gs_engine_schedule(eng, self, now + down_us, GS_PHASE_INPUT,
                          GS_VEN_EV_OUTAGE, 1, 0);
     } else {

@@ -14,9 +14,20 @@
 #define GS_VEN_NO_EVENT (-1)
 #define GS_VEN_WIRE_BASE (-2)
 
+/* What a VEN's parameters and world make of it: the same for every VEN of
+ * a group with fixed parameters, so it is shared (gs_engine_intern) and
+ * not held by each of a million VENs. */
+typedef struct gs__ven_cfg {
+  const gs_world_t *world;
+  float latency_s, opt_out_prob, loss_prob;
+  float outages_per_s, outage_mean_s, telemetry_s, snapshot_s, window_s;
+  uint16_t panel_amps, panel_voltage;
+  uint8_t strategy;
+} gs__ven_cfg_t;
+
 typedef struct gs__ven {
   gs_rng_t rng; /* GS_RNG_COMMS: loss, opt-out, outages */
-  const gs_world_t *world;
+  const gs__ven_cfg_t *cfg; /* shared, owned by the engine */
   uint64_t key;             /* stable identity, for per-event draws */
   int64_t mark_energy_mws;  /* meter energy at the baseline mark */
   gs_time_us_t mark_us;
@@ -35,10 +46,7 @@ typedef struct gs__ven {
   int32_t active;     /* see GS_VEN_NO_EVENT */
   int32_t mark_event; /* event whose baseline window is open */
   uint32_t message_num;
-  float latency_s, opt_out_prob, loss_prob;
-  float outages_per_s, outage_mean_s, telemetry_s, snapshot_s, window_s;
-  uint16_t panel_amps, panel_voltage;
-  uint8_t n_loads, strategy, online;
+  uint8_t n_loads, online;
 } gs__ven_t;
 
 /* One circuit the strategy curtails: slot, draw before, amount. */

@@ -11,27 +11,27 @@
 int64_t gs__ven_unix_s(gs_engine_t *eng, const gs__ven_t *v) {
   /* Whole seconds, as the reference VEN stamps its messages. */
   gs_time_us_t now = gs_engine_now(eng);
-  return gs_scenario_start_unix_s(v->world->scenario) +
+  return gs_scenario_start_unix_s(v->cfg->world->scenario) +
          (now >= 0 ? now / GS_US_PER_S : (now - 999999) / GS_US_PER_S);
 }
 
 const char *gs__ven_load_id(const gs__ven_t *v, uint8_t slot) {
   const gs_group_cfg_t *g =
-      &v->world->scenario->groups[v->world->ven_group[v->index]];
+      &v->cfg->world->scenario->groups[v->cfg->world->ven_group[v->index]];
   for (size_t j = 0; j < g->n_loads; j++)
     if ((v->present_mask >> j & 1) && slot-- == 0) return g->loads[j].id;
   return "?";
 }
 
 const char *gs__ven_event_id(const gs__ven_t *v) {
-  if (v->active >= 0) return v->world->scenario->events[v->active].id;
+  if (v->active >= 0) return v->cfg->world->scenario->events[v->active].id;
   if (v->active <= GS_VEN_WIRE_BASE)
-    return v->world->cmds[GS_VEN_WIRE_BASE - v->active].cmd->event_id;
+    return v->cfg->world->cmds[GS_VEN_WIRE_BASE - v->active].cmd->event_id;
   return NULL;
 }
 
 void gs__ven_publish(gs__ven_t *v, gs_topic_t topic, char *payload) {
-  const gs_ven_sink_t *sink = v->world ? v->world->sink : NULL;
+  const gs_ven_sink_t *sink = v->cfg->world ? v->cfg->world->sink : NULL;
   if (sink && payload) sink->publish(sink->ud, v->index, topic, payload);
   free(payload);
 }
@@ -40,7 +40,7 @@ void gs__ven_publish(gs__ven_t *v, gs_topic_t topic, char *payload) {
  * GS_VEN_MAX_LOADS). `id` receives the VEN id. */
 static void wire_view(gs_engine_t *eng, gs__ven_t *v, gs_wire_ven_t *w,
                       gs_wire_load_t *loads, char *id, size_t id_size) {
-  gs_world_ven_id(v->world, v->index, id, id_size);
+  gs_world_ven_id(v->cfg->world, v->index, id, id_size);
   double soc = -1;
   for (uint8_t i = 0; i < v->n_loads; i++) {
     gs_entity_id_t lid = v->first_load + i;
@@ -55,7 +55,7 @@ static void wire_view(gs_engine_t *eng, gs__ven_t *v, gs_wire_ven_t *w,
     l->id = gs__ven_load_id(v, i);
     l->capacity_kw = (double)st.capacity_mw / 1e6;
     l->breaker_amps =
-        (int)((double)st.capacity_mw / 1e3 / (double)v->panel_voltage + 0.5);
+        (int)((double)st.capacity_mw / 1e3 / (double)v->cfg->panel_voltage + 0.5);
     l->current_kw = (double)st.power_mw / 1e6;
     l->shed_capability_kw = (double)st.shed_capability_mw / 1e6;
     l->enabled = st.enabled;
@@ -71,14 +71,14 @@ static void wire_view(gs_engine_t *eng, gs__ven_t *v, gs_wire_ven_t *w,
       .shed_kw = ev ? (double)v->shed_mw / 1e6 : 0,
       .requested_kw = ev ? (double)v->requested_mw / 1e6 : 0,
       .event_id = ev,
-      .event_end_ts = gs_scenario_start_unix_s(v->world->scenario) +
+      .event_end_ts = gs_scenario_start_unix_s(v->cfg->world->scenario) +
                       v->event_end_us / GS_US_PER_S,
       /* Outside an event the reference VEN reports its present power as
        * baseline; during one, the mean before the event. */
       .baseline_kw = ev ? (double)v->baseline_mw / 1e6 : (double)power / 1e6,
       .message_num = v->message_num,
-      .panel_amps = v->panel_amps,
-      .panel_voltage = v->panel_voltage,
+      .panel_amps = v->cfg->panel_amps,
+      .panel_voltage = v->cfg->panel_voltage,
       .battery_soc_pct = soc,
       .loads = loads,
       .n_loads = v->n_loads,
@@ -111,7 +111,7 @@ void gs__ven_publish_event_ack(gs_engine_t *eng, gs__ven_t *v,
                                const char *status, const char *event_id,
                                int64_t request_mw, const gs__ven_cut_t *cuts,
                                size_t n, int64_t shed_mw, const char *corr) {
-  if (v->world == NULL || v->world->sink == NULL) return;
+  if (v->cfg->world == NULL || v->cfg->world->sink == NULL) return;
   gs_wire_curtailed_t c[GS_VEN_MAX_LOADS];
   for (size_t i = 0; i < n; i++) {
     gs_entity_id_t lid = v->first_load + cuts[i].slot;
@@ -123,7 +123,7 @@ void gs__ven_publish_event_ack(gs_engine_t *eng, gs__ven_t *v,
     gs_wire_load_names(t->name, &type, &c[i].name);
     c[i].id = gs__ven_load_id(v, cuts[i].slot);
     c[i].breaker_amps =
-        (int)((double)st.capacity_mw / 1e3 / (double)v->panel_voltage + 0.5);
+        (int)((double)st.capacity_mw / 1e3 / (double)v->cfg->panel_voltage + 0.5);
     c[i].original_kw = (double)cuts[i].original_mw / 1e6;
     c[i].curtailed_kw = (double)cuts[i].cut_mw / 1e6;
     c[i].final_kw = (double)(cuts[i].original_mw - cuts[i].cut_mw) / 1e6;

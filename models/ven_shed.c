@@ -124,7 +124,7 @@ static size_t thermal(gs_engine_t *eng, gs__ven_t *v, int64_t request_mw,
 size_t gs__ven_shed(gs_engine_t *eng, gs__ven_t *v, int64_t request_mw,
                     gs__ven_cut_t *cuts, int64_t *total_mw) {
   *total_mw = 0;
-  if (v->strategy == GS_VEN_SHED_THERMAL)
+  if (v->cfg->strategy == GS_VEN_SHED_THERMAL)
     return thermal(eng, v, request_mw, cuts, total_mw);
   return reference(eng, v, request_mw, cuts, total_mw);
 }

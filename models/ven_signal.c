@@ -43,8 +43,8 @@ int64_t gs_ven_capability_mw(gs_engine_t *eng, gs_entity_id_t ven) {
 
 /* The signal of scenario event `k`, or NULL for wire commands. */
 static const gs_signal_cfg_t *signal_of(const gs__ven_t *v, int32_t k) {
-  if (k < 0 || v->world == NULL) return NULL;
-  return &v->world->scenario->events[k].signal;
+  if (k < 0 || v->cfg->world == NULL) return NULL;
+  return &v->cfg->world->scenario->events[k].signal;
 }
 
 int64_t gs__ven_signal_request(gs_engine_t *eng, gs__ven_t *v, int32_t k,
@@ -69,7 +69,7 @@ static void send_price(gs_engine_t *eng, const gs__ven_t *v, bool has,
 
 /* The price of event `k` at the present instant, from its intervals. */
 static void price_step(gs_engine_t *eng, const gs__ven_t *v, int32_t k) {
-  const gs_dr_event_cfg_t *ev = &v->world->scenario->events[k];
+  const gs_dr_event_cfg_t *ev = &v->cfg->world->scenario->events[k];
   gs_time_us_t rel_us = gs_engine_now(eng) - ev->start_us;
   for (size_t j = 0; j < ev->signal.n_prices; j++) {
     const gs_price_interval_t *p = &ev->signal.prices[j];
@@ -86,7 +86,7 @@ static void price_step(gs_engine_t *eng, const gs__ven_t *v, int32_t k) {
  * the command, so a late command joins the series where it stands). */
 static void schedule_steps(gs_engine_t *eng, gs_entity_id_t self,
                            const gs__ven_t *v, int32_t k) {
-  const gs_dr_event_cfg_t *ev = &v->world->scenario->events[k];
+  const gs_dr_event_cfg_t *ev = &v->cfg->world->scenario->events[k];
   gs_time_us_t now = gs_engine_now(eng);
   const gs_signal_cfg_t *sig = &ev->signal;
   for (size_t j = 0; j < sig->n_prices; j++) {

@@ -43,6 +43,16 @@ typedef struct spill {
 } spill_t;
 #define GS__SPILL_NONE UINT32_MAX
 
+/* Records shared by gs_engine_intern live in these, never moved. */
+#define GS__INTERN_BLOCK 4096
+typedef struct intern_block {
+  struct intern_block *next;
+  _Alignas(16) unsigned char mem[GS__INTERN_BLOCK];
+} intern_block_t;
+/* Interned records a new one is compared with: groups are built one
+ * after the other, so the VENs of one group meet their record here. */
+#define GS__INTERN_RECENT 8
+
 typedef struct observer_slot {
   gs_observer_t obs;
   gs_time_us_t next_sample_us;
@@ -80,6 +90,12 @@ struct gs_engine {
   unsigned la_head, la_n;
   spill_t *spill;
   uint32_t n_spill, cap_spill, free_spill;
+  /* gs_engine_intern: blocks of records, and the last few interned. */
+  intern_block_t *interned;
+  size_t intern_used; /* bytes used in the newest block */
+  const void *recent[GS__INTERN_RECENT];
+  size_t recent_size[GS__INTERN_RECENT];
+  unsigned recent_next;
 };
 
 gs_engine_t *gs_engine_create(const gs_engine_config_t *cfg,
@@ -114,6 +130,11 @@ void gs_engine_destroy(gs_engine_t *e) {
   free(e->watch_bits);
   free(e->watcher);
   free(e->spill);
+  while (e->interned) {
+    intern_block_t *next = e->interned->next;
+    free(e->interned);
+    e->interned = next;
+  }
   free(e);
 }
 
@@ -173,6 +194,27 @@ nomem:
 
 size_t gs_engine_entity_count(const gs_engine_t *e) { return e->n_ent; }
 
+const void *gs_engine_intern(gs_engine_t *e, const void *data, size_t size) {
+  GS_ASSERT(size > 0 && size <= GS__INTERN_BLOCK);
+  for (unsigned i = 0; i < GS__INTERN_RECENT; i++)
+    if (e->recent_size[i] == size && memcmp(e->recent[i], data, size) == 0)
+      return e->recent[i];
+  size_t at = (e->intern_used + 15) & ~(size_t)15;
+  if (e->interned == NULL || at + size > GS__INTERN_BLOCK) {
+    intern_block_t *b = malloc(sizeof *b);
+    if (b == NULL) return NULL;
+    b->next = e->interned;
+    e->interned = b;
+    at = 0;
+  }
+  void *copy = memcpy(e->interned->mem + at, data, size);
+  e->intern_used = at + size;
+  e->recent[e->recent_next] = copy;
+  e->recent_size[e->recent_next] = size;
+  e->recent_next = (e->recent_next + 1) % GS__INTERN_RECENT;
+  return copy;
+}
+
 void *gs_engine_type_states(gs_engine_t *e, const gs_model_type_t *type,
                             size_t *n) {
   GS_ASSERT(!e->released);
@@ -198,15 +240,20 @@ const gs_model_type_t *gs_engine_type(const gs_engine_t *e,
 }
 
 /* An event record's `data`: bits 0-15 the kind; bit 16 clear: bits 17-31
- * arg2 and bits 32-63 arg, when arg2 < 2^15 and arg fits 32 signed bits
- * (nearly always: powers in mW, indices, flags); bit 16 set: bits 32-63
- * index a spill slot holding arg and arg2. */
+ * arg2 and bits 32-63 arg, when arg fits 32 signed bits and arg2 has
+ * nothing in bits 13-29 (nearly always: powers in mW, indices under 8192
+ * with the flags models put in bits 30 and 31, GS_ACK_REJECTED and
+ * GS_VEN_APPLY_END); bit 16 set: bits 32-63 index a spill slot holding
+ * arg and arg2. Inline, arg2's bits 30-31 are kept in bits 13-14 of its
+ * 15. */
 #define GS__DATA_SPILL (UINT64_C(1) << 16)
+#define GS__ARG2_WIDE UINT32_C(0x3fffe000) /* arg2 bits that spill */
 static uint64_t pack_event(gs_engine_t *e, uint16_t kind, int64_t arg,
                            uint32_t arg2) {
-  if (arg2 < (UINT32_C(1) << 15) && arg >= INT32_MIN && arg <= INT32_MAX)
-    return kind | (uint64_t)arg2 << 17 | (uint64_t)(uint32_t)(int32_t)arg
-                                             << 32;
+  if (!(arg2 & GS__ARG2_WIDE) && arg >= INT32_MIN && arg <= INT32_MAX) {
+    uint32_t a2 = (arg2 & 0x1fffu) | (arg2 >> 30) << 13;
+    return kind | (uint64_t)a2 << 17 | (uint64_t)(uint32_t)(int32_t)arg << 32;
+  }
   uint32_t i = e->free_spill;
   if (i != GS__SPILL_NONE) {
     e->free_spill = e->spill[i].next;
@@ -242,7 +289,8 @@ static void unpack_event(gs_engine_t *e, const gs_event_rec_t *r,
     e->free_spill = i;
   } else {
     ev->arg = (int32_t)(uint32_t)(r->data >> 32);
-    ev->arg2 = (uint32_t)(r->data >> 17) & 0x7fffu;
+    uint32_t a2 = (uint32_t)(r->data >> 17) & 0x7fffu;
+    ev->arg2 = (a2 & 0x1fffu) | (a2 >> 13) << 30;
   }
 }
 

@@ -513,6 +513,101 @@ START_TEST(bad_arguments) {
 }
 END_TEST
 
+/* A model that records what its events carried, for the packing test. */
+typedef struct recorder {
+  int n;
+  gs_event_t seen[16];
+} recorder_t;
+
+static void recorder_handle(gs_engine_t *eng, gs_entity_id_t self,
+                            void *state, const gs_event_t *ev) {
+  (void)eng;
+  (void)self;
+  recorder_t *r = state;
+  if (r->n < 16) r->seen[r->n++] = *ev;
+}
+
+static const gs_model_type_t recorder_type = {
+    .name = "recorder",
+    .state_size = sizeof(recorder_t),
+    .handle = recorder_handle,
+};
+
+/* The queue stores events in 24 bytes, with kind, arg and arg2 in one
+ * word and a spill slot for wide ones: handlers must see exactly what was
+ * scheduled, at the edges of the inline encoding and beyond, and a spill
+ * slot must be reusable after its event is popped. */
+START_TEST(event_payload_round_trips) {
+  static const struct {
+    uint16_t kind;
+    int64_t arg;
+    uint32_t arg2;
+  } cases[] = {
+      {1, 0, 0},
+      {65535, INT32_MAX, 0x1fff},
+      {7, INT32_MIN, UINT32_C(0xc0001fff)}, /* the flag bits, inline */
+      {8, -1, UINT32_C(0x80000000)},
+      {9, (int64_t)INT32_MAX + 1, 0},     /* wide arg: spills */
+      {10, INT64_MIN, UINT32_MAX},        /* both wide */
+      {11, 5, 0x2000},                    /* arg2 bit 13: spills */
+      {12, INT64_MAX, UINT32_C(0x3fffffff)},
+  };
+  enum { N = sizeof cases / sizeof cases[0] };
+  gs_errbuf_t eb;
+  gs_engine_t *e = gs_engine_create(&(gs_engine_config_t){.seed = 1}, &eb);
+  ck_assert_ptr_nonnull(e);
+  gs_entity_id_t id;
+  gs_model_init_t init = {.ven = GS_ENTITY_NONE, .meter = GS_METER_NONE};
+  ck_assert_int_eq(gs_engine_add_entity(e, &recorder_type, &init, &id, &eb),
+                   GS_OK);
+  for (int round = 0; round < 2; round++) { /* the second reuses slots */
+    for (int i = 0; i < N; i++)
+      gs_engine_schedule(e, id, (round * N + i) * 10, GS_PHASE_REPORT,
+                         cases[i].kind, cases[i].arg, cases[i].arg2);
+    ck_assert_int_eq(gs_engine_run(e, (round + 1) * N * 10), GS_OK);
+  }
+  const recorder_t *r = gs_engine_state(e, id);
+  ck_assert_int_eq(r->n, 2 * N);
+  for (int k = 0; k < 2 * N; k++) {
+    int i = k % N;
+    ck_assert_int_eq(r->seen[k].time_us, k * 10);
+    ck_assert_uint_eq(r->seen[k].target, id);
+    ck_assert_uint_eq(r->seen[k].phase, GS_PHASE_REPORT);
+    ck_assert_uint_eq(r->seen[k].seq, (uint32_t)k);
+    ck_assert_uint_eq(r->seen[k].kind, cases[i].kind);
+    ck_assert_int_eq(r->seen[k].arg, cases[i].arg);
+    ck_assert_uint_eq(r->seen[k].arg2, cases[i].arg2);
+  }
+  gs_engine_destroy(e);
+}
+END_TEST
+
+/* Interned records: equal bytes give the same copy, different bytes a
+ * different one, and copies outlive the data they were made from. */
+START_TEST(intern_shares_equal_records) {
+  gs_errbuf_t eb;
+  gs_engine_t *e = gs_engine_create(&(gs_engine_config_t){.seed = 1}, &eb);
+  ck_assert_ptr_nonnull(e);
+  double a[3] = {1, 2, 3}, b[3] = {1, 2, 4};
+  const double *pa = gs_engine_intern(e, a, sizeof a);
+  const double *pb = gs_engine_intern(e, b, sizeof b);
+  ck_assert_ptr_nonnull(pa);
+  ck_assert_ptr_nonnull(pb);
+  ck_assert_ptr_ne(pa, pb);
+  ck_assert_ptr_eq(gs_engine_intern(e, a, sizeof a), pa);
+  a[2] = 9; /* the copy does not follow the original */
+  ck_assert_double_eq(pa[2], 3);
+  for (int i = 0; i < 1000; i++) { /* several blocks' worth */
+    double c[3] = {i, i, i};
+    const double *pc = gs_engine_intern(e, c, sizeof c);
+    ck_assert_ptr_nonnull(pc);
+    ck_assert_double_eq(pc[1], i);
+  }
+  ck_assert_double_eq(pb[2], 4);
+  gs_engine_destroy(e);
+}
+END_TEST
+
 Suite *engine_suite(void) {
   Suite *s = suite_create("engine");
   TCase *tc = tcase_create("engine");
@@ -531,6 +626,8 @@ Suite *engine_suite(void) {
   tcase_add_test(tc, meter_watch_is_one_shot);
   tcase_add_test(tc, lookahead_equals_plain_heap);
   tcase_add_test(tc, lookahead_yields_to_earlier_and_cancel);
+  tcase_add_test(tc, event_payload_round_trips);
+  tcase_add_test(tc, intern_shares_equal_records);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -65,6 +65,14 @@ gs_err_t gs_engine_add_entity(gs_engine_t *eng, const gs_model_type_t *type,
                               gs_entity_id_t *out_id, gs_errbuf_t *eb);
 
 size_t gs_engine_entity_count(const gs_engine_t *eng);
+
+/* An engine-owned copy of the `size` bytes at `data` (at most 4 KiB),
+ * shared with an earlier call that passed the same bytes if it was among
+ * the last eight: for what a model's entities have in common (a group's
+ * parameters), so that a million of them need not each hold it. Compared
+ * by bytes: clear padding. Valid until gs_engine_destroy (not released by
+ * gs_engine_release); NULL on out-of-memory. */
+const void *gs_engine_intern(gs_engine_t *eng, const void *data, size_t size);
 /* The states of every entity of `type`, contiguous in creation order,
  * type->state_size bytes apart (owned by the engine; they may move while
  * entities are added); NULL with *n = 0 if there are none. For a model
