@@ -19,17 +19,17 @@
 #define GS__APPL_MAX_BREAKER_A 127
 #define GS__APPL_CAP_NONE      UINT16_MAX
 
-/* Per-entity state: 64 bytes. The random stream is the entity's own
+/* Per-entity state: 56 bytes. The random stream is the entity's own
  * (24 bytes of taus2); the parameters a type needs at run time are kept
  * as 16-bit fixed-point values (1 s, 1 Wh, 1e-3 of a rate or cv, 1 min of
  * a schedule), far finer than they are known, so the whole appliance fits
- * a cache line. Times stay in exact int64 µs. */
+ * in 56 bytes. Times stay in exact int64 µs. */
 typedef struct gs__appl {
   gs_rng_t rng;            /* GS_RNG_BEHAVIOUR stream                     */
-  gs_event_handle_t timer; /* pending GS_EV_APPL_END, or NONE             */
   gs_time_us_t t_us;       /* RUNNING: end of the owed work; PAUSED: the  */
                            /* owed work (µs); IDLE: 0                    */
-  uint32_t meter;          /* meter the draw adds to, or NONE             */
+  uint32_t timer_seq;      /* sequence number of the pending GS_EV_APPL_END */
+                           /* (its handle with self), or GS__NO_TIMER    */
   uint32_t level_mw;       /* draw while running, or this hour's level    */
   uint32_t shed_mw;        /* throttle asked by the active shed           */
   uint32_t tod0_s : 17;    /* local seconds after midnight at t = 0       */
@@ -40,6 +40,17 @@ typedef struct gs__appl {
   uint16_t cap_w;          /* setLoad capacity limit, W, or CAP_NONE      */
   uint16_t q[3];           /* kind-specific parameters, see GS__Q_*       */
 } gs__appl_t;
+
+/* The meter is the engine's (gs_engine_entity_meter): the entity record
+ * is in cache at every event anyway. */
+#define GS__NO_TIMER UINT32_MAX
+
+static gs_event_handle_t gs__appl_timer(gs_entity_id_t self,
+                                        const gs__appl_t *s) {
+  return s->timer_seq == GS__NO_TIMER
+             ? GS_EVENT_HANDLE_NONE
+             : ((uint64_t)self << 32) | s->timer_seq;
+}
 
 _Static_assert(sizeof(gs__appl_t) <= GS_APPL_STATE_SIZE,
                "appliance state must stay small");
@@ -156,9 +167,10 @@ static bool gs__appl_can_run(const gs__appl_t *s, const gs_appl_class_t *c) {
 
 static void gs__appl_schedule_end(gs_engine_t *eng, gs_entity_id_t self,
                                   gs__appl_t *s) {
-  gs_engine_cancel(eng, s->timer);
-  s->timer = gs_engine_schedule(eng, self, s->t_us, GS_PHASE_MODEL,
-                                GS_EV_APPL_END, 0, 0);
+  gs_engine_cancel(eng, gs__appl_timer(self, s));
+  s->timer_seq = (uint32_t)gs_engine_schedule(eng, self, s->t_us,
+                                              GS_PHASE_MODEL, GS_EV_APPL_END,
+                                              0, 0);
 }
 
 /* Moves owed work between RUNNING and PAUSED as the holds require. The
@@ -170,8 +182,8 @@ static void gs__appl_reconcile(gs_engine_t *eng, gs_entity_id_t self,
   gs_time_us_t now_us = gs_engine_now(eng);
   bool ok = gs__appl_can_run(s, c);
   if (s->phase == GS_APPL_RUNNING && !ok) {
-    gs_engine_cancel(eng, s->timer);
-    s->timer = GS_EVENT_HANDLE_NONE;
+    gs_engine_cancel(eng, gs__appl_timer(self, s));
+    s->timer_seq = GS__NO_TIMER;
     s->t_us -= now_us;
     s->phase = GS_APPL_PAUSED;
   } else if (s->phase == GS_APPL_PAUSED && ok) {
@@ -182,11 +194,13 @@ static void gs__appl_reconcile(gs_engine_t *eng, gs_entity_id_t self,
 }
 
 /* Applies the change of draw since `old_mw` to the meter. */
-static void gs__appl_commit(gs_engine_t *eng, const gs__appl_t *s,
-                            const gs_appl_class_t *c, int64_t old_mw) {
+static void gs__appl_commit(gs_engine_t *eng, gs_entity_id_t self,
+                            const gs__appl_t *s, const gs_appl_class_t *c,
+                            int64_t old_mw) {
   int64_t delta_mw = gs__appl_power_mw(s, c) - old_mw;
-  if (delta_mw != 0 && s->meter != GS_METER_NONE)
-    gs_engine_add_power(eng, s->meter, delta_mw);
+  if (delta_mw == 0) return;
+  uint32_t meter = gs_engine_entity_meter(eng, self);
+  if (meter != GS_METER_NONE) gs_engine_add_power(eng, meter, delta_mw);
 }
 
 /* Adds `work_us` of owed work: it extends a running or paused job (a
@@ -329,8 +343,7 @@ gs_err_t gs_appl_init(gs_engine_t *eng, gs_entity_id_t self, void *state,
   if (w != NULL && w->scenario != NULL)
     start_unix_s = gs_scenario_start_unix_s(w->scenario);
   s->tod0_s = gs_appl_tod0_s(start_unix_s, p[cls->p.utc_h]);
-  s->meter = init->meter;
-  s->timer = GS_EVENT_HANDLE_NONE;
+  s->timer_seq = GS__NO_TIMER;
   s->cap_w = GS__APPL_CAP_NONE;
   s->enabled = 1;
   s->phase = GS_APPL_IDLE;
@@ -355,7 +368,7 @@ gs_err_t gs_appl_init(gs_engine_t *eng, gs_entity_id_t self, void *state,
       gs__appl_schedule_start(eng, self, s, cls);
       break;
   }
-  gs__appl_commit(eng, s, cls, 0);
+  gs__appl_commit(eng, self, s, cls, 0);
   return GS_OK;
 }
 
@@ -396,8 +409,8 @@ void gs_appl_handle(gs_engine_t *eng, gs_entity_id_t self, void *state,
       break;
     case GS_EV_APPL_END:
       /* Cancelled ends are skipped by the engine: this is the pending one. */
-      GS_ASSERT(gs_event_handle(ev) == s->timer);
-      s->timer = GS_EVENT_HANDLE_NONE;
+      GS_ASSERT(gs_event_handle(ev) == gs__appl_timer(self, s));
+      s->timer_seq = GS__NO_TIMER;
       s->phase = GS_APPL_IDLE;
       s->t_us = 0;
       break;
@@ -434,7 +447,7 @@ void gs_appl_handle(gs_engine_t *eng, gs_entity_id_t self, void *state,
       GS_ASSERT(ev->kind < GS_EV_MODEL);
       break;
   }
-  gs__appl_commit(eng, s, cls, old_mw);
+  gs__appl_commit(eng, self, s, cls, old_mw);
 }
 
 void gs_appl_status(const void *state, const gs_appl_class_t *cls,

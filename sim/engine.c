@@ -194,6 +194,11 @@ nomem:
 
 size_t gs_engine_entity_count(const gs_engine_t *e) { return e->n_ent; }
 
+uint32_t gs_engine_entity_meter(const gs_engine_t *e, gs_entity_id_t id) {
+  GS_ASSERT(id < e->n_ent && !e->released);
+  return e->ent[id].meter;
+}
+
 const void *gs_engine_intern(gs_engine_t *e, const void *data, size_t size) {
   GS_ASSERT(size > 0 && size <= GS__INTERN_BLOCK);
   for (unsigned i = 0; i < GS__INTERN_RECENT; i++)

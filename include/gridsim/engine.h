@@ -72,6 +72,10 @@ size_t gs_engine_entity_count(const gs_engine_t *eng);
  * parameters), so that a million of them need not each hold it. Compared
  * by bytes: clear padding. Valid until gs_engine_destroy (not released by
  * gs_engine_release); NULL on out-of-memory. */
+/* The meter entity `id` was created with (gs_model_init_t.meter), or
+ * GS_METER_NONE: models need not keep their own copy. */
+uint32_t gs_engine_entity_meter(const gs_engine_t *eng, gs_entity_id_t id);
+
 const void *gs_engine_intern(gs_engine_t *eng, const void *data, size_t size);
 /* The states of every entity of `type`, contiguous in creation order,
  * type->state_size bytes apart (owned by the engine; they may move while
