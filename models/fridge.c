@@ -40,19 +40,29 @@
 typedef struct gs__fridge {
   gs_time_us_t t0_us;     /* start of the present segment              */
   double temp0_c;         /* compartment temperature at t0_us          */
-  gs_event_handle_t next; /* pending GS_EV_FRIDGE_EDGE, or NONE        */
   int64_t power_mw;       /* present draw: 0 or rated_mw               */
   float tau_s;            /* R C, seconds                              */
   float low_c, high_c;    /* thermostat edges: setpoint -/+ deadband/2 */
   float amb_c;            /* ambient: the asymptote when off           */
   float inf_on_c;         /* T_amb - eta R P: the asymptote when on    */
   float max_c;            /* food-safety limit that ends a shed        */
-  uint32_t meter;         /* meter the power adds to, or NONE          */
+  uint32_t next_seq;      /* sequence number of the pending             */
+                          /* GS_EV_FRIDGE_EDGE, or GS__NO_EDGE; the meter */
+                          /* is the engine's (gs_engine_entity_meter)     */
   unsigned rated_mw : 23; /* compressor draw while running, mW         */
   unsigned breaker_a : 7; /* circuit breaker, A                        */
   unsigned shed : 1;      /* held off by GS_EV_LOAD_SHED               */
   unsigned critical : 1;  /* never shed (contract: refrigerator)       */
 } gs__fridge_t;
+
+#define GS__NO_EDGE UINT32_MAX
+
+/* The handle of the pending edge event of fridge `self`, or NONE. */
+static gs_event_handle_t gs__fridge_next(gs_entity_id_t self,
+                                         const gs__fridge_t *s) {
+  return s->next_seq == GS__NO_EDGE ? GS_EVENT_HANDLE_NONE
+                                    : ((uint64_t)self << 32) | s->next_seq;
+}
 
 _Static_assert(sizeof(gs__fridge_t) <= 64, "fridge state must stay small");
 
@@ -196,30 +206,32 @@ bool gs_fridge_is_shed(const void *state) {
 
 /* Starts a new segment at `now_us`: the temperature is taken from the old
  * segment at the actual (rounded) event time, then the power changes. */
-static void gs__fridge_switch(gs_engine_t *eng, gs__fridge_t *s, bool on) {
+static void gs__fridge_switch(gs_engine_t *eng, gs_entity_id_t self,
+                              gs__fridge_t *s, bool on) {
   gs_time_us_t now_us = gs_engine_now(eng);
   s->temp0_c = gs_fridge_temp_c(s, now_us);
   s->t0_us = now_us;
   int64_t power_mw = on ? (int64_t)s->rated_mw : 0;
   int64_t delta_mw = power_mw - s->power_mw;
   s->power_mw = power_mw;
-  if (delta_mw != 0 && s->meter != GS_METER_NONE)
-    gs_engine_add_power(eng, s->meter, delta_mw);
+  uint32_t meter = gs_engine_entity_meter(eng, self);
+  if (delta_mw != 0 && meter != GS_METER_NONE)
+    gs_engine_add_power(eng, meter, delta_mw);
 }
 
 /* Replaces the pending edge event by the one the present state implies. */
 static void gs__fridge_reschedule(gs_engine_t *eng, gs_entity_id_t self,
                                   gs__fridge_t *s) {
-  gs_engine_cancel(eng, s->next);
-  s->next = GS_EVENT_HANDLE_NONE;
+  gs_engine_cancel(eng, gs__fridge_next(self, s));
+  s->next_seq = GS__NO_EDGE;
   gs_time_us_t at_us = gs_fridge_next_us(s);
   if (at_us == GS_TIME_NEVER) return;
   /* A segment kept across a shed or restore may have its edge a rounding
    * error in the past; the event can only be now. */
   gs_time_us_t now_us = gs_engine_now(eng);
   if (at_us < now_us) at_us = now_us;
-  s->next = gs_engine_schedule(eng, self, at_us, GS_PHASE_MODEL,
-                               GS_EV_FRIDGE_EDGE, 0, 0);
+  s->next_seq = (uint32_t)gs_engine_schedule(eng, self, at_us, GS_PHASE_MODEL,
+                                             GS_EV_FRIDGE_EDGE, 0, 0);
 }
 
 /* Steady-state fraction of time the compressor runs, from the closed-form
@@ -276,8 +288,7 @@ static gs_err_t gs__fridge_init(gs_engine_t *eng, gs_entity_id_t self,
   s->breaker_a = (unsigned)llround(p[GS_FRIDGE_P_BREAKER]);
   s->critical = p[GS_FRIDGE_P_CRITICAL] != 0;
   s->shed = 0;
-  s->meter = init->meter;
-  s->next = GS_EVENT_HANDLE_NONE;
+  s->next_seq = GS__NO_EDGE;
 
   /* Desynchronised start, from the entity's own stream: temperature uniform
    * in the deadband, compressor on with the steady-state duty cycle. (The
@@ -292,8 +303,8 @@ static gs_err_t gs__fridge_init(gs_engine_t *eng, gs_entity_id_t self,
   s->power_mw = 0;
   if (u_on < gs__fridge_duty(s)) {
     s->power_mw = s->rated_mw;
-    if (s->meter != GS_METER_NONE)
-      gs_engine_add_power(eng, s->meter, s->power_mw);
+    if (init->meter != GS_METER_NONE)
+      gs_engine_add_power(eng, init->meter, s->power_mw);
   }
   gs__fridge_reschedule(eng, self, s);
   return GS_OK;
@@ -306,7 +317,7 @@ static void gs__fridge_shed(gs_engine_t *eng, gs_entity_id_t self,
                             gs__fridge_t *s, int64_t limit_mw) {
   if (s->critical || s->shed || limit_mw < s->power_mw) return;
   s->shed = 1;
-  if (s->power_mw != 0) gs__fridge_switch(eng, s, false);
+  if (s->power_mw != 0) gs__fridge_switch(eng, self, s, false);
   gs__fridge_reschedule(eng, self, s);
 }
 
@@ -317,7 +328,7 @@ static void gs__fridge_restore(gs_engine_t *eng, gs_entity_id_t self,
   if (!s->shed) return; /* never shed, or the limit already ended it */
   s->shed = 0;
   if (gs_fridge_temp_c(s, gs_engine_now(eng)) >= s->high_c)
-    gs__fridge_switch(eng, s, true);
+    gs__fridge_switch(eng, self, s, true);
   gs__fridge_reschedule(eng, self, s);
 }
 
@@ -327,10 +338,10 @@ static void gs__fridge_handle(gs_engine_t *eng, gs_entity_id_t self,
   switch (ev->kind) {
     case GS_EV_FRIDGE_EDGE:
       /* Cancelled edges are skipped by the engine: this is the pending one. */
-      GS_ASSERT(gs_event_handle(ev) == s->next);
-      s->next = GS_EVENT_HANDLE_NONE;
+      GS_ASSERT(gs_event_handle(ev) == gs__fridge_next(self, s));
+      s->next_seq = GS__NO_EDGE;
       if (s->power_mw == 0) s->shed = 0; /* at max_temp_c a shed ends */
-      gs__fridge_switch(eng, s, s->power_mw == 0);
+      gs__fridge_switch(eng, self, s, s->power_mw == 0);
       gs__fridge_reschedule(eng, self, s);
       break;
     case GS_EV_LOAD_SHED:
