@@ -65,6 +65,9 @@ static const char usage_text[] =
     "                        mqtt://HOST[:PORT]: each VEN is its own session\n"
     "                        (topics in the scenario's \"mqtt\" section);\n"
     "                        paced at 1 unless --pace is given\n"
+    "  --vtn URL             OpenADR 3 VEN role on the VTN at URL (see the\n"
+    "                        README, \"OpenADR 3 VEN\"); --vtn-client-id ID,\n"
+    "                        --vtn-client-secret S ($GRIDSIM_VTN_CLIENT_SECRET)\n"
     "  --view                open the live view (needs a display; exit 2\n"
     "                        without one): space pauses, '.' steps one\n"
     "                        output interval, '+'/'-' change the pace, 'q'\n"
@@ -113,7 +116,10 @@ enum {
   OPT_PACE,
   OPT_VIEW,
   OPT_SNAPSHOT,
-  OPT_SNAPSHOT_AT
+  OPT_SNAPSHOT_AT,
+  OPT_VTN,
+  OPT_VTN_ID,
+  OPT_VTN_SECRET
 };
 
 static const struct option long_opts[] = {
@@ -129,6 +135,9 @@ static const struct option long_opts[] = {
     {"view", no_argument, NULL, OPT_VIEW},
     {"snapshot", required_argument, NULL, OPT_SNAPSHOT},
     {"snapshot-at", required_argument, NULL, OPT_SNAPSHOT_AT},
+    {"vtn", required_argument, NULL, OPT_VTN},
+    {"vtn-client-id", required_argument, NULL, OPT_VTN_ID},
+    {"vtn-client-secret", required_argument, NULL, OPT_VTN_SECRET},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -186,6 +195,15 @@ static int parse_opts(const char *cmd, int argc, char **argv,
       break;
     case OPT_MQTT:
       o->mqtt_url = arg;
+      break;
+    case OPT_VTN:
+      o->vtn_url = arg;
+      break;
+    case OPT_VTN_ID:
+      o->vtn_client_id = arg;
+      break;
+    case OPT_VTN_SECRET:
+      o->vtn_client_secret = arg;
       break;
     case OPT_PACE: {
       char *end;

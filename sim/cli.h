@@ -16,6 +16,9 @@ typedef struct gs_cli_opts {
   bool quiet;
   bool no_twin; /* --no-twin: skip the counterfactual runs */
   const char *mqtt_url; /* --mqtt: the VEN role on this broker */
+  const char *vtn_url;  /* --vtn: the OpenADR 3 VEN role on this VTN */
+  const char *vtn_client_id;     /* --vtn-client-id (or the environment) */
+  const char *vtn_client_secret; /* --vtn-client-secret (or environment) */
   double pace;          /* --pace factor (0: not given) */
   bool view;            /* --view: the live window */
   const char **snapshots; /* --snapshot files, owned by the options */

@@ -13,6 +13,7 @@
 #include "dr_perf.h"
 #include "grid.h"
 #include "mqtt.h"
+#include "oadr_cli.h"
 #include "pace.h"
 #include "progress.h"
 #include "scenario_priv.h"
@@ -119,10 +120,11 @@ static void resolve_start_now(const gs_cli_opts_t *o, gs_cli_opts_t *eff,
 /* The paced summary: the pacer's and the bridge's counters added to the
  * summary JSON text `*json` (replaced). */
 static gs_err_t add_paced_summary(char **json, const gs_pace_t *pace,
-                                  const gs_mqtt_t *br) {
+                                  const gs_mqtt_t *br, const gs_oadr_t *ob) {
   cJSON *root = cJSON_Parse(*json);
   gs_err_t err = root ? gs_pace_summary_fill(pace, root) : GS_ENOMEM;
   if (err == GS_OK && br) err = gs_mqtt_summary_fill(br, root);
+  if (err == GS_OK && ob) err = gs_oadr_summary_fill(ob, root);
   char *text = err == GS_OK ? cJSON_Print(root) : NULL;
   cJSON_Delete(root);
   if (text == NULL) return GS_ENOMEM;
@@ -146,6 +148,8 @@ int gs_cli_run(const gs_cli_opts_t *o_in) {
   char *out = NULL;
   gs_pace_t *pace = NULL;
   gs_mqtt_t *br = NULL;
+  gs_oadr_t *ob = NULL;
+  const char **oadr_sets = NULL;
   gs_view_t *view = NULL;
   gs_cli_opts_t eff;
   const char **sets_copy;
@@ -153,22 +157,29 @@ int gs_cli_run(const gs_cli_opts_t *o_in) {
   int64_t anchor_unix_s;
   resolve_start_now(o_in, &eff, &sets_copy, start_set, sizeof start_set,
                     &anchor_unix_s);
+  if (o_in->vtn_url && gs_oadr_cli_sets(&eff, &oadr_sets) != GS_OK) {
+    free(sets_copy);
+    return GS_EXIT_RUNTIME;
+  }
   const gs_cli_opts_t *o = &eff;
   /* A bridge runs paced, at real time unless --pace says otherwise. */
-  bool paced = o->pace > 0 || o->mqtt_url != NULL;
+  bool paced = o->pace > 0 || o->mqtt_url != NULL || o->vtn_url != NULL;
   if (o->out && !dir_writable(o->out, &eb)) {
     fprintf(stderr, "gridsim run: %s\n", eb.msg);
     free(sets_copy);
+    free(oadr_sets);
     return GS_EXIT_RUNTIME;
   }
   if (o->summary_json && !dir_writable(o->summary_json, &eb)) {
     fprintf(stderr, "gridsim run: %s\n", eb.msg);
     free(sets_copy);
+    free(oadr_sets);
     return GS_EXIT_RUNTIME;
   }
   gs_scenario_t *s = gs_cli_load(o, &status);
   if (s == NULL) {
     free(sets_copy);
+    free(oadr_sets);
     return status;
   }
   if (gs_trace_resolve_path(o->out, o->no_out, s, &out, &eb) != GS_OK ||
@@ -177,6 +188,7 @@ int gs_cli_run(const gs_cli_opts_t *o_in) {
     gs_scenario_free(s);
     free(out);
     free(sets_copy);
+    free(oadr_sets);
     return GS_EXIT_RUNTIME;
   }
   eng = gs_engine_create(&(gs_engine_config_t){.seed = s->seed}, &eb);
@@ -193,8 +205,14 @@ int gs_cli_run(const gs_cli_opts_t *o_in) {
       goto done;
     }
   }
-  err = br ? gs_world_build_with_sink(s, eng, gs_mqtt_sink(br), &w, &eb)
-           : gs_world_build(s, eng, &w, &eb);
+  if (o->vtn_url && (err = gs_oadr_cli_create(o, s, &ob, &eb)) != GS_OK) {
+    status = err == GS_ENOMEM ? GS_EXIT_RUNTIME : GS_EXIT_BADINPUT;
+    fprintf(stderr, "gridsim: %s\n", eb.msg);
+    goto done;
+  }
+  err = br   ? gs_world_build_with_sink(s, eng, gs_mqtt_sink(br), &w, &eb)
+        : ob ? gs_world_build_with_sink(s, eng, gs_oadr_sink(ob), &w, &eb)
+             : gs_world_build(s, eng, &w, &eb);
   if (err != GS_OK) {
     status = err == GS_ESCENARIO ? GS_EXIT_BADINPUT : GS_EXIT_RUNTIME;
     fprintf(stderr, "gridsim: %s\n", eb.msg);
@@ -235,6 +253,7 @@ int gs_cli_run(const gs_cli_opts_t *o_in) {
       goto done;
     }
     if (br && gs_mqtt_start(br, w, pace, &eb) != GS_OK) goto runtime_fail;
+    if (ob && gs_oadr_start(ob, w, pace, &eb) != GS_OK) goto runtime_fail;
     gs_pacer_t pacer = gs_pace_pacer(pace);
     gs_engine_set_pacer(eng, &pacer);
   }
@@ -260,6 +279,8 @@ int gs_cli_run(const gs_cli_opts_t *o_in) {
   gs_engine_finish(eng);
   /* Up to 2 s for the broker to acknowledge the last messages. */
   if (br) gs_mqtt_close(br, eng, 2.0);
+  /* Up to 10 s for the reports due by the end to be accepted. */
+  if (ob) gs_oadr_close(ob, eng, 10.0);
   gs_run_info_t info = {.complete = err == GS_OK,
                         .twins = err == GS_OK && !o->no_twin};
   if (err == GS_OK) err = actual.err;
@@ -289,6 +310,10 @@ int gs_cli_run(const gs_cli_opts_t *o_in) {
             "outputs closed\n", (double)gs_engine_now(eng) / 1e6);
     status = GS_EXIT_INTERRUPTED;
   }
+  if (trace && ob && gs_oadr_trace_write(ob, trace, &eb) != GS_OK) {
+    fprintf(stderr, "gridsim: %s\n", eb.msg);
+    status = GS_EXIT_RUNTIME;
+  }
   if (trace) {
     gs_err_t terr = gs_trace_close(trace, info.complete, &eb);
     trace = NULL;
@@ -298,6 +323,7 @@ int gs_cli_run(const gs_cli_opts_t *o_in) {
     }
   }
   if (!o->quiet) gs_summary_print(stdout, w, &info);
+  if (!o->quiet && ob) gs_oadr_summary_print(stdout, ob);
   if (!o->quiet && br) gs_mqtt_summary_print(stdout, br, pace);
   else if (!o->quiet && pace) {
     gs_pace_stats_t ps;
@@ -308,7 +334,7 @@ int gs_cli_run(const gs_cli_opts_t *o_in) {
   if (o->summary_json) {
     json = gs_summary_json(w, &info);
     if (json == NULL) goto runtime_fail;
-    if (pace && add_paced_summary(&json, pace, br) != GS_OK)
+    if (pace && add_paced_summary(&json, pace, br, ob) != GS_OK)
       goto runtime_fail;
     if (gs_write_file_atomic(o->summary_json, json, &eb) != GS_OK) {
       fprintf(stderr, "gridsim: %s\n", eb.msg);
@@ -326,9 +352,11 @@ done:
   free(json);
   gs_engine_destroy(eng);
   gs_mqtt_destroy(br);
+  gs_oadr_destroy(ob); /* before the world: it cancels nothing there */
   gs_pace_destroy(pace);
   gs_world_free(w);
   gs_scenario_free(s);
   free(sets_copy);
+  free(oadr_sets);
   return status;
 }
