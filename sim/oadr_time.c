@@ -48,9 +48,10 @@ bool gs_oadr_parse_datetime(const char *s, int64_t *unix_us) {
     } else {
       tail = head;
     }
-    /* No zone at all is read as UTC: lenient with VTNs that omit it. */
     snprintf(buf + head, sizeof buf - head, "%s", s + tail);
-    if (s[tail] == '\0') snprintf(buf + head, sizeof buf - head, "Z");
+    /* No zone at all is read as UTC: lenient with VTNs that omit it. */
+    size_t bl = strlen(buf);
+    if (bl == 16 || bl == 19) snprintf(buf + bl, sizeof buf - bl, "Z");
   }
   int64_t unix_s;
   if (gs_time_parse_iso8601(buf, &unix_s) != GS_OK) return false;
@@ -69,6 +70,7 @@ bool gs_oadr_parse_duration(const char *s, int64_t *us) {
     return true;
   }
   bool in_time = false, any = false;
+  int last_rank = 0;
   /* Weight of each designator in seconds: years as 365 days, months as
    * 30 (a VTN that means calendar months must not send them). */
   double total_s = 0;
@@ -95,16 +97,18 @@ bool gs_oadr_parse_duration(const char *s, int64_t *us) {
       if (*p != 'S' || !in_time) return false; /* fractions of seconds */
     }
     double w;
+    int rank; /* designators come once each, in this order */
     switch (*p) {
-      case 'Y': w = in_time ? -1 : 365 * 86400.0; break;
-      case 'M': w = in_time ? 60 : 30 * 86400.0; break;
-      case 'W': w = in_time ? -1 : 7 * 86400.0; break;
-      case 'D': w = in_time ? -1 : 86400; break;
-      case 'H': w = in_time ? 3600 : -1; break;
-      case 'S': w = in_time ? 1 : -1; break;
+      case 'Y': w = in_time ? -1 : 365 * 86400.0, rank = 1; break;
+      case 'M': w = in_time ? 60 : 30 * 86400.0, rank = in_time ? 6 : 2; break;
+      case 'W': w = in_time ? -1 : 7 * 86400.0, rank = 3; break;
+      case 'D': w = in_time ? -1 : 86400, rank = 4; break;
+      case 'H': w = in_time ? 3600 : -1, rank = 5; break;
+      case 'S': w = in_time ? 1 : -1, rank = 7; break;
       default: return false;
     }
-    if (w < 0) return false;
+    if (w < 0 || rank <= last_rank) return false;
+    last_rank = rank;
     total_s += (double)whole * w + (double)frac_us / 1e6;
     any = true;
     p++;
