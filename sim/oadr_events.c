@@ -134,7 +134,7 @@ static bool same_class(const gs_oadr_interval_t *a,
   uint32_t m = ~(uint32_t)GS_OADR_P_PRICE;
   return (a->has & m) == (c->has & m) && a->simple_level == c->simple_level &&
          a->import_kw == c->import_kw && a->export_kw == c->export_kw &&
-         a->setpoint_kw == c->setpoint_kw &&
+         a->setpoint_kw == c->setpoint_kw && a->relative_kw == c->relative_kw &&
          (a->has & GS_OADR_P_PRICE) == (c->has & GS_OADR_P_PRICE);
 }
 
@@ -160,6 +160,7 @@ static gs_err_t inject(gs_world_t *w, uint32_t ven, gs_time_us_t at_us,
   snprintf(c->cmd->correlation_id, sizeof c->cmd->correlation_id, "%s",
            cfg->id);
   c->cmd->duration_s = (double)cfg->duration_us / 1e6;
+  c->cmd->shed_kw = cfg->requested_kw;
   c->cmd->enabled = -1;
   c->cmd->capacity_kw = -1;
   c->cmd->priority = -1;
@@ -206,6 +207,10 @@ static gs_dr_event_cfg_t *segment(const gs_oadr_event_t *ev, size_t i,
   } else if (iv->has & GS_OADR_P_SIMPLE) {
     sig->kind = GS_SIGNAL_SIMPLE;
     sig->level = iv->simple_level;
+  } else if (iv->has & GS_OADR_P_SETPOINT_REL) {
+    /* A relative change of use: a decrease is the platform's plain shed
+     * request (the VEN's own strategy); an increase is not acted on. */
+    cfg->requested_kw = iv->relative_kw < 0 ? -iv->relative_kw : 0;
   }
   if (sig->kind == GS_SIGNAL_PRICE) {
     sig->prices = calloc(j - i + 1, sizeof *sig->prices);

@@ -121,7 +121,7 @@ struct gs_oadr {
     char value[GS__OADR_TOKEN_MAX];
     bool have_url, valid, busy;
     uint32_t gen, attempt;
-    int64_t expires_us, retry_us; /* monotonic */
+    int64_t expires_us, renew_us, retry_us; /* monotonic */
   } tok;
   /* GET /notifiers, once for all VENs. */
   int notifiers; /* -1 not yet asked, 0 asked, 1 webhook offered */

@@ -107,9 +107,7 @@ static bool has_creds(const gs_oadr_t *b) { return b->client_id != NULL; }
 /* A token is usable until `token_margin_s` before it expires. */
 static bool auth_ready(const gs_oadr_t *b, int64_t now) {
   if (!has_creds(b)) return true;
-  return b->tok.valid &&
-         (b->tok.expires_us < 0 ||
-          now < b->tok.expires_us - b->cfg.token_margin_us);
+  return b->tok.valid && (b->tok.expires_us < 0 || now < b->tok.renew_us);
 }
 
 /* The tag of a request: kind, VEN, and the token generation it used (a
@@ -244,6 +242,12 @@ static void on_auth(gs_oadr_t *b, int kind, const gs_oadr_resp_t *r,
       b->tok.gen++;
       b->tok.attempt = 0;
       b->tok.expires_us = exp_s >= 0 ? now + exp_s * 1000000 : -1;
+      /* Renewed token_margin_s before it expires, but never sooner than
+       * halfway through its life (short-lived tokens would else be
+       * renewed forever). */
+      int64_t margin = b->cfg.token_margin_us;
+      if (exp_s >= 0 && margin > exp_s * 500000) margin = exp_s * 500000;
+      b->tok.renew_us = b->tok.expires_us - margin;
       b->st.token_fetches++;
     }
   }

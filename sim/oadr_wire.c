@@ -162,18 +162,19 @@ static double unit_scale(const char *units, bool price) {
 
 /* Scales of the payload types from event.payloadDescriptors. */
 typedef struct scales {
-  double price, power[3]; /* IMPORT, EXPORT, SETPOINT */
+  double price, power[4]; /* IMPORT, EXPORT, SETPOINT, SETPOINT_RELATIVE */
 } scales_t;
 
 static gs_err_t parse_descriptors(const cJSON *arr, const char *path,
                                   scales_t *sc, gs_errbuf_t *eb) {
-  *sc = (scales_t){1, {1, 1, 1}};
+  *sc = (scales_t){1, {1, 1, 1, 1}};
   if (arr == NULL || cJSON_IsNull(arr)) return GS_OK;
   char p[256];
   gs_oadr_fmt(p, sizeof p, "%s.payloadDescriptors", path);
   if (!cJSON_IsArray(arr)) return bad(eb, p, arr, "an array");
-  static const char *const power[3] = {
-      "IMPORT_CAPACITY_LIMIT", "EXPORT_CAPACITY_LIMIT", "DISPATCH_SETPOINT"};
+  static const char *const power[4] = {
+      "IMPORT_CAPACITY_LIMIT", "EXPORT_CAPACITY_LIMIT", "DISPATCH_SETPOINT",
+      "DISPATCH_SETPOINT_RELATIVE"};
   int i = 0;
   const cJSON *d;
   cJSON_ArrayForEach(d, arr) {
@@ -186,7 +187,7 @@ static gs_err_t parse_descriptors(const cJSON *arr, const char *path,
     if (err != GS_OK) return err;
     bool is_price = strcmp(type, "PRICE") == 0;
     int k = -1;
-    for (int j = 0; j < 3; j++)
+    for (int j = 0; j < 4; j++)
       if (strcmp(type, power[j]) == 0) k = j;
     if (!is_price && k < 0) continue;
     double s = unit_scale(units, is_price);
@@ -262,7 +263,8 @@ static gs_err_t parse_interval(const cJSON *iv, const char *path,
       out->has |= GS_OADR_P_PRICE;
     } else if (strcmp(type, "IMPORT_CAPACITY_LIMIT") == 0 ||
                strcmp(type, "EXPORT_CAPACITY_LIMIT") == 0 ||
-               strcmp(type, "DISPATCH_SETPOINT") == 0) {
+               strcmp(type, "DISPATCH_SETPOINT") == 0 ||
+               strcmp(type, "DISPATCH_SETPOINT_RELATIVE") == 0) {
       if ((err = first_value(pl, pi, false, &x, eb)) != GS_OK) return err;
       if (type[0] == 'I') {
         out->import_kw = x * sc->power[0];
@@ -270,9 +272,12 @@ static gs_err_t parse_interval(const cJSON *iv, const char *path,
       } else if (type[0] == 'E') {
         out->export_kw = x * sc->power[1];
         out->has |= GS_OADR_P_EXPORT_LIMIT;
-      } else {
+      } else if (strcmp(type, "DISPATCH_SETPOINT") == 0) {
         out->setpoint_kw = x * sc->power[2];
         out->has |= GS_OADR_P_SETPOINT;
+      } else {
+        out->relative_kw = x * sc->power[3];
+        out->has |= GS_OADR_P_SETPOINT_REL;
       }
     } else {
       out->n_unknown++; /* other types are allowed, and not acted on */

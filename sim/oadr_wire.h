@@ -71,7 +71,8 @@ enum {
   GS_OADR_P_PRICE = 1u << 1,
   GS_OADR_P_IMPORT_LIMIT = 1u << 2,
   GS_OADR_P_EXPORT_LIMIT = 1u << 3,
-  GS_OADR_P_SETPOINT = 1u << 4
+  GS_OADR_P_SETPOINT = 1u << 4,
+  GS_OADR_P_SETPOINT_REL = 1u << 5
 };
 
 typedef struct gs_oadr_interval {
@@ -83,6 +84,7 @@ typedef struct gs_oadr_interval {
   double import_kw;     /* IMPORT_CAPACITY_LIMIT (kW) */
   double export_kw;     /* EXPORT_CAPACITY_LIMIT (kW) */
   double setpoint_kw;   /* DISPATCH_SETPOINT (kW) */
+  double relative_kw;   /* DISPATCH_SETPOINT_RELATIVE: change of use (kW) */
   uint32_t n_unknown;   /* payload types not understood (ignored) */
 } gs_oadr_interval_t;
 
