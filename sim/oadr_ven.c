@@ -163,6 +163,7 @@ static void form_escape(const char *s, char *out, size_t size) {
 
 static void token_start(gs_oadr_t *b) {
   b->tok.busy = true;
+  if (b->tok.attempt > 0) b->st.retries++;
   if (!b->tok.have_url) {
     char url[GS__OADR_URL_MAX];
     gs__oadr_url(b, "/auth/server", url, sizeof url);
@@ -644,6 +645,7 @@ void gs__oadr_scan(gs_oadr_t *b, int64_t now) {
     char url[GS__OADR_URL_MAX];
     gs__oadr_url(b, "/notifiers", url, sizeof url);
     b->notifiers_busy = true;
+    if (b->notifiers_attempt > 0) b->st.retries++;
     request(b, GS__OK_NOTIFIERS, 0, "GET", url, NULL, NULL, true);
   }
   int64_t next = INT64_MAX;
