@@ -166,7 +166,8 @@ gs_err_t gs_oadr_summary_fill(const gs_oadr_t *b, cJSON *summary) {
   const struct { const char *k; double v; } f[] = {
       {"vens", s->vens}, {"enrolled", s->enrolled},
       {"subscribed", s->subscribed}, {"requests", (double)s->requests},
-      {"retries", (double)s->retries}, {"status_2xx", (double)s->status_2xx},
+      {"retries", (double)s->retries}, {"polls", (double)s->polls},
+      {"status_2xx", (double)s->status_2xx},
       {"status_4xx", (double)s->status_4xx},
       {"status_5xx", (double)s->status_5xx},
       {"transport_errors", (double)s->transport_errors},

@@ -367,10 +367,14 @@ static void end_cycle(gs_oadr_t *b, gs__oven_t *v, int64_t now) {
       i++;
     }
   }
-  v->gen++;
   v->prog_cursor = 0;
   v->skip = 0;
-  v->next_us = now + b->cfg.poll_us;
+  /* After the first cycle (made on enrolling) each VEN polls at its own
+   * phase, as devices booted at different times would: thousands of VENs
+   * enrolled together must not poll in one burst. */
+  double phase = v->gen == 0 ? 0.5 + gs_rng_uniform(&v->rng) : 1.0;
+  v->next_us = now + (int64_t)((double)b->cfg.poll_us * phase);
+  v->gen++;
 }
 
 /* A page of GET /events: every event in it, then the next page, the next
@@ -471,6 +475,7 @@ static void on_step(gs_oadr_t *b, gs__oven_t *v, const gs_oadr_resp_t *r,
     v->step = GS__OS_POLL;
     break;
   case GS__OS_POLL:
+    b->st.polls++;
     err = take_page(b, v, root, now, &eb);
     break;
   }
