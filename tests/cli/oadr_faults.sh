@@ -42,15 +42,16 @@ CLIENTS='"clients": [{"id": "ven", "secret": "ven-secret", "role": "ven"},
                      {"id": "bl", "secret": "bl-secret", "role": "bl"}]'
 cat >faults.json <<EOF
 {$CLIENTS, "token_ttl_s": 3,
- "faults": {"unavailable": [{"from_s": 9, "to_s": 19}],
+ "faults": {"unavailable": [{"from_s": 8, "to_s": 18}],
             "paths": ["/reports", "/events"], "retry_after_s": 1}}
 EOF
 
 # ---- 1. 503s and short-lived tokens: no report lost ----------------------
+# The reports fall due 14 s after the VTN starts, within its 503 window.
+T0=$(python3 -c 'import time; print(int(time.time()) + 10)')
 vtn_start scn.json --config faults.json
 ven_start scn.json --set oadr_ven.poll_s=1 --set oadr_ven.backoff_max_s=4
 bl_token
-T0=$(python3 -c 'import time; print(int(time.time()) + 5)')
 START=$(date -u -d "@$T0" +%Y-%m-%dT%H:%M:%SZ)
 post_event "{
   \"programID\": \"$PROGRAM\", \"eventName\": \"through-503\",
