@@ -22,7 +22,8 @@ set -euo pipefail
 GS_APT_PACKAGES="build-essential cmake pkg-config libgsl-dev libmosquitto-dev \
 libcjson-dev libhdf5-dev hdf5-tools libsdl2-dev check python3 python3-h5py \
 python3-matplotlib python3-pandas python3-jsonschema mosquitto \
-mosquitto-clients libsdl2-ttf-dev libsdl2-image-dev fonts-dejavu-core libcurl4-openssl-dev libmicrohttpd-dev"
+mosquitto-clients libsdl2-ttf-dev libsdl2-image-dev fonts-dejavu-core \
+xvfb xdotool libcurl4-openssl-dev libmicrohttpd-dev"
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"

@@ -7,6 +7,7 @@
 #include "gridsim/engine.h"
 #include "models.h"
 #include "program.h"
+#include "real_ven.h"
 #include "scenario_priv.h"
 #include "trace_log.h"
 #include "world.h"
@@ -51,6 +52,10 @@ static void broadcast(gs_engine_t *eng, gs_world_t *w, size_t k,
   for (uint64_t i = 0; i < w->n_vens; i++)
     if (gs_program_targeted(w, ev, k, i))
       gs_engine_schedule(eng, w->ven_entity[i], gs_engine_now(eng),
+                         GS_PHASE_COMMAND, kind, 0, (uint32_t)k);
+  for (size_t r = 0; r < gs_real_count(w); r++)
+    if (gs_real_targeted(w, ev, k, r))
+      gs_engine_schedule(eng, gs_real_entity(w, r), gs_engine_now(eng),
                          GS_PHASE_COMMAND, kind, 0, (uint32_t)k);
 }
 

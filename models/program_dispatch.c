@@ -6,6 +6,7 @@
 
 #include "gridsim/rng.h"
 #include "program.h"
+#include "real_ven.h"
 #include "ven.h"
 
 /* Products of a request and a capability (both up to ~2^60 mW) need 128
@@ -201,12 +202,26 @@ void gs_program_view(gs_engine_t *eng, const gs_world_t *w, size_t k,
     }
     out->vens[out->n++] = i;
   }
+  /* Real VENs (the MQTT backend role) after the simulated ones. */
+  gs_real_view(eng, w, k, &out->vens, &out->n, &out->skipped_offline);
+}
+
+/* Entity, group and capability of view index `i`: a simulated VEN, or
+ * real VEN i - n_vens (in a group of its own, after the fleet's). */
+static gs_entity_id_t entity_of(const gs_world_t *w, uint64_t i) {
+  return i < w->n_vens ? w->ven_entity[i] : gs_real_entity(w, i - w->n_vens);
+}
+
+static int64_t capability_of(gs_engine_t *eng, const gs_world_t *w,
+                             uint64_t i) {
+  return i < w->n_vens ? gs_ven_capability_mw(eng, w->ven_entity[i])
+                       : gs_real_capability_mw(eng, w, i - w->n_vens);
 }
 
 /* Sends the shed command (or the signal) to VEN index `i` now. */
 static void send(gs_engine_t *eng, const gs_world_t *w, uint64_t i, int64_t mw,
                  size_t k) {
-  gs_engine_schedule(eng, w->ven_entity[i], gs_engine_now(eng),
+  gs_engine_schedule(eng, entity_of(w, i), gs_engine_now(eng),
                      GS_PHASE_COMMAND, GS_EV_DR_START, mw, (uint32_t)k);
 }
 
@@ -239,9 +254,11 @@ void gs_program_dispatch(gs_engine_t *eng, gs_world_t *w, size_t k,
   /* Capability comes from the VENs' telemetry; the equal split does not
    * read it (the platform's backend does not either). */
   for (size_t j = 0; j < n; j++) {
-    v[j].group = w->ven_group[view->vens[j]];
+    uint64_t i = view->vens[j];
+    v[j].group = i < w->n_vens ? w->ven_group[i]
+                               : (uint32_t)w->scenario->n_groups;
     if (ev->dispatch != GS_DISPATCH_EQUAL)
-      v[j].cap_mw = gs_ven_capability_mw(eng, w->ven_entity[view->vens[j]]);
+      v[j].cap_mw = capability_of(eng, w, i);
   }
   gs_program_split(ev->dispatch, v, n, r->requested_mw, share);
   r->targeted = 0;

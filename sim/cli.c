@@ -12,6 +12,7 @@
 
 #include "check_golden.h"
 #include "cli.h"
+#include "replay.h"
 #include "info.h"
 #include "gridsim/error.h"
 #include "gridsim/model.h"
@@ -36,6 +37,10 @@ static const char usage_text[] =
     "                        rewrites the expectations, --junit FILE writes\n"
     "                        JUnit XML (exit 1 on a regression; see\n"
     "                        gridsim check --help)\n"
+    "  replay FILE           re-run trace FILE offline, unpaced, with the\n"
+    "                        MQTT messages it recorded injected where they\n"
+    "                        arrived: the same results (options --out,\n"
+    "                        --no-out, --summary-json, --quiet)\n"
     "  --help, -h            show this help\n"
     "  --version             show the version\n"
     "\n"
@@ -48,7 +53,9 @@ static const char usage_text[] =
     "fleet[0].count=10;\n"
     "                        VALUE is JSON (number, string, object...) or\n"
     "                        plain text; repeatable\n"
-    "options of run:\n"
+    "options of run:\n";
+/* In two parts: ISO C caps a string literal at 4095 characters. */
+static const char usage_run_text[] =
     "  --summary-json FILE   write the run summary as JSON to FILE\n"
     "  --out FILE            where the HDF5 trace goes (default: the\n"
     "                        scenario's output.file, else\n"
@@ -68,6 +75,9 @@ static const char usage_text[] =
     "  --vtn URL             OpenADR 3 VEN role on the VTN at URL (see the\n"
     "                        README, \"OpenADR 3 VEN\"); --vtn-client-id ID,\n"
     "                        --vtn-client-secret S ($GRIDSIM_VTN_CLIENT_SECRET)\n"
+    "  --mqtt-backend URL    backend role on an MQTT broker: the program\n"
+    "                        commands the scenario's real_vens and takes\n"
+    "                        their acks and telemetry (paced like --mqtt)\n"
     "  --view                open the live view (needs a display; exit 2\n"
     "                        without one): space pauses, '.' steps one\n"
     "                        output interval, '+'/'-' change the pace, 'q'\n"
@@ -88,6 +98,11 @@ static const char usage_text[] =
     "  1    runtime failure (out of memory, unwritable output, ...)\n"
     "  2    bad input (command line or scenario)\n"
     "  130  interrupted by SIGINT or SIGTERM (outputs are still closed)\n";
+
+static void usage(FILE *out) {
+  fputs(usage_text, out);
+  fputs(usage_run_text, out);
+}
 
 static void usage_hint(void) {
   fprintf(stderr, "run 'gridsim --help' for usage\n");
@@ -113,6 +128,7 @@ enum {
   OPT_NO_OUT,
   OPT_NO_TWIN,
   OPT_MQTT,
+  OPT_MQTT_BACKEND,
   OPT_PACE,
   OPT_VIEW,
   OPT_SNAPSHOT,
@@ -131,6 +147,7 @@ static const struct option long_opts[] = {
     {"no-out", no_argument, NULL, OPT_NO_OUT},
     {"no-twin", no_argument, NULL, OPT_NO_TWIN},
     {"mqtt", required_argument, NULL, OPT_MQTT},
+    {"mqtt-backend", required_argument, NULL, OPT_MQTT_BACKEND},
     {"pace", required_argument, NULL, OPT_PACE},
     {"view", no_argument, NULL, OPT_VIEW},
     {"snapshot", required_argument, NULL, OPT_SNAPSHOT},
@@ -204,6 +221,9 @@ static int parse_opts(const char *cmd, int argc, char **argv,
       break;
     case OPT_VTN_SECRET:
       o->vtn_client_secret = arg;
+      break;
+    case OPT_MQTT_BACKEND:
+      o->mqtt_backend_url = arg;
       break;
     case OPT_PACE: {
       char *end;
@@ -357,13 +377,13 @@ int gs_cli_models(bool json) {
 
 int gs_cli_main(int argc, char **argv) {
   if (argc < 2) {
-    fputs(usage_text, stderr);
+    usage(stderr);
     return GS_EXIT_BADINPUT;
   }
   const char *cmd = argv[1];
   if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
       strcmp(cmd, "help") == 0) {
-    fputs(usage_text, stdout);
+    usage(stdout);
     return GS_EXIT_OK;
   }
   if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
@@ -381,7 +401,8 @@ int gs_cli_main(int argc, char **argv) {
   }
   if (strcmp(cmd, "info") == 0) return gs_cli_info(argc - 2, argv + 2);
   if (strcmp(cmd, "check") == 0) return gs_cli_check(argc - 2, argv + 2);
-  if (strcmp(cmd, "run") != 0 && strcmp(cmd, "validate") != 0) {
+  if (strcmp(cmd, "run") != 0 && strcmp(cmd, "validate") != 0 &&
+      strcmp(cmd, "replay") != 0) {
     fprintf(stderr, "gridsim: unknown command '%s'\n", cmd);
     usage_hint();
     return GS_EXIT_BADINPUT;
@@ -389,9 +410,11 @@ int gs_cli_main(int argc, char **argv) {
   gs_cli_opts_t o = {0};
   bool help = false;
   int status = parse_opts(cmd, argc - 1, argv + 1, &o, &help);
-  if (status == GS_EXIT_OK && help) fputs(usage_text, stdout);
+  if (status == GS_EXIT_OK && help) usage(stdout);
   else if (status == GS_EXIT_OK)
-    status = strcmp(cmd, "run") == 0 ? gs_cli_run(&o) : cmd_validate(&o);
+    status = strcmp(cmd, "run") == 0      ? gs_cli_run(&o)
+             : strcmp(cmd, "replay") == 0 ? gs_cli_replay(&o)
+                                          : cmd_validate(&o);
   free(o.sets);
   free(o.snapshots);
   free(o.snapshot_at_us);

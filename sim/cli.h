@@ -19,6 +19,8 @@ typedef struct gs_cli_opts {
   const char *vtn_url;  /* --vtn: the OpenADR 3 VEN role on this VTN */
   const char *vtn_client_id;     /* --vtn-client-id (or the environment) */
   const char *vtn_client_secret; /* --vtn-client-secret (or environment) */
+  const char *mqtt_backend_url; /* --mqtt-backend: the backend role */
+  struct gs_replay *replay; /* `gridsim replay`: the recorded run */
   double pace;          /* --pace factor (0: not given) */
   bool view;            /* --view: the live window */
   const char **snapshots; /* --snapshot files, owned by the options */

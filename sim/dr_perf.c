@@ -14,12 +14,21 @@ gs_err_t gs_dr_twin(const gs_scenario_t *s, size_t k,
                     gs_time_us_t interval_us, gs_series_t *series,
                     gs_dr_result_t *twin, const volatile sig_atomic_t *stop,
                     gs_errbuf_t *eb) {
+  return gs_dr_twin_fed(s, k, interval_us, series, twin, stop, NULL, eb);
+}
+
+gs_err_t gs_dr_twin_fed(const gs_scenario_t *s, size_t k,
+                        gs_time_us_t interval_us, gs_series_t *series,
+                        gs_dr_result_t *twin,
+                        const volatile sig_atomic_t *stop,
+                        const gs_world_t *actual, gs_errbuf_t *eb) {
   gs_world_t *w = NULL;
   gs_err_t err;
   gs_engine_t *eng =
       gs_engine_create(&(gs_engine_config_t){.seed = s->seed}, eb);
   if (eng == NULL) return GS_ENOMEM;
-  gs_world_opts_t o = {.sink = NULL, .suppress_event = (int32_t)k};
+  gs_world_opts_t o = {.sink = NULL, .suppress_event = (int32_t)k,
+                       .real_feed = actual};
   if ((err = gs_world_build_opts(s, eng, &o, &w, eb)) != GS_OK) goto done;
   if ((err = gs_series_attach(series, eng, w->fleet_meter, interval_us)) ||
       (err = gs_comfort_observe(w)))

@@ -25,6 +25,16 @@ gs_err_t gs_dr_twin(const gs_scenario_t *s, size_t k,
                     gs_dr_result_t *twin, const volatile sig_atomic_t *stop,
                     gs_errbuf_t *eb);
 
+/* Same, with the real VENs of the twin following the reports of the
+ * actual world `actual` (borrowed, may be NULL): a real device's
+ * counterfactual is what it reported plus the shed it claimed for event
+ * `k` (sim/real_ven.h). */
+gs_err_t gs_dr_twin_fed(const gs_scenario_t *s, size_t k,
+                        gs_time_us_t interval_us, gs_series_t *series,
+                        gs_dr_result_t *twin,
+                        const volatile sig_atomic_t *stop,
+                        const gs_world_t *actual, gs_errbuf_t *eb);
+
 /* Fills the performance fields of w->dr[k] from the actual run's series
  * and, if `twin` is not NULL, the twin's series and record; the estimated
  * baselines use the default rules (gs_baseline_cfg_default). */

@@ -257,8 +257,9 @@ static void print_info(const char *path, long long size, const info_t *in,
           "(%s, up to %.0f s)\n",
           in->energy_kwh, in->peak_kw, in->peak_time_s,
           in->exact ? "exact" : "from the samples", in->end_s);
-  fprintf(out, "grid:          %zu feeders, %zu transformers\n", in->feeders,
-          in->transformers);
+  fprintf(out, "grid:          %zu feeder%s, %zu transformer%s\n",
+          in->feeders, in->feeders == 1 ? "" : "s", in->transformers,
+          in->transformers == 1 ? "" : "s");
   fprintf(out,
           "log:           %zu DR event records, %zu commands, %zu acks,"
           " %zu opt-outs, %zu faults\n",

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "mqtt_inbound.h"
 #include "mqtt_priv.h"
 #include "pace.h"
 #include "scenario_priv.h"
@@ -184,38 +185,6 @@ static void on_publish(struct mosquitto *mosq, void *ud, int mid) {
   }
 }
 
-/* A shadow delta {"state":{"loads":[{"id":..,"enabled":..}]}} becomes one
- * setLoad command per circuit, the VEN's own code path. */
-static void take_delta(gs_mqtt_t *m, gs__mqtt_sess_t *s, const char *payload,
-                       size_t len) {
-  cJSON *root = cJSON_ParseWithLength(payload, len);
-  const cJSON *state = cJSON_GetObjectItemCaseSensitive(root, "state");
-  const cJSON *loads = cJSON_GetObjectItemCaseSensitive(state, "loads");
-  const cJSON *l;
-  if (!cJSON_IsArray(loads)) loads = NULL;
-  cJSON_ArrayForEach(l, loads) {
-    const cJSON *id = cJSON_GetObjectItemCaseSensitive(l, "id");
-    const cJSON *en = cJSON_GetObjectItemCaseSensitive(l, "enabled");
-    if (!cJSON_IsString(id) || !cJSON_IsBool(en) ||
-        strlen(id->valuestring) > 64)
-      continue;
-    char cmd[512];
-    int n = snprintf(cmd, sizeof cmd,
-                     "{\"op\":\"setLoad\",\"correlationId\":\"%s%llu\","
-                     "\"venId\":\"%s\",\"data\":{\"loadId\":\"%s\","
-                     "\"enabled\":%s}}",
-                     GS__MQTT_DELTA_CORR, (unsigned long long)m->delta_seq++,
-                     s->id, id->valuestring,
-                     cJSON_IsTrue(en) ? "true" : "false");
-    /* An id with quotes would not round-trip: such a delta is ignored. */
-    if (n > 0 && (size_t)n < sizeof cmd &&
-        strpbrk(id->valuestring, "\"\\") == NULL &&
-        gs_world_inject_command(m->world, s->index, cmd, (size_t)n) == GS_OK)
-      m->st.shadow_deltas++;
-  }
-  cJSON_Delete(root);
-}
-
 static void on_message(struct mosquitto *mosq, void *ud,
                        const struct mosquitto_message *msg) {
   (void)mosq;
@@ -224,18 +193,15 @@ static void on_message(struct mosquitto *mosq, void *ud,
   if (m->closing) return;
   const char *payload = msg->payload ? (const char *)msg->payload : "";
   size_t len = msg->payload ? (size_t)msg->payloadlen : 0;
-  char topic[GS__MQTT_TOPIC_MAX];
-  if (m->cfg.topics[GS_MQTT_T_SHADOW_DELTA][0]) {
-    gs_mqtt_topic_expand(m->cfg.topics[GS_MQTT_T_SHADOW_DELTA], s->id, topic,
-                         sizeof topic);
-    if (strcmp(msg->topic, topic) == 0) {
-      take_delta(m, s, payload, len);
-      return;
-    }
-  }
-  /* Malformed input included: the VEN answers it with an error ack. */
-  if (gs_world_inject_command(m->world, s->index, payload, len) == GS_OK)
-    m->st.received++;
+  /* Recorded and taken by the code a replay runs (mqtt_inbound.c). */
+  gs_mqtt_take_stats_t ts = {.received = m->st.received,
+                             .shadow_deltas = m->st.shadow_deltas,
+                             .delta_seq = m->delta_seq};
+  gs__mqtt_ven_take(m->world, &m->cfg, s->index, msg->topic, payload, len,
+                    &ts);
+  m->st.received = ts.received;
+  m->st.shadow_deltas = ts.shadow_deltas;
+  m->delta_seq = ts.delta_seq;
 }
 
 void gs__mqtt_connect(gs_mqtt_t *m, gs__mqtt_sess_t *s, int64_t now_us) {

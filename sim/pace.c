@@ -17,6 +17,9 @@
 /* An event this close to its instant runs at once when the sockets were
  * polled recently: one poll() per event costs more than the accuracy. */
 #define GS__PACE_EARLY_US 100
+/* Poll period while simulated time is held: keys and sockets still get
+ * answered within this. */
+#define GS__PACE_HELD_POLL_US 20000
 
 struct gs_pace {
   double factor;
@@ -28,6 +31,7 @@ struct gs_pace {
   size_t cap_fds;
   size_t *src_n; /* entries each source filled in the last poll */
   bool started;
+  bool held;           /* simulated time stands still (a paused view) */
   int64_t wall0_us;    /* monotonic instant of simulated time sim0_us */
   gs_time_us_t sim0_us;
   int64_t last_poll_us;
@@ -168,11 +172,54 @@ static long poll_once(gs_pace_t *p, gs_engine_t *eng, int64_t timeout_us,
   return injected;
 }
 
+/* Re-anchors so that simulated `now_us` is the present wall instant: a
+ * change of speed or a resume never makes simulated time jump. */
+static void reanchor(gs_pace_t *p, gs_time_us_t now_us) {
+  p->sim0_us = now_us;
+  p->wall0_us = gs_pace_mono_us();
+}
+
+gs_err_t gs_pace_set_factor(gs_pace_t *p, double factor, gs_time_us_t now_us) {
+  if (!(factor > 0) || !isfinite(factor) || factor > 1e9) return GS_EINVAL;
+  p->factor = factor;
+  p->st.factor = factor;
+  if (p->started && !p->held) reanchor(p, now_us);
+  return GS_OK;
+}
+
+double gs_pace_factor(const gs_pace_t *p) { return p->factor; }
+
+void gs_pace_hold(gs_pace_t *p, bool hold, gs_time_us_t now_us) {
+  if (p->held == hold) return;
+  p->held = hold;
+  if (!hold && p->started) reanchor(p, now_us);
+}
+
+bool gs_pace_held(const gs_pace_t *p) { return p->held; }
+
+/* While held: sources are polled (keepalives, commands, a view's keys)
+ * but the clock stays. GS_OK once released or when an input arrived (the
+ * engine takes it at the present time), GS_EINTR on a signal. */
+static gs_err_t wait_held(gs_pace_t *p, gs_engine_t *eng) {
+  while (p->held) {
+    if (p->interrupted && *p->interrupted) return GS_EINTR;
+    long inj = poll_once(p, eng, GS__PACE_HELD_POLL_US, false, 0);
+    if (inj < 0) return GS_EIO;
+    if (inj > 0) return GS_OK;
+  }
+  return GS_OK;
+}
+
 static gs_err_t pace_wait(void *ud, gs_engine_t *eng, gs_time_us_t next_us) {
   gs_pace_t *p = ud;
   if (!p->started) start(p, eng);
   for (;;) {
     if (p->interrupted && *p->interrupted) return GS_EINTR;
+    if (p->held) {
+      gs_err_t err = wait_held(p, eng);
+      if (err != GS_OK || p->held) return err;
+      continue; /* released: wait for next_us from the new anchor */
+    }
     int64_t now = gs_pace_mono_us();
     int64_t rem = wall_of(p, next_us) - now;
     if (-rem > p->st.max_lag_us) p->st.max_lag_us = -rem;

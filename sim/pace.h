@@ -5,6 +5,7 @@
 
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -68,6 +69,20 @@ int64_t gs_pace_lag_us(const gs_pace_t *p, gs_time_us_t t_us);
  * run). Stops early when `done(ud)` (may be NULL) returns nonzero. */
 void gs_pace_drain(gs_pace_t *p, gs_engine_t *eng, int64_t wall_us,
                    int (*done)(void *ud), void *ud);
+
+/* Changes the speed to `factor` (> 0, finite, <= 1e9; else GS_EINVAL)
+ * from now on. Simulated time `now_us` (the engine's present) stays at
+ * the present wall instant, so the clock never jumps; at pace 1 after a
+ * change the VENs' stamps no longer equal the real time. */
+gs_err_t gs_pace_set_factor(gs_pace_t *p, double factor, gs_time_us_t now_us);
+double gs_pace_factor(const gs_pace_t *p);
+
+/* Holds simulated time (`hold` true) or lets it run on from `now_us`
+ * (false). While held the engine waits, but every source is still polled,
+ * so bridges keep their sessions alive and inputs still arrive (at the
+ * held time). */
+void gs_pace_hold(gs_pace_t *p, bool hold, gs_time_us_t now_us);
+bool gs_pace_held(const gs_pace_t *p);
 
 void gs_pace_stats(const gs_pace_t *p, gs_pace_stats_t *out);
 

@@ -12,10 +12,14 @@
 #include "comfort.h"
 #include "dr_perf.h"
 #include "grid.h"
+#include "inbound.h"
 #include "mqtt.h"
 #include "oadr_cli.h"
+#include "mqtt_backend.h"
 #include "pace.h"
 #include "progress.h"
+#include "real_ven.h"
+#include "replay.h"
 #include "scenario_priv.h"
 #include "summary.h"
 #include "trace.h"
@@ -74,8 +78,8 @@ static gs_err_t run_twins(const gs_scenario_t *s, gs_world_t *w,
     }
     gs_series_t ts = {0};
     gs_dr_result_t tr;
-    gs_err_t err = gs_dr_twin(s, k, s->output_interval_us, &ts, &tr,
-                              &interrupted, eb);
+    gs_err_t err = gs_dr_twin_fed(s, k, s->output_interval_us, &ts, &tr,
+                                  &interrupted, w, eb);
     if (err == GS_OK) gs_dr_perf_cfg(w, k, actual, &ts, &tr, &s->baselines);
     /* A write error here is also reported by gs_trace_close. */
     if (err == GS_OK && trace)
@@ -120,10 +124,16 @@ static void resolve_start_now(const gs_cli_opts_t *o, gs_cli_opts_t *eff,
 /* The paced summary: the pacer's and the bridge's counters added to the
  * summary JSON text `*json` (replaced). */
 static gs_err_t add_paced_summary(char **json, const gs_pace_t *pace,
-                                  const gs_mqtt_t *br, const gs_oadr_t *ob) {
+                                  const gs_mqtt_t *br,
+                                  const gs_mqtt_backend_t *bk,
+                                  const gs_oadr_t *ob, const gs_world_t *w) {
   cJSON *root = cJSON_Parse(*json);
-  gs_err_t err = root ? gs_pace_summary_fill(pace, root) : GS_ENOMEM;
+  gs_err_t err = root && pace ? gs_pace_summary_fill(pace, root)
+                 : root       ? GS_OK
+                              : GS_ENOMEM;
   if (err == GS_OK && br) err = gs_mqtt_summary_fill(br, root);
+  if (err == GS_OK && bk) err = gs_mqtt_backend_summary_fill(bk, root);
+  if (err == GS_OK) err = gs_real_summary_fill(w, root);
   if (err == GS_OK && ob) err = gs_oadr_summary_fill(ob, root);
   char *text = err == GS_OK ? cJSON_Print(root) : NULL;
   cJSON_Delete(root);
@@ -150,6 +160,7 @@ int gs_cli_run(const gs_cli_opts_t *o_in) {
   gs_mqtt_t *br = NULL;
   gs_oadr_t *ob = NULL;
   const char **oadr_sets = NULL;
+  gs_mqtt_backend_t *bk = NULL;
   gs_view_t *view = NULL;
   gs_cli_opts_t eff;
   const char **sets_copy;
@@ -163,7 +174,8 @@ int gs_cli_run(const gs_cli_opts_t *o_in) {
   }
   const gs_cli_opts_t *o = &eff;
   /* A bridge runs paced, at real time unless --pace says otherwise. */
-  bool paced = o->pace > 0 || o->mqtt_url != NULL || o->vtn_url != NULL;
+  bool paced = o->pace > 0 || o->mqtt_url != NULL ||
+               o->mqtt_backend_url != NULL || o->vtn_url != NULL;
   if (o->out && !dir_writable(o->out, &eb)) {
     fprintf(stderr, "gridsim run: %s\n", eb.msg);
     free(sets_copy);
@@ -176,7 +188,15 @@ int gs_cli_run(const gs_cli_opts_t *o_in) {
     free(oadr_sets);
     return GS_EXIT_RUNTIME;
   }
-  gs_scenario_t *s = gs_cli_load(o, &status);
+  gs_scenario_t *s = NULL;
+  if (o->replay != NULL) { /* the trace's own scenario */
+    if (gs_replay_scenario(o->replay, &s, &eb) != GS_OK) {
+      fprintf(stderr, "gridsim replay: %s\n", eb.msg);
+      status = GS_EXIT_BADINPUT;
+    }
+  } else {
+    s = gs_cli_load(o, &status);
+  }
   if (s == NULL) {
     free(sets_copy);
     free(oadr_sets);
@@ -205,19 +225,39 @@ int gs_cli_run(const gs_cli_opts_t *o_in) {
       goto done;
     }
   }
+  if (o->mqtt_backend_url) {
+    gs_mqtt_cfg_t mcfg;
+    err = gs_mqtt_cfg_from_json(s->json, s->file, &mcfg, &eb);
+    if (err == GS_OK)
+      err = gs_mqtt_backend_create(&mcfg, o->mqtt_backend_url, &bk, &eb);
+    if (err != GS_OK) {
+      status = err == GS_ENOMEM ? GS_EXIT_RUNTIME : GS_EXIT_BADINPUT;
+      fprintf(stderr, "gridsim: %s\n", eb.msg);
+      goto done;
+    }
+  }
   if (o->vtn_url && (err = gs_oadr_cli_create(o, s, &ob, &eb)) != GS_OK) {
     status = err == GS_ENOMEM ? GS_EXIT_RUNTIME : GS_EXIT_BADINPUT;
     fprintf(stderr, "gridsim: %s\n", eb.msg);
     goto done;
   }
-  err = br   ? gs_world_build_with_sink(s, eng, gs_mqtt_sink(br), &w, &eb)
-        : ob ? gs_world_build_with_sink(s, eng, gs_oadr_sink(ob), &w, &eb)
-             : gs_world_build(s, eng, &w, &eb);
+  err = gs_world_build_with_sink(
+      s, eng, br ? gs_mqtt_sink(br) : ob ? gs_oadr_sink(ob)
+              : o->replay ? gs_replay_sink(o->replay) : NULL,
+      &w, &eb);
   if (err != GS_OK) {
     status = err == GS_ESCENARIO ? GS_EXIT_BADINPUT : GS_EXIT_RUNTIME;
     fprintf(stderr, "gridsim: %s\n", eb.msg);
     goto done;
   }
+  /* Every message a bridge takes is recorded for `gridsim replay`. */
+  if ((br || bk) && (w->inbound = gs_inbound_create()) == NULL)
+    goto runtime_fail;
+  if (o->replay && gs_replay_start(o->replay, w, &eb) != GS_OK)
+    goto runtime_fail;
+  if (!bk && !o->replay && gs_real_count(w) > 0 && !o->quiet)
+    fprintf(stderr, "gridsim: note: no --mqtt-backend: the %zu real VENs "
+            "stay silent (offline)\n", gs_real_count(w));
   /* The view is checked (display, snapshot files) before the trace is
    * opened, so a bad --view or --snapshot leaves no file behind. */
   if (o->view || o->n_snapshots > 0 || o->n_snapshot_at > 0) {
@@ -254,6 +294,9 @@ int gs_cli_run(const gs_cli_opts_t *o_in) {
     }
     if (br && gs_mqtt_start(br, w, pace, &eb) != GS_OK) goto runtime_fail;
     if (ob && gs_oadr_start(ob, w, pace, &eb) != GS_OK) goto runtime_fail;
+    if (bk && gs_mqtt_backend_start(bk, w, pace, &eb) != GS_OK)
+      goto runtime_fail;
+    if (view && gs_view_use_pace(view, pace) != GS_OK) goto runtime_fail;
     gs_pacer_t pacer = gs_pace_pacer(pace);
     gs_engine_set_pacer(eng, &pacer);
   }
@@ -281,6 +324,11 @@ int gs_cli_run(const gs_cli_opts_t *o_in) {
   if (br) gs_mqtt_close(br, eng, 2.0);
   /* Up to 10 s for the reports due by the end to be accepted. */
   if (ob) gs_oadr_close(ob, eng, 10.0);
+  if (bk) gs_mqtt_backend_close(bk, eng, 2.0);
+  if (o->replay && gs_replay_finish(o->replay, err == GS_OK, &eb) != GS_OK) {
+    fprintf(stderr, "gridsim: %s\n", eb.msg);
+    if (err == GS_OK) err = GS_EIO;
+  }
   gs_run_info_t info = {.complete = err == GS_OK,
                         .twins = err == GS_OK && !o->no_twin};
   if (err == GS_OK) err = actual.err;
@@ -324,6 +372,7 @@ int gs_cli_run(const gs_cli_opts_t *o_in) {
   }
   if (!o->quiet) gs_summary_print(stdout, w, &info);
   if (!o->quiet && ob) gs_oadr_summary_print(stdout, ob);
+  if (!o->quiet && bk) gs_mqtt_backend_summary_print(stdout, bk);
   if (!o->quiet && br) gs_mqtt_summary_print(stdout, br, pace);
   else if (!o->quiet && pace) {
     gs_pace_stats_t ps;
@@ -334,7 +383,8 @@ int gs_cli_run(const gs_cli_opts_t *o_in) {
   if (o->summary_json) {
     json = gs_summary_json(w, &info);
     if (json == NULL) goto runtime_fail;
-    if (pace && add_paced_summary(&json, pace, br, ob) != GS_OK)
+    if ((pace || w->real) && add_paced_summary(&json, pace, br, bk, ob, w) !=
+                                 GS_OK)
       goto runtime_fail;
     if (gs_write_file_atomic(o->summary_json, json, &eb) != GS_OK) {
       fprintf(stderr, "gridsim: %s\n", eb.msg);
@@ -352,6 +402,7 @@ done:
   free(json);
   gs_engine_destroy(eng);
   gs_mqtt_destroy(br);
+  gs_mqtt_backend_destroy(bk);
   gs_oadr_destroy(ob); /* before the world: it cancels nothing there */
   gs_pace_destroy(pace);
   gs_world_free(w);

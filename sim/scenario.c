@@ -13,13 +13,14 @@
 #include "grid.h"
 #include "mqtt_cfg.h"
 #include "oadr_cfg.h"
+#include "real_ven.h"
 
 /* "$schema" lets editors find scenarios/schema.json; it means nothing to
  * the loader, but listing it keeps it from being an unknown key. */
 static const char *const top_keys[] = {
     "name", "description", "$schema", "start",   "duration_s",
     "seed", "output",      "fleet",   "program", "weather", "utc_offset_h",
-    "grid", "mqtt", "oadr_ven", NULL};
+    "grid", "mqtt", "real_vens", "oadr_ven", NULL};
 static const char *const output_keys[] = {"interval_s", "ven_sample", "file",
                                           NULL};
 
@@ -33,6 +34,7 @@ void gs_scenario_free(gs_scenario_t *s) {
   gs__scn_free_events(s);
   gs_weather_free(s->weather);
   gs_grid_cfg_free(s->grid);
+  gs_real_cfg_free(s->real);
   cJSON_Delete(s->json);
   free(s->file);
   free(s->name);
@@ -165,6 +167,8 @@ static gs_err_t validate(gs__sctx_t *c, const cJSON *root, gs_scenario_t *s,
   /* The grid after the fleet (it places the groups' VENs), before the
    * program (whose targets may name feeders and transformers). */
   if ((err = gs__scn_parse_grid(c, root, s)) != GS_OK) return err;
+  /* Real VENs before the program, whose lists of VENs may name them. */
+  if ((err = gs__scn_parse_real(c, root, s)) != GS_OK) return err;
   if ((err = gs__scn_parse_program(
            c, cJSON_GetObjectItemCaseSensitive(root, "program"), s)) != GS_OK)
     return err;

@@ -119,6 +119,7 @@ struct gs_scenario {
   struct gs_weather *weather; /* parsed "weather" (synthetic if absent) */
   gs_baseline_cfg_t baselines; /* program.baselines (defaults if absent) */
   struct gs_grid_cfg *grid; /* "grid" (sim/grid.h; implicit if absent) */
+  struct gs_real_cfg *real; /* "real_vens" (sim/real_ven.h), or NULL */
 };
 
 #endif /* GRIDSIM_SCENARIO_PRIV_H */

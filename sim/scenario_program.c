@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "grid.h"
+#include "real_ven.h"
 #include "scenario_util.h"
 
 static const char *const program_keys[] = {"events", "dispatch",
@@ -101,6 +102,7 @@ static const gs_group_cfg_t *find_group(const gs_scenario_t *s,
 static gs_err_t check_ven_id(gs__sctx_t *c, const gs_scenario_t *s,
                              const cJSON *item) {
   const char *id = cJSON_IsString(item) ? item->valuestring : NULL;
+  if (id != NULL && gs_real_cfg_find(s->real, id) >= 0) return GS_OK;
   const char *dash = id != NULL ? strrchr(id, '-') : NULL;
   const gs_group_cfg_t *grp =
       dash != NULL ? find_group(s, id, (size_t)(dash - id)) : NULL;

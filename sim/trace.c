@@ -11,6 +11,7 @@
 
 #include "gridsim/version.h"
 #include "scenario_priv.h"
+#include "trace_mqtt.h"
 #include "trace_priv.h"
 
 /* Readers recognise a gridsim trace by /meta's `format` and know its
@@ -244,7 +245,8 @@ gs_err_t gs_trace_open(const char *path, gs_world_t *w, gs_trace_t **out,
     return err;
   }
   gs__tr_quiet_end(q);
-  if ((err = gs__tr_grid_add(t, eb)) != GS_OK) {
+  if ((err = gs__tr_grid_add(t, eb)) != GS_OK ||
+      (err = gs__tr_real_add(t, eb)) != GS_OK) {
     close_handles(t);
     remove(t->tmp_path);
     trace_free(t);
@@ -265,6 +267,7 @@ static herr_t finish(gs_trace_t *t, bool complete) {
   if (st >= 0) st = gs__tr_log_flush(t);
   if (st >= 0) st = fleet_totals(t);
   if (st >= 0) st = gs__tr_dr_performance(t);
+  if (st >= 0) st = gs__tr_mqtt_write(t);
   /* Rows recorded, so a reader of a cut-short trace knows where it ends
    * without reading /fleet/time_s. */
   if (st >= 0)

@@ -5,7 +5,9 @@
 #include <stdlib.h>
 
 #include "grid.h"
+#include "inbound.h"
 #include "models.h"
+#include "real_ven.h"
 #include "scenario_priv.h"
 #include "ven.h"
 #include "ven_wire.h"
@@ -224,6 +226,8 @@ gs_err_t gs_world_build_opts(const gs_scenario_t *s, gs_engine_t *eng,
     }
   free(cur);
   free(used);
+  if (err == GS_OK)
+    err = gs_real_attach(w, opts ? opts->real_feed : NULL, eb);
   if (err != GS_OK) goto fail;
   GS_ASSERT(vi == s->n_vens);
   *out = w;
@@ -280,6 +284,8 @@ void gs_world_free(gs_world_t *w) {
   free(w->feeder_meter);
   free(w->xfmr_meter);
   gs_grid_obs_free(w->grid_obs);
+  gs_real_free(w);
+  gs_inbound_destroy(w->inbound);
   free(w->dr);
   free(w);
 }

@@ -109,6 +109,9 @@ typedef struct gs_world {
   int32_t suppressed;               /* event not sent (twin), or -1 */
   gs_world_cmd_t *cmds;             /* commands received from the wire */
   size_t n_cmds, cap_cmds;
+  struct gs_real *real;       /* real VENs (sim/real_ven.h), or NULL */
+  struct gs_inbound *inbound; /* inbound messages recorded (sim/inbound.h)
+                                 for replay, or NULL: owned */
 } gs_world_t;
 
 /* Takes a raw command payload for VEN `ven_index` at the engine's present
@@ -132,6 +135,9 @@ gs_err_t gs_world_build(const gs_scenario_t *scn, gs_engine_t *eng,
 typedef struct gs_world_opts {
   const gs_ven_sink_t *sink;
   int32_t suppress_event;
+  /* A twin's actual world (may be NULL): its real VENs' reports drive the
+   * twin's (sim/real_ven.h). */
+  const struct gs_world *real_feed;
 } gs_world_opts_t;
 
 gs_err_t gs_world_build_opts(const gs_scenario_t *scn, gs_engine_t *eng,

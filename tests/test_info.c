@@ -99,7 +99,7 @@ START_TEST(summary_of_a_trace) {
   snprintf(want, sizeof want, "fleet:         energy %.3f kWh, peak ", kwh);
   ck_assert_has(out, want);
   ck_assert_has(out, "(exact, up to 14400 s)");
-  ck_assert_has(out, "grid:          1 feeders, ");
+  ck_assert_has(out, "grid:          1 feeder, ");
   /* "late" starts but the run ends before it does. */
   ck_assert_has(out,
                 "log:           3 DR event records, 30 commands, 20 "

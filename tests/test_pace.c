@@ -3,6 +3,7 @@
 #define _GNU_SOURCE /* timerfd */
 #include <check.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/timerfd.h>
@@ -234,6 +235,118 @@ START_TEST(bad_factors_are_refused) {
 }
 END_TEST
 
+/* A source with no sockets that holds simulated time once it reaches
+ * hold_at_us and releases it after release_after_us of wall time, counting
+ * the polls it sees meanwhile (a paused view does this). */
+typedef struct hold_src {
+  gs_pace_t *p;
+  gs_time_us_t hold_at_us;
+  int64_t release_after_us, held_wall_us;
+  gs_time_us_t held_sim_us;
+  int services_held;
+  bool done;
+} hold_src_t;
+
+static size_t hs_max(void *ud) {
+  (void)ud;
+  return 0;
+}
+
+static size_t hs_fill(void *ud, struct pollfd *fds, size_t cap,
+                      int64_t *timeout_us) {
+  (void)ud;
+  (void)fds;
+  (void)cap;
+  if (*timeout_us > 5000) *timeout_us = 5000;
+  return 0;
+}
+
+static size_t hs_service(void *ud, gs_engine_t *eng, const struct pollfd *fds,
+                         size_t n) {
+  hold_src_t *h = ud;
+  (void)fds;
+  (void)n;
+  gs_time_us_t now = gs_engine_now(eng);
+  if (!h->done && !gs_pace_held(h->p) && now >= h->hold_at_us) {
+    gs_pace_hold(h->p, true, now);
+    h->held_wall_us = gs_pace_mono_us();
+    h->held_sim_us = now;
+  } else if (gs_pace_held(h->p)) {
+    h->services_held++;
+    ck_assert_int_eq(now, h->held_sim_us); /* the clock stands */
+    if (gs_pace_mono_us() - h->held_wall_us >= h->release_after_us) {
+      gs_pace_hold(h->p, false, now);
+      h->done = true;
+    }
+  }
+  return 0;
+}
+
+START_TEST(hold_stops_the_clock_but_polls_sources) {
+  gs_engine_t *e = ticker_engine();
+  gs_errbuf_t eb = {{0}};
+  gs_pace_t *p = gs_pace_create(2.0, -1, NULL, &eb);
+  ck_assert_ptr_nonnull(p);
+  hold_src_t h = {.p = p, .hold_at_us = 50000, .release_after_us = 150000};
+  ck_assert_int_eq(gs_pace_add_source(p, &(gs_pace_source_t){
+                       .max_fds = hs_max, .fill = hs_fill,
+                       .service = hs_service, .ud = &h}), GS_OK);
+  gs_pacer_t pacer = gs_pace_pacer(p);
+  gs_engine_set_pacer(e, &pacer);
+  int64_t w0 = gs_pace_mono_us();
+  ck_assert_int_eq(gs_engine_run(e, 200000), GS_OK);
+  int64_t wall = gs_pace_mono_us() - w0;
+  ck_assert(h.done);
+  ck_assert_int_ge(h.held_sim_us, 50000);
+  ck_assert_int_ge(h.services_held, 5); /* polled while held (20 ms) */
+  /* 100 ms of pacing at 2x plus the 150 ms hold. */
+  ck_assert_int_ge(wall, 245000);
+  ck_assert_int_lt(wall, 700000);
+  /* After the release time runs on from where it stood: the first tick
+   * after it waits its own simulated gap, no catching up. */
+  const ticker_t *t = gs_engine_state(e, 0);
+  ck_assert_int_eq(t->n, 20);
+  for (int i = 1; i < t->n; i++)
+    if (t->t_us[i - 1] <= h.held_sim_us && t->t_us[i] > h.held_sim_us)
+      ck_assert_int_ge(t->wall_us[i] - h.held_wall_us,
+                       h.release_after_us - 1000);
+  gs_engine_destroy(e);
+  gs_pace_destroy(p);
+}
+END_TEST
+
+START_TEST(set_factor_changes_speed_without_a_jump) {
+  gs_engine_t *e = ticker_engine();
+  gs_errbuf_t eb = {{0}};
+  gs_pace_t *p = gs_pace_create(1.0, -1, NULL, &eb);
+  ck_assert_ptr_nonnull(p);
+  gs_pacer_t pacer = gs_pace_pacer(p);
+  gs_engine_set_pacer(e, &pacer);
+  ck_assert_int_eq(gs_engine_run(e, 60000), GS_OK);
+  ck_assert_int_eq(gs_pace_set_factor(p, 0, gs_engine_now(e)), GS_EINVAL);
+  ck_assert_int_eq(gs_pace_set_factor(p, NAN, gs_engine_now(e)), GS_EINVAL);
+  ck_assert_int_eq(gs_pace_set_factor(p, 2e9, gs_engine_now(e)), GS_EINVAL);
+  ck_assert_double_eq(gs_pace_factor(p), 1.0);
+  /* A pause between runs is not lag: the new anchor is the present. */
+  struct timespec pause = {0, 50000000};
+  nanosleep(&pause, NULL);
+  ck_assert_int_eq(gs_pace_set_factor(p, 4.0, gs_engine_now(e)), GS_OK);
+  ck_assert_double_eq(gs_pace_factor(p), 4.0);
+  int64_t w0 = gs_pace_mono_us();
+  ck_assert_int_eq(gs_engine_run(e, 200000), GS_OK);
+  int64_t wall = gs_pace_mono_us() - w0;
+  /* 140 ms simulated at 4x: 35 ms of wall, not 0 (a catch-up) and not
+   * 140 ms (the old factor). */
+  ck_assert_int_ge(wall, 34000);
+  ck_assert_int_lt(wall, 120000);
+  gs_pace_stats_t st;
+  gs_pace_stats(p, &st);
+  ck_assert_double_eq(st.factor, 4.0);
+  gs_engine_destroy(e);
+  gs_pace_destroy(p);
+}
+END_TEST
+
 static int done_now(void *ud) {
   (*(int *)ud)++;
   return 1;
@@ -265,6 +378,8 @@ Suite *pace_suite(void) {
   tcase_add_test(tc, interrupt_flag_ends_the_wait);
   tcase_add_test(tc, bad_factors_are_refused);
   tcase_add_test(tc, drain_stops_when_done);
+  tcase_add_test(tc, hold_stops_the_clock_but_polls_sources);
+  tcase_add_test(tc, set_factor_changes_speed_without_a_jump);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The view as an observer: VEN states, snapshots, window, controls. */
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 
 #include <SDL_image.h>
 
+#include "pace.h"
 #include "scenario_priv.h"
 #include "ven.h"
 #include "view_priv.h"
@@ -77,6 +79,11 @@ static gs_err_t open_window(gs_view_t *v, gs_errbuf_t *eb) {
     return gs_errbuf_set(eb, GS_EINVAL, "--view: no display available "
                          "(SDL chose its '%s' video driver); use --snapshot "
                          "FILE.png for headless rendering", cur);
+  /* The frames are drawn in software already: show them through the
+   * window system's plain framebuffer (X11 shared memory), not through an
+   * OpenGL texture, which on X11 also recreates the window on the first
+   * frame and starts the GL driver's threads. */
+  SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
   v->win = SDL_CreateWindow("gridsim", SDL_WINDOWPOS_UNDEFINED,
                             SDL_WINDOWPOS_UNDEFINED, v->width_px,
                             v->height_px, 0);
@@ -174,10 +181,26 @@ static gs_err_t save(gs_view_t *v, const char *file, gs_errbuf_t *eb) {
   return GS_OK;
 }
 
+/* The window title carries the clock, the speed and the pause state, so
+ * they show in a task bar and scripts can read them (tests do). */
+static void set_title(gs_view_t *v) {
+  char speed[48], t[sizeof v->title];
+  gs__view_speed(v, speed, sizeof speed);
+  int64_t sec = gs_engine_now(v->eng) / 1000000;
+  snprintf(t, sizeof t, "gridsim - %s - %" PRId64 "d %02d:%02d:%02d - %s%s",
+           v->s->name, sec / 86400, (int)(sec / 3600 % 24),
+           (int)(sec / 60 % 60), (int)(sec % 60), speed,
+           v->paused ? " - PAUSED" : "");
+  if (strcmp(t, v->title) == 0) return;
+  memcpy(v->title, t, sizeof t);
+  SDL_SetWindowTitle(v->win, t);
+}
+
 static void present(gs_view_t *v) {
   gs__view_draw(v);
   v->frames++;
   if (v->win == NULL) return;
+  set_title(v);
   SDL_Surface *ws = SDL_GetWindowSurface(v->win);
   if (ws) {
     SDL_BlitSurface(v->surf, NULL, ws, NULL);
@@ -185,78 +208,159 @@ static void present(gs_view_t *v) {
   }
 }
 
+/* Pauses (or resumes) the run: a paced run's pacer holds simulated time,
+ * a batch run's tick loops until resumed. */
+static void set_paused(gs_view_t *v, bool paused, gs_time_us_t now) {
+  v->paused = paused;
+  if (v->pacer) gs_pace_hold(v->pacer, paused, now);
+}
+
+/* '+' and '-' on a paced run: the pacer's factor, within (1/8, 1e9). */
+static void scale_pacer(gs_view_t *v, double k, gs_time_us_t now) {
+  double f = gs_pace_factor(v->pacer) * k;
+  if (f < 0.125) f = 0.125;
+  if (f > 1e9) f = 1e9;
+  gs_pace_set_factor(v->pacer, f, now);
+}
+
 /* Keys: space pauses/resumes, '.' steps one output interval, '+'/'-'
- * double/halve the view's pace (from batch, '-' starts at 3600x), 'q' or
- * closing the window quits. */
+ * double/halve the pace (a paced run's pacer; from batch, '-' starts the
+ * view's own pacing at 3600x), 'q' or closing the window quits. */
+static void handle_event(gs_view_t *v, const SDL_Event *e) {
+  if (e->type == SDL_QUIT) v->quit = true;
+  if (e->type != SDL_TEXTINPUT && e->type != SDL_KEYDOWN) return;
+  char c = e->type == SDL_TEXTINPUT ? e->text.text[0]
+           : e->key.keysym.sym == SDLK_SPACE ? ' '
+           : e->key.keysym.sym == SDLK_q ? 'q' : 0;
+  if (e->type == SDL_KEYDOWN && c == 0) return;
+  if (e->type == SDL_TEXTINPUT && (c == ' ' || c == 'q')) return;
+  gs_time_us_t now = gs_engine_now(v->eng);
+  switch (c) {
+  case 'q': v->quit = true; break;
+  case ' ':
+    set_paused(v, !v->paused, now);
+    v->step_until_us = -1;
+    break;
+  case '.':
+    set_paused(v, false, now);
+    v->step_until_us = now + v->s->output_interval_us;
+    break;
+  case '+': case '=':
+    if (v->pacer) scale_pacer(v, 2, now);
+    else if (v->pace > 0 && v->pace * 2 <= 1e9) v->pace *= 2;
+    else if (v->pace > 0) v->pace = 0; /* beyond: as fast as possible */
+    break;
+  case '-':
+    if (v->pacer) {
+      scale_pacer(v, 0.5, now);
+      break;
+    }
+    v->pace = v->pace > 0 ? v->pace / 2 : 3600;
+    if (v->pace < 0.125) v->pace = 0.125;
+    break;
+  default: break;
+  }
+  v->pace_wall0_us = gs__view_wall_us();
+  v->pace_sim0_us = now;
+}
+
 static void handle_events(gs_view_t *v) {
   SDL_Event e;
-  while (SDL_PollEvent(&e)) {
-    if (e.type == SDL_QUIT) v->quit = true;
-    if (e.type != SDL_TEXTINPUT && e.type != SDL_KEYDOWN) continue;
-    char c = e.type == SDL_TEXTINPUT ? e.text.text[0]
-             : e.key.keysym.sym == SDLK_SPACE ? ' '
-             : e.key.keysym.sym == SDLK_q ? 'q' : 0;
-    if (e.type == SDL_KEYDOWN && c == 0) continue;
-    if (e.type == SDL_TEXTINPUT && (c == ' ' || c == 'q')) continue;
-    gs_time_us_t now = gs_engine_now(v->eng);
-    switch (c) {
-    case 'q': v->quit = true; break;
-    case ' ': v->paused = !v->paused; v->step_until_us = -1; break;
-    case '.':
-      v->paused = false;
-      v->step_until_us = now + v->s->output_interval_us;
-      break;
-    case '+': case '=':
-      if (v->pace > 0 && v->pace * 2 <= 1e9) v->pace *= 2;
-      else if (v->pace > 0) v->pace = 0; /* beyond: as fast as possible */
-      break;
-    case '-':
-      v->pace = v->pace > 0 ? v->pace / 2 : 3600;
-      if (v->pace < 0.125) v->pace = 0.125;
-      break;
-    default: break;
-    }
-    v->pace_wall0_us = gs__view_wall_us();
-    v->pace_sim0_us = now;
+  while (SDL_PollEvent(&e)) handle_event(v, &e);
+  /* Quitting must not leave a paced run held: the engine has to get back
+   * to its loop to see the stop. */
+  if (v->quit && v->pacer)
+    gs_pace_hold(v->pacer, false, gs_engine_now(v->eng));
+}
+
+/* A frame if one is due (events per second measured since the last). */
+static void frame_if_due(gs_view_t *v, gs_engine_t *eng) {
+  int64_t wall = gs__view_wall_us();
+  if (wall - v->last_frame_wall_us < v->frame_period_us) return;
+  uint64_t ev = gs_engine_events_processed(eng);
+  if (v->rate_wall_us > 0 && wall > v->rate_wall_us)
+    v->events_per_s = (double)(ev - v->rate_events) * 1e6 /
+                      (double)(wall - v->rate_wall_us);
+  v->rate_events = ev;
+  v->rate_wall_us = wall;
+  v->last_frame_wall_us = wall;
+  present(v);
+}
+
+/* A '.' step ends at its time: the run pauses there. */
+static void end_step(gs_view_t *v, gs_time_us_t now) {
+  if (v->step_until_us >= 0 && now >= v->step_until_us) {
+    set_paused(v, true, now);
+    v->step_until_us = -1;
   }
 }
 
-/* Called every few thousand events: a frame if one is due, the controls,
- * and the view's own pacing. Reads only; never touches model state. */
+/* The pacer's source (paced runs): keys and frames while the engine waits,
+ * including while simulated time is held. No sockets of its own. */
+static size_t src_max_fds(void *ud) {
+  (void)ud;
+  return 0;
+}
+
+static size_t src_fill(void *ud, struct pollfd *fds, size_t cap,
+                       int64_t *timeout_us) {
+  gs_view_t *v = ud;
+  (void)fds;
+  (void)cap;
+  int64_t due = v->last_frame_wall_us + v->frame_period_us -
+                gs__view_wall_us();
+  if (due < 0) due = 0;
+  if (*timeout_us > due) *timeout_us = due;
+  return 0;
+}
+
+static size_t src_service(void *ud, gs_engine_t *eng,
+                          const struct pollfd *fds, size_t n) {
+  gs_view_t *v = ud;
+  (void)fds;
+  (void)n;
+  if (v->win == NULL) return 0;
+  handle_events(v);
+  if (v->quit) {
+    gs_engine_stop(eng);
+    return 0;
+  }
+  end_step(v, gs_engine_now(eng));
+  frame_if_due(v, eng);
+  return 0;
+}
+
+gs_err_t gs_view_use_pace(gs_view_t *v, gs_pace_t *p) {
+  if (v->win == NULL) return GS_OK; /* snapshots only: no keys to serve */
+  v->pacer = p;
+  gs_pace_source_t src = {.max_fds = src_max_fds, .fill = src_fill,
+                          .service = src_service, .ud = v};
+  return gs_pace_add_source(p, &src);
+}
+
+/* Called every thousand events: a frame if one is due, the controls,
+ * and the view's own pacing. Reads only; never touches model state. In a
+ * paced run pausing is the pacer's hold, so this never blocks there. */
 static void tick(void *ud, gs_engine_t *eng) {
   gs_view_t *v = ud;
   if (v->cfg.interrupted && *v->cfg.interrupted) gs_engine_stop(eng);
   if (v->win == NULL && !v->cfg.offscreen_frames) return;
-  int64_t wall = gs__view_wall_us();
-  gs_time_us_t now = gs_engine_now(eng);
-  if (v->step_until_us >= 0 && now >= v->step_until_us) {
-    v->paused = true;
-    v->step_until_us = -1;
-  }
+  end_step(v, gs_engine_now(eng));
   do {
     if (v->win) handle_events(v);
     if (v->quit) {
       gs_engine_stop(eng);
       return;
     }
-    wall = gs__view_wall_us();
-    if (wall - v->last_frame_wall_us >= v->frame_period_us) {
-      uint64_t ev = gs_engine_events_processed(eng);
-      if (v->rate_wall_us > 0 && wall > v->rate_wall_us)
-        v->events_per_s = (double)(ev - v->rate_events) * 1e6 /
-                          (double)(wall - v->rate_wall_us);
-      v->rate_events = ev;
-      v->rate_wall_us = wall;
-      v->last_frame_wall_us = wall;
-      present(v);
-    }
-    if (v->paused) SDL_Delay(15);
+    frame_if_due(v, eng);
+    if (v->paused && !v->pacer) SDL_Delay(15);
     if (v->cfg.interrupted && *v->cfg.interrupted) return;
-  } while (v->paused);
+  } while (v->paused && !v->pacer);
   /* Pacing: hold simulated time at pace x the wall clock since anchor. */
   if (v->pace > 0 && !v->cfg.paced) {
+    gs_time_us_t now = gs_engine_now(eng);
     double ahead_us = (double)(now - v->pace_sim0_us) / v->pace -
-                      (double)(wall - v->pace_wall0_us);
+                      (double)(gs__view_wall_us() - v->pace_wall0_us);
     if (ahead_us > 1000) SDL_Delay((uint32_t)(ahead_us > 5e4 ? 50
                                                 : ahead_us / 1000));
   }
@@ -334,8 +438,9 @@ gs_err_t gs_view_finish(gs_view_t *v, bool complete, gs_errbuf_t *eb) {
   present(v);
   while (!v->quit && !(v->cfg.interrupted && *v->cfg.interrupted)) {
     SDL_Event e;
+    /* (Pushing the event back for handle_events loses key presses.) */
     if (SDL_WaitEventTimeout(&e, 100)) {
-      SDL_PushEvent(&e);
+      handle_event(v, &e);
       handle_events(v);
       present(v);
     }

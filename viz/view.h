@@ -49,6 +49,15 @@ gs_err_t gs_view_create(const gs_view_cfg_t *cfg, struct gs_world *w,
  * sink keeps receiving every record). */
 gs_err_t gs_view_attach(gs_view_t *v, gs_errbuf_t *eb);
 
+/* In a paced run (--pace, bridges): the view becomes one of the pacer's
+ * sources, so frames and keys are served while the engine waits, and the
+ * keys act on the pacer (space holds simulated time while the bridges'
+ * sockets are still served, '.' runs one output interval, '+'/'-' double
+ * or halve the factor). Call after gs_pace_create, before the run.
+ * GS_ENOMEM on failure. */
+struct gs_pace;
+gs_err_t gs_view_use_pace(gs_view_t *v, struct gs_pace *p);
+
 /* Runs the engine to `until_us` (as gs_engine_run), stopping at each
  * snapshot time to render its file. Returns the engine's result; GS_EIO
  * (with `eb`) if a snapshot could not be written; GS_EINTR also when the

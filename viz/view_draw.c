@@ -9,6 +9,7 @@
 
 #include "grid.h"
 #include "scenario_priv.h"
+#include "pace.h"
 #include "ven.h"
 #include "view_priv.h"
 
@@ -108,12 +109,17 @@ static void draw_header(gs_view_t *v, const gs_view_rect_t *r) {
             (int)(sec / 3600 % 24), (int)(sec / 60 % 60), (int)(sec % 60),
             iso) + 24;
   char pace[48];
-  if (v->cfg.paced) snprintf(pace, sizeof pace, "paced (--pace)");
-  else if (v->pace > 0) snprintf(pace, sizeof pace, "pace %gx", v->pace);
-  else snprintf(pace, sizeof pace, "batch (max)");
+  gs__view_speed(v, pace, sizeof pace);
   x += text(v, v->font, x, 10, RGB_TEXT, false, "speed: %s", pace) + 24;
   text(v, v->font, x, 10, RGB_TEXT, false, "%.3g events/s%s",
        v->events_per_s, v->paused ? "   PAUSED" : "");
+}
+
+void gs__view_speed(const gs_view_t *v, char *buf, size_t n) {
+  if (v->pacer) snprintf(buf, n, "paced %gx", gs_pace_factor(v->pacer));
+  else if (v->cfg.paced) snprintf(buf, n, "paced (--pace)");
+  else if (v->pace > 0) snprintf(buf, n, "pace %gx", v->pace);
+  else snprintf(buf, n, "batch (max)");
 }
 
 /* Fleet power in kW at sample j of `s`. */

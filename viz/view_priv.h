@@ -48,6 +48,7 @@ struct gs_view {
   int64_t last_frame_wall_us;
   int64_t frame_period_us;
   uint64_t frames;
+  struct gs_pace *pacer;  /* a paced run's pacer: keys act on it */
   double pace;            /* the view's own pacing; 0: full speed */
   int64_t pace_wall0_us;  /* pacing anchor: wall time ... */
   gs_time_us_t pace_sim0_us; /* ... and simulated time */
@@ -57,6 +58,7 @@ struct gs_view {
   uint64_t rate_events;
   int64_t rate_wall_us;
   double events_per_s;
+  char title[128]; /* the window's title now (set only on change) */
 };
 
 /* Renders the present state into v->surf (gs_view_draw.c). */
@@ -65,6 +67,9 @@ void gs__view_draw(gs_view_t *v);
 /* The heat map state of VEN `i` now. */
 gs_view_state_t gs__view_ven_state(const gs_view_t *v, uint64_t i,
                                    gs_time_us_t now_us);
+
+/* The speed as the header and the window title show it. */
+void gs__view_speed(const gs_view_t *v, char *buf, size_t n);
 
 /* Monotonic wall clock in microseconds. */
 int64_t gs__view_wall_us(void);
