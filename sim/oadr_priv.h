@@ -168,9 +168,28 @@ gs_err_t gs__oadr_apply(gs_oadr_t *b, gs__oven_t *v,
 /* oadr_report.c: the model type of the probe entity. */
 extern const gs_model_type_t gs__oadr_probe_type;
 
-/* oadr_ven.c: queues a built report body (owned) for VEN `v`. */
+/* oadr_ven.c: one request of `kind` (GS__OK_*) for VEN `ven` (copied
+ * arguments; `ctype` NULL for JSON; with `bearer` the token goes along);
+ * its answer comes to the bridge's response handler. */
+void gs__oadr_request(gs_oadr_t *b, int kind, uint32_t ven,
+                      const char *method, const char *url, const char *body,
+                      const char *ctype, bool bearer);
+/* oadr_ven.c: something is due at `at_us` (monotonic): scan by then. */
+void gs__oadr_due(gs_oadr_t *b, int64_t at_us);
+/* oadr_ven.c: an answer worth trying again (transport, 5xx, 401, 408,
+ * 429). */
+bool gs__oadr_retryable(const gs_oadr_resp_t *r);
+/* oadr_ven.c: a latency sample (ms) into a growing array. */
+void gs__oadr_sample(double **arr, size_t *n, size_t *cap, double x);
+
+/* oadr_rq.c: queues a built report body (owned) for VEN `v`, within the
+ * queue's bound (the oldest not in flight is dropped and counted). */
 void gs__oadr_queue_report(gs_oadr_t *b, gs__oven_t *v, char *body,
                            gs_time_us_t due_sim_us);
+/* oadr_rq.c: POSTs the VEN's oldest report / takes the answer. */
+void gs__oadr_send_report(gs_oadr_t *b, gs__oven_t *v);
+void gs__oadr_on_report(gs_oadr_t *b, gs__oven_t *v, const gs_oadr_resp_t *r,
+                        int64_t now);
 /* oadr_report.c: plans the reports `ev` asks of VEN `v` over its
  * intervals (`starts_us`, `durs_us`: simulated, the VTN's timeline): jobs
  * whose meter samples the probe takes at the interval boundaries; their

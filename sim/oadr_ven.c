@@ -87,7 +87,7 @@ void gs__oadr_record(gs_oadr_t *b, uint32_t ven, int source, int kind,
       .payload = copy};
 }
 
-static void push_sample(double **arr, size_t *n, size_t *cap, double x) {
+void gs__oadr_sample(double **arr, size_t *n, size_t *cap, double x) {
   if (*n == *cap) {
     size_t c = *cap ? *cap * 2 : 1024;
     double *g = realloc(*arr, c * sizeof *g);
@@ -112,7 +112,7 @@ static bool auth_ready(const gs_oadr_t *b, int64_t now) {
 
 /* The tag of a request: kind, VEN, and the token generation it used (a
  * 401 only discards the token it was refused with). */
-static void request(gs_oadr_t *b, int kind, uint32_t ven, const char *method,
+void gs__oadr_request(gs_oadr_t *b, int kind, uint32_t ven, const char *method,
                     const char *url, const char *body, const char *ctype,
                     bool bearer) {
   uint64_t tag = (uint64_t)kind | (uint64_t)ven << 8 |
@@ -129,7 +129,7 @@ static void request(gs_oadr_t *b, int kind, uint32_t ven, const char *method,
   b->st.requests++;
 }
 
-static void due(gs_oadr_t *b, int64_t at_us) {
+void gs__oadr_due(gs_oadr_t *b, int64_t at_us) {
   if (at_us < b->earliest_us) b->earliest_us = at_us;
 }
 
@@ -138,10 +138,10 @@ static void step_failed(gs_oadr_t *b, gs__oven_t *v, int64_t now) {
   v->next_us = now + gs_oadr_backoff_us(&b->cfg, v->attempt,
                                         gs_rng_uniform(&v->rng));
   v->attempt++;
-  due(b, v->next_us);
+  gs__oadr_due(b, v->next_us);
 }
 
-static bool retryable(const gs_oadr_resp_t *r) {
+bool gs__oadr_retryable(const gs_oadr_resp_t *r) {
   return r->transport_error || r->status >= 500 || r->status == 401 ||
          r->status == 408 || r->status == 429;
 }
@@ -167,7 +167,7 @@ static void token_start(gs_oadr_t *b) {
   if (!b->tok.have_url) {
     char url[GS__OADR_URL_MAX];
     gs__oadr_url(b, "/auth/server", url, sizeof url);
-    request(b, GS__OK_AUTH_SERVER, 0, "GET", url, NULL, NULL, false);
+    gs__oadr_request(b, GS__OK_AUTH_SERVER, 0, "GET", url, NULL, NULL, false);
     return;
   }
   char id[1024], secret[1024], body[2200];
@@ -176,7 +176,7 @@ static void token_start(gs_oadr_t *b) {
   gs_oadr_fmt(body, sizeof body,
            "grant_type=client_credentials&client_id=%s&client_secret=%s", id,
            secret);
-  request(b, GS__OK_TOKEN, 0, "POST", b->tok.url, body,
+  gs__oadr_request(b, GS__OK_TOKEN, 0, "POST", b->tok.url, body,
           "application/x-www-form-urlencoded", false);
 }
 
@@ -200,7 +200,7 @@ static void token_failed(gs_oadr_t *b, int64_t now, const char *why) {
   b->tok.busy = false;
   b->tok.retry_us = now + gs_oadr_backoff_us(&b->cfg, b->tok.attempt, 0.5);
   b->tok.attempt++;
-  due(b, b->tok.retry_us);
+  gs__oadr_due(b, b->tok.retry_us);
   if (b->tok.attempt == 1 || b->tok.attempt % 16 == 0)
     fprintf(stderr, "gridsim: oadr: token: %s (retrying)\n", why);
 }
@@ -263,7 +263,7 @@ static void on_auth(gs_oadr_t *b, int kind, const gs_oadr_resp_t *r,
   }
   b->tok.busy = false;
   if (kind == GS__OK_AUTH_SERVER) token_start(b); /* now the token itself */
-  due(b, now);
+  gs__oadr_due(b, now);
 }
 
 static void on_notifiers(gs_oadr_t *b, const gs_oadr_resp_t *r, int64_t now) {
@@ -283,10 +283,10 @@ static void on_notifiers(gs_oadr_t *b, const gs_oadr_resp_t *r, int64_t now) {
   } else {
     b->notifiers_retry_us =
         now + gs_oadr_backoff_us(&b->cfg, b->notifiers_attempt++, 0.5);
-    due(b, b->notifiers_retry_us);
+    gs__oadr_due(b, b->notifiers_retry_us);
     return;
   }
-  due(b, now);
+  gs__oadr_due(b, now);
 }
 
 /* ---- a VEN's steps --------------------------------------------------------- */
@@ -319,7 +319,7 @@ static void run_step(gs_oadr_t *b, gs__oven_t *v, int64_t now) {
     if (b->notifiers == 0) {      /* polling only */
       v->step = GS__OS_POLL;
       v->next_us = now;
-      due(b, now);
+      gs__oadr_due(b, now);
       return;
     }
     char cb[128];
@@ -351,7 +351,7 @@ static void run_step(gs_oadr_t *b, gs__oven_t *v, int64_t now) {
   }
   if (v->attempt > 0) b->st.retries++;
   v->busy = true;
-  request(b, GS__OK_STEP, v->index, method, url, body, NULL, true);
+  gs__oadr_request(b, GS__OK_STEP, v->index, method, url, body, NULL, true);
   free(body);
 }
 
@@ -412,20 +412,20 @@ static void on_step(gs_oadr_t *b, gs__oven_t *v, const gs_oadr_resp_t *r,
   if (!ok && v->step == GS__OS_FIND && r->status == 404) {
     v->step = GS__OS_CREATE; /* some VTNs answer a search with 404 */
     v->next_us = now;
-    due(b, now);
+    gs__oadr_due(b, now);
     return;
   }
   if (!ok && v->step == GS__OS_CREATE && r->status == 409) {
     v->step = GS__OS_FIND; /* registered meanwhile: look it up */
     v->next_us = now;
-    due(b, now);
+    gs__oadr_due(b, now);
     return;
   }
   if (!ok) {
     if (r->status == 401 && v->attempt < 3) { /* a new token, then again */
       v->attempt++;
       v->next_us = now + GS__OADR_AUTH_RETRY_US * (v->attempt - 1);
-      due(b, v->next_us);
+      gs__oadr_due(b, v->next_us);
       return;
     }
     step_failed(b, v, now);
@@ -488,115 +488,7 @@ static void on_step(gs_oadr_t *b, gs__oven_t *v, const gs_oadr_resp_t *r,
   }
   v->attempt = 0;
   if (v->step != GS__OS_POLL || v->next_us < now) v->next_us = now;
-  due(b, v->next_us);
-}
-
-/* ---- reports ------------------------------------------------------------- */
-
-static void add_record(gs_oadr_t *b, const gs__orep_t *r, uint32_t ven,
-                       int32_t status, double latency_ms) {
-  if (b->n_rec == b->cap_rec) {
-    size_t cap = b->cap_rec ? b->cap_rec * 2 : 256;
-    gs__orec_t *g = realloc(b->rec, cap * sizeof *g);
-    if (g == NULL) return;
-    b->rec = g;
-    b->cap_rec = cap;
-  }
-  b->rec[b->n_rec++] = (gs__orec_t){.due_us = r->due_sim_us, .ven = ven,
-                                    .attempts = r->attempt + 1,
-                                    .status = status,
-                                    .latency_ms = (float)latency_ms};
-}
-
-static void pop_report(gs__oven_t *v) {
-  gs__orep_t *r = v->rq_head;
-  v->rq_head = r->next;
-  if (v->rq_head == NULL) v->rq_tail = NULL;
-  v->rq_len--;
-  free(r->body);
-  free(r);
-}
-
-void gs__oadr_queue_report(gs_oadr_t *b, gs__oven_t *v, char *body,
-                           gs_time_us_t due_sim_us) {
-  b->st.reports_built++;
-  if (body == NULL) { /* out of memory building it */
-    b->st.reports_dropped++;
-    return;
-  }
-  /* Bounded: the oldest report not being sent makes room; counted. */
-  if (v->rq_len >= b->cfg.report_queue) {
-    gs__orep_t **pp = &v->rq_head;
-    if (v->rep_busy) pp = &(*pp)->next;
-    gs__orep_t *old = *pp;
-    if (old == NULL) {
-      free(body);
-      b->st.reports_dropped++;
-      return;
-    }
-    add_record(b, old, v->index, -1, NAN);
-    *pp = old->next;
-    if (v->rq_tail == old) v->rq_tail = pp == &v->rq_head ? NULL : v->rq_head;
-    v->rq_len--;
-    free(old->body);
-    free(old);
-    b->st.reports_dropped++;
-  }
-  gs__orep_t *r = calloc(1, sizeof *r);
-  if (r == NULL) {
-    free(body);
-    b->st.reports_dropped++;
-    return;
-  }
-  r->body = body;
-  r->due_sim_us = due_sim_us;
-  int64_t lag = b->pace ? gs_pace_lag_us(b->pace, due_sim_us) : 0;
-  r->due_mono_us = gs_pace_mono_us() - (lag > 0 ? lag : 0);
-  if (v->rq_tail) v->rq_tail->next = r;
-  else v->rq_head = r;
-  v->rq_tail = r;
-  v->rq_len++;
-  if (v->rq_len > b->st.report_queue_max) b->st.report_queue_max = v->rq_len;
-  if (!v->rep_busy && v->rq_len == 1) v->rep_next_us = gs_pace_mono_us();
-  due(b, v->rep_next_us);
-}
-
-static void send_report(gs_oadr_t *b, gs__oven_t *v) {
-  char url[GS__OADR_URL_MAX];
-  gs__oadr_url(b, "/reports", url, sizeof url);
-  if (v->rq_head->attempt > 0) b->st.retries++;
-  v->rep_busy = true;
-  request(b, GS__OK_REPORT, v->index, "POST", url, v->rq_head->body, NULL,
-          true);
-}
-
-static void on_report(gs_oadr_t *b, gs__oven_t *v, const gs_oadr_resp_t *r,
-                      int64_t now) {
-  v->rep_busy = false;
-  gs__orep_t *head = v->rq_head;
-  if (head == NULL) return;
-  if (r->status >= 200 && r->status <= 299) {
-    double ms = (double)(now - head->due_mono_us) / 1e3;
-    push_sample(&b->rep_lat_ms, &b->n_rep_lat, &b->cap_rep_lat, ms);
-    add_record(b, head, v->index, (int32_t)r->status, ms);
-    b->st.reports_sent++;
-    pop_report(v);
-    v->rep_next_us = now;
-  } else if (retryable(r) && !b->closing) {
-    v->rep_next_us =
-        now + (r->status == 401 && head->attempt == 0
-                   ? 0
-                   : gs_oadr_backoff_us(&b->cfg, head->attempt,
-                                        gs_rng_uniform(&v->rng)));
-    head->attempt++;
-  } else { /* refused for good (4xx): dropped, counted */
-    add_record(b, head, v->index, (int32_t)r->status, NAN);
-    b->st.reports_dropped++;
-    if (r->status >= 400 && r->status < 500) b->st.reports_rejected++;
-    pop_report(v);
-    v->rep_next_us = now;
-  }
-  if (v->rq_head) due(b, v->rep_next_us);
+  gs__oadr_due(b, v->next_us);
 }
 
 static void on_response(void *ud, uint64_t tag, const gs_oadr_resp_t *r) {
@@ -610,14 +502,14 @@ static void on_response(void *ud, uint64_t tag, const gs_oadr_resp_t *r) {
   else if (r->status >= 400) b->st.status_4xx++;
   else if (r->status >= 200 && r->status <= 299) b->st.status_2xx++;
   if (!r->transport_error)
-    push_sample(&b->req_lat_ms, &b->n_req_lat, &b->cap_req_lat,
+    gs__oadr_sample(&b->req_lat_ms, &b->n_req_lat, &b->cap_req_lat,
                 (double)r->latency_us / 1e3);
   if (r->status == 401) {
     b->st.unauthorized++;
     /* Only the token this request carried is known bad: a newer one may
      * have been fetched meanwhile. */
     if (gen == (b->tok.gen & 0xffffffu)) b->tok.valid = false;
-    due(b, now);
+    gs__oadr_due(b, now);
   }
   switch (kind) {
   case GS__OK_AUTH_SERVER:
@@ -631,7 +523,7 @@ static void on_response(void *ud, uint64_t tag, const gs_oadr_resp_t *r) {
     if (ven < b->n_vens) on_step(b, &b->vens[ven], r, now);
     break;
   case GS__OK_REPORT:
-    if (ven < b->n_vens) on_report(b, &b->vens[ven], r, now);
+    if (ven < b->n_vens) gs__oadr_on_report(b, &b->vens[ven], r, now);
     break;
   default:
     break;
@@ -651,7 +543,7 @@ void gs__oadr_scan(gs_oadr_t *b, int64_t now) {
     gs__oadr_url(b, "/notifiers", url, sizeof url);
     b->notifiers_busy = true;
     if (b->notifiers_attempt > 0) b->st.retries++;
-    request(b, GS__OK_NOTIFIERS, 0, "GET", url, NULL, NULL, true);
+    gs__oadr_request(b, GS__OK_NOTIFIERS, 0, "GET", url, NULL, NULL, true);
   }
   int64_t next = INT64_MAX;
   for (uint32_t i = 0; i < b->n_vens; i++) {
@@ -659,7 +551,7 @@ void gs__oadr_scan(gs_oadr_t *b, int64_t now) {
     if (authed && !b->closing && !v->busy && v->next_us <= now)
       run_step(b, v, now);
     if (authed && !v->rep_busy && v->rq_head && v->rep_next_us <= now)
-      send_report(b, v);
+      gs__oadr_send_report(b, v);
     if (!v->busy && v->next_us < next) next = v->next_us;
     if (!v->rep_busy && v->rq_head && v->rep_next_us < next)
       next = v->rep_next_us;
