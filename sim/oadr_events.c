@@ -80,6 +80,18 @@ static gs__oev_t *add(gs_oadr_t *b, gs__oven_t *v, const char *id) {
 
 void gs__oadr_take_event(gs_oadr_t *b, gs__oven_t *v, const cJSON *obj,
                          const char *path, int source) {
+  /* Polling lists the same events again and again: one known and
+   * unchanged is recognised by id and modificationDateTime alone. */
+  const cJSON *jid = cJSON_GetObjectItemCaseSensitive(obj, "id");
+  const cJSON *jmod =
+      cJSON_GetObjectItemCaseSensitive(obj, "modificationDateTime");
+  gs__oev_t *known = cJSON_IsString(jid) ? find(v, jid->valuestring) : NULL;
+  if (known && cJSON_IsString(jmod) && known->modified[0] &&
+      strcmp(known->modified, jmod->valuestring) == 0) {
+    b->st.events_received++;
+    known->seen_gen = v->gen;
+    return;
+  }
   gs_oadr_event_t ev;
   gs_errbuf_t eb = {{0}};
   if (gs_oadr_parse_event(b->cfg.version, obj, path, &ev, &eb) != GS_OK) {

@@ -128,30 +128,37 @@ void gs_oadr_get_stats(const gs_oadr_t *b, gs_oadr_stats_t *out) {
   *out = b->st;
 }
 
-static int cmp_double(const void *x, const void *y) {
-  double a = *(const double *)x, c = *(const double *)y;
-  return (a > c) - (a < c);
+void gs_oadr_hist_add(gs_oadr_hist_t *h, double ms) {
+  if (!(ms >= 0)) return; /* NaN */
+  double k = ms > 1e-3 ? floor(50 * log10(ms / 1e-3)) : 0;
+  size_t i = k >= GS_OADR_HIST_BUCKETS ? GS_OADR_HIST_BUCKETS - 1
+                                       : (size_t)k;
+  h->count[i]++;
+  h->n++;
+  if (ms > h->max_ms) h->max_ms = ms;
 }
 
-/* Quantile q of `n` samples (nearest rank), NaN without any. */
-static double quantile(const double *s, size_t n, double q) {
-  if (n == 0) return NAN;
-  double *c = malloc(n * sizeof *c);
-  if (c == NULL) return NAN;
-  memcpy(c, s, n * sizeof *c);
-  qsort(c, n, sizeof *c, cmp_double);
-  size_t k = (size_t)ceil(q * (double)n);
-  double x = c[k == 0 ? 0 : (k > n ? n : k) - 1];
-  free(c);
-  return x;
+double gs_oadr_hist_quantile(const gs_oadr_hist_t *h, double q) {
+  if (h->n == 0) return NAN;
+  if (q >= 1) return h->max_ms;
+  uint64_t rank = (uint64_t)ceil(q * (double)h->n), seen = 0;
+  if (rank == 0) rank = 1;
+  for (size_t i = 0; i < GS_OADR_HIST_BUCKETS; i++) {
+    seen += h->count[i];
+    if (seen >= rank) {
+      double mid = 1e-3 * pow(10, ((double)i + 0.5) / 50);
+      return mid < h->max_ms ? mid : h->max_ms;
+    }
+  }
+  return h->max_ms;
 }
 
 double gs_oadr_report_latency_ms(const gs_oadr_t *b, double q) {
-  return quantile(b->rep_lat_ms, b->n_rep_lat, q);
+  return gs_oadr_hist_quantile(&b->rep_lat, q);
 }
 
 double gs_oadr_request_latency_ms(const gs_oadr_t *b, double q) {
-  return quantile(b->req_lat_ms, b->n_req_lat, q);
+  return gs_oadr_hist_quantile(&b->req_lat, q);
 }
 
 static cJSON *num_or_null(double x) {
@@ -248,8 +255,6 @@ void gs_oadr_destroy(gs_oadr_t *b) {
   for (size_t i = 0; i < b->n_in; i++) free(b->in[i].payload);
   free(b->in);
   free(b->rec);
-  free(b->rep_lat_ms);
-  free(b->req_lat_ms);
   free(b->vens);
   free(b->client_id);
   free(b->client_secret);

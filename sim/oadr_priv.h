@@ -138,8 +138,7 @@ struct gs_oadr {
   size_t n_in, cap_in;
   gs__orec_t *rec;
   size_t n_rec, cap_rec;
-  double *rep_lat_ms, *req_lat_ms;
-  size_t n_rep_lat, cap_rep_lat, n_req_lat, cap_req_lat;
+  gs_oadr_hist_t rep_lat, req_lat;
   gs_oadr_stats_t st;
 };
 
@@ -179,8 +178,6 @@ void gs__oadr_due(gs_oadr_t *b, int64_t at_us);
 /* oadr_ven.c: an answer worth trying again (transport, 5xx, 401, 408,
  * 429). */
 bool gs__oadr_retryable(const gs_oadr_resp_t *r);
-/* oadr_ven.c: a latency sample (ms) into a growing array. */
-void gs__oadr_sample(double **arr, size_t *n, size_t *cap, double x);
 
 /* oadr_rq.c: queues a built report body (owned) for VEN `v`, within the
  * queue's bound (the oldest not in flight is dropped and counted). */

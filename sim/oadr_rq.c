@@ -89,7 +89,7 @@ void gs__oadr_on_report(gs_oadr_t *b, gs__oven_t *v,
   if (head == NULL) return;
   if (r->status >= 200 && r->status <= 299) {
     double ms = (double)(now - head->due_mono_us) / 1e3;
-    gs__oadr_sample(&b->rep_lat_ms, &b->n_rep_lat, &b->cap_rep_lat, ms);
+    gs_oadr_hist_add(&b->rep_lat, ms);
     add_record(b, head, v->index, (int32_t)r->status, ms);
     b->st.reports_sent++;
     pop_report(v);

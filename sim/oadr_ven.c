@@ -87,17 +87,6 @@ void gs__oadr_record(gs_oadr_t *b, uint32_t ven, int source, int kind,
       .payload = copy};
 }
 
-void gs__oadr_sample(double **arr, size_t *n, size_t *cap, double x) {
-  if (*n == *cap) {
-    size_t c = *cap ? *cap * 2 : 1024;
-    double *g = realloc(*arr, c * sizeof *g);
-    if (g == NULL) return;
-    *arr = g;
-    *cap = c;
-  }
-  (*arr)[(*n)++] = x;
-}
-
 /* ---- requests ------------------------------------------------------------ */
 
 static void on_response(void *ud, uint64_t tag, const gs_oadr_resp_t *r);
@@ -502,8 +491,7 @@ static void on_response(void *ud, uint64_t tag, const gs_oadr_resp_t *r) {
   else if (r->status >= 400) b->st.status_4xx++;
   else if (r->status >= 200 && r->status <= 299) b->st.status_2xx++;
   if (!r->transport_error)
-    gs__oadr_sample(&b->req_lat_ms, &b->n_req_lat, &b->cap_req_lat,
-                (double)r->latency_us / 1e3);
+    gs_oadr_hist_add(&b->req_lat, (double)r->latency_us / 1e3);
   if (r->status == 401) {
     b->st.unauthorized++;
     /* Only the token this request carried is known bad: a newer one may

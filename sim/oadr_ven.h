@@ -65,6 +65,21 @@ void gs_oadr_close(gs_oadr_t *b, gs_engine_t *eng, double wait_s);
 
 void gs_oadr_get_stats(const gs_oadr_t *b, gs_oadr_stats_t *out);
 
+/* Latencies in a bounded histogram: 50 logarithmic buckets per decade
+ * from 1 us to 10^4 s, so a quantile is within 5 % however long the run
+ * (a day of 10,000 VENs polling makes ~10^8 samples). */
+#define GS_OADR_HIST_BUCKETS 500
+typedef struct gs_oadr_hist {
+  uint64_t n;
+  double max_ms;
+  uint64_t count[GS_OADR_HIST_BUCKETS];
+} gs_oadr_hist_t;
+
+void gs_oadr_hist_add(gs_oadr_hist_t *h, double ms);
+/* Quantile `q` (0..1) in ms: the geometric middle of its bucket (q = 1:
+ * the exact largest); NaN without samples. */
+double gs_oadr_hist_quantile(const gs_oadr_hist_t *h, double q);
+
 /* Report latency (VEN's report due -> VTN's 2xx) and request latency
  * quantile `q` (0..1) in ms; NaN without samples. */
 double gs_oadr_report_latency_ms(const gs_oadr_t *b, double q);

@@ -91,6 +91,24 @@ START_TEST(report_values_from_the_meter) {
 }
 END_TEST
 
+START_TEST(latency_quantiles_within_five_percent) {
+  static gs_oadr_hist_t h; /* 4 KiB: not on the stack */
+  memset(&h, 0, sizeof h);
+  ck_assert(isnan(gs_oadr_hist_quantile(&h, 0.99)));
+  /* 1 .. 10000 ms, one each: p50 ~ 5000, p99 ~ 9900, max exact. */
+  for (int i = 1; i <= 10000; i++) gs_oadr_hist_add(&h, (double)i);
+  gs_oadr_hist_add(&h, NAN); /* ignored */
+  ck_assert_uint_eq(h.n, 10000);
+  ck_assert_double_eq_tol(gs_oadr_hist_quantile(&h, 0.5), 5000, 250);
+  ck_assert_double_eq_tol(gs_oadr_hist_quantile(&h, 0.99), 9900, 495);
+  ck_assert_double_eq(gs_oadr_hist_quantile(&h, 1.0), 10000);
+  gs_oadr_hist_add(&h, 1e12); /* past the top: the last bucket */
+  ck_assert_double_eq(gs_oadr_hist_quantile(&h, 1.0), 1e12);
+  gs_oadr_hist_add(&h, 0);
+  ck_assert_uint_eq(h.count[0], 1);
+}
+END_TEST
+
 /* The "oadr_ven" section `json` must fail with `msg`. */
 static void cfg_error(const char *json, const char *msg) {
   cJSON *root = cJSON_Parse(json);
@@ -290,6 +308,7 @@ Suite *oadr_suite(void) {
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, backoff_doubles_to_its_cap_with_jitter);
   tcase_add_test(tc, report_values_from_the_meter);
+  tcase_add_test(tc, latency_quantiles_within_five_percent);
   tcase_add_test(tc, settings_are_validated);
   tcase_add_test(tc, http_client_answers_every_request_once);
   tcase_add_test(tc, bearer_header_is_sent);
