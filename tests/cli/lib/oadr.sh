@@ -33,13 +33,16 @@ free_port() {
 s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# vtn_start SCENARIO [ARGS...]: serve-vtn on a free port (PORT, URL); the
-# VTN's trace is vtn.h5, its log vtn.log. Waits until it answers.
+# vtn_start SCENARIO [ARGS...]: serve-vtn on a free port (PORT, URL) for
+# an hour of the scenario; the VTN's trace is vtn.h5, its log vtn.log.
+# Waits until it answers.
 vtn_start() {
   [[ -n "${PORT:-}" ]] || PORT=$(free_port)
   URL="http://127.0.0.1:$PORT"
+  # It outlives the VENs' run (which ends it with SIGINT), so the VENs
+  # never see it gone at their end.
   "$VTN_BIN" serve-vtn "$@" --listen "127.0.0.1:$PORT" --set start=now \
-    --out vtn.h5 >>vtn.log 2>&1 &
+    --set duration_s=3600 --out vtn.h5 >>vtn.log 2>&1 &
   VTN_PID=$!
   for _ in $(seq 100); do
     curl -sf "$URL/auth/server" >/dev/null 2>&1 && return 0
