@@ -58,6 +58,8 @@ gs_err_t gs_oadr_start(gs_oadr_t *b, gs_world_t *w, gs_pace_t *pace,
     return gs_errbuf_set(eb, GS_ENOMEM, "oadr: out of memory for %u VENs",
                          b->n_vens);
   int64_t now = gs_pace_mono_us();
+  b->start_us = now;
+  b->st.enroll_s = -1;
   for (uint32_t i = 0; i < b->n_vens; i++) {
     gs__oven_t *v = &b->vens[i];
     v->index = i;
@@ -174,6 +176,7 @@ gs_err_t gs_oadr_summary_fill(const gs_oadr_t *b, cJSON *summary) {
       {"vens", s->vens}, {"enrolled", s->enrolled},
       {"subscribed", s->subscribed}, {"requests", (double)s->requests},
       {"retries", (double)s->retries}, {"polls", (double)s->polls},
+      {"polls_steady", (double)s->polls_steady},
       {"status_2xx", (double)s->status_2xx},
       {"status_4xx", (double)s->status_4xx},
       {"status_5xx", (double)s->status_5xx},
@@ -190,7 +193,10 @@ gs_err_t gs_oadr_summary_fill(const gs_oadr_t *b, cJSON *summary) {
       {"reports_dropped", (double)s->reports_dropped},
       {"reports_rejected", (double)s->reports_rejected},
       {"report_queue_max", s->report_queue_max}};
-  if (!cJSON_AddStringToObject(o, "url", b->base) ||
+  if (!cJSON_AddItemToObject(o, "enroll_s", num_or_null(s->enroll_s >= 0
+                                                         ? s->enroll_s
+                                                         : NAN)) ||
+      !cJSON_AddStringToObject(o, "url", b->base) ||
       !cJSON_AddStringToObject(o, "version",
                                gs_oadr_version_name(b->cfg.version)) ||
       !cJSON_AddBoolToObject(o, "webhook", b->notifiers == 1))

@@ -115,6 +115,7 @@ struct gs_oadr {
   uint32_t n_vens;
   bool closing;
   int64_t next_scan_us, earliest_us;
+  int64_t start_us;              /* monotonic: gs_oadr_start */
   /* The token all VENs share, and the discovery of the token URL. */
   struct {
     char url[GS__OADR_URL_MAX];

@@ -394,6 +394,12 @@ static gs_err_t take_page(gs_oadr_t *b, gs__oven_t *v, const cJSON *root,
   return GS_OK;
 }
 
+/* One more VEN enrolled; the time it took all of them, once they are. */
+static void enrolled(gs_oadr_t *b, int64_t now) {
+  if (++b->st.enrolled == b->n_vens)
+    b->st.enroll_s = (double)(now - b->start_us) / 1e6;
+}
+
 static void on_step(gs_oadr_t *b, gs__oven_t *v, const gs_oadr_resp_t *r,
                     int64_t now) {
   v->busy = false;
@@ -435,7 +441,7 @@ static void on_step(gs_oadr_t *b, gs__oven_t *v, const gs_oadr_resp_t *r,
     if (err == GS_OK && n > 0) {
       snprintf(v->ven_id, sizeof v->ven_id, "%s", ids[0]);
       v->step = GS__OS_PROGRAMS;
-      b->st.enrolled++;
+      enrolled(b, now);
     } else if (err == GS_OK) {
       v->step = GS__OS_CREATE;
     }
@@ -445,7 +451,7 @@ static void on_step(gs_oadr_t *b, gs__oven_t *v, const gs_oadr_resp_t *r,
     err = gs_oadr_parse_id(root, "ven", v->ven_id, &eb);
     if (err == GS_OK) {
       v->step = GS__OS_PROGRAMS;
-      b->st.enrolled++;
+      enrolled(b, now);
     }
     break;
   case GS__OS_PROGRAMS:
@@ -465,6 +471,7 @@ static void on_step(gs_oadr_t *b, gs__oven_t *v, const gs_oadr_resp_t *r,
     break;
   case GS__OS_POLL:
     b->st.polls++;
+    if (b->st.enroll_s >= 0) b->st.polls_steady++;
     err = take_page(b, v, root, now, &eb);
     break;
   }

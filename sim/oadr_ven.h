@@ -26,6 +26,9 @@ typedef struct gs_oadr_stats {
   uint64_t token_fetches;  /* tokens obtained */
   uint64_t bad_payloads;   /* answers or notifications that did not parse */
   uint64_t polls;            /* GET /events pages answered (2xx) */
+  uint64_t polls_steady;     /* ... of them once every VEN was enrolled */
+  double enroll_s;           /* wall s from the start until every VEN was
+                                enrolled; < 0 while some are not */
   uint64_t events_received;  /* event objects taken (poll or webhook) */
   uint64_t events_applied;   /* ... new or changed: sent to the VEN */
   uint64_t events_deleted;
