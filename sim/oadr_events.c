@@ -86,8 +86,10 @@ void gs__oadr_take_event(gs_oadr_t *b, gs__oven_t *v, const cJSON *obj,
   const cJSON *jmod =
       cJSON_GetObjectItemCaseSensitive(obj, "modificationDateTime");
   gs__oev_t *known = cJSON_IsString(jid) ? find(v, jid->valuestring) : NULL;
-  if (known && cJSON_IsString(jmod) && known->modified[0] &&
-      strcmp(known->modified, jmod->valuestring) == 0) {
+  /* (A VTN that sends no modificationDateTime never changes an event.) */
+  if (known && (cJSON_IsString(jmod)
+                    ? strcmp(known->modified, jmod->valuestring) == 0
+                    : known->modified[0] == '\0')) {
     b->st.events_received++;
     known->seen_gen = v->gen;
     return;
@@ -102,7 +104,7 @@ void gs__oadr_take_event(gs_oadr_t *b, gs__oven_t *v, const cJSON *obj,
   b->st.events_received++;
   gs__oev_t *e = targeted(v, &ev) ? find(v, ev.id) : NULL;
   if (!targeted(v, &ev) ||
-      (e && e->modified[0] && strcmp(e->modified, ev.modified) == 0)) {
+      (e && strcmp(e->modified, ev.modified) == 0)) {
     if (e) e->seen_gen = v->gen; /* known and unchanged */
     gs_oadr_event_free(&ev);
     return;

@@ -403,6 +403,7 @@ static void enrolled(gs_oadr_t *b, int64_t now) {
 static void on_step(gs_oadr_t *b, gs__oven_t *v, const gs_oadr_resp_t *r,
                     int64_t now) {
   v->busy = false;
+  if (b->closing) return; /* the run is over: no new events */
   bool ok = r->status >= 200 && r->status <= 299;
   if (!ok && v->step == GS__OS_FIND && r->status == 404) {
     v->step = GS__OS_CREATE; /* some VTNs answer a search with 404 */

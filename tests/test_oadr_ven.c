@@ -237,6 +237,22 @@ START_TEST(a_changed_event_replaces_the_old_one) {
 }
 END_TEST
 
+START_TEST(events_without_modification_time) {
+  fx_t f;
+  setup(&f);
+  /* Without modificationDateTime an event listed again is the same one:
+   * not cancelled and sent anew at every poll. */
+  static const char bare[] =
+      "{\"id\":\"ev-4\",\"programID\":\"p-1\",\"intervals\":[{\"id\":0,"
+      "\"payloads\":[{\"type\":\"SIMPLE\",\"values\":[1]}]}]}";
+  size_t cmds = f.w->n_cmds;
+  take_all(&f, bare);
+  take_all(&f, bare);
+  ck_assert_uint_eq(f.w->n_cmds, cmds + 4);
+  teardown(&f);
+}
+END_TEST
+
 Suite *oadr_ven_suite(void) {
   Suite *s = suite_create("oadr_ven");
   TCase *tc = tcase_create("core");
@@ -245,6 +261,7 @@ Suite *oadr_ven_suite(void) {
   tcase_add_test(tc, randomized_starts_repeat_run_to_run);
   tcase_add_test(tc, changed_deleted_and_foreign_events);
   tcase_add_test(tc, a_changed_event_replaces_the_old_one);
+  tcase_add_test(tc, events_without_modification_time);
   suite_add_tcase(s, tc);
   return s;
 }
