@@ -88,6 +88,7 @@ typedef struct gs__oven {
 typedef struct gs__oin {
   gs_time_us_t t_us;      /* simulated arrival time */
   int64_t wall_unix_us;   /* real time of arrival */
+  uint64_t position;      /* events taken before it (gs_inbound_position) */
   uint32_t ven;
   uint8_t source;         /* 0 poll, 1 webhook */
   uint8_t kind;           /* 0 event applied, 1 deleted, 2 bad payload */

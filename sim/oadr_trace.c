@@ -12,6 +12,7 @@
 typedef struct in_row {
   double t_s;
   int64_t t_us, wall_unix_us;
+  uint64_t position;
   uint32_t ven;
   uint8_t source, kind;
   const char *payload;
@@ -58,6 +59,8 @@ static herr_t write_inbound(hid_t g, const gs_oadr_t *b) {
       H5Tinsert(ty, "t_us", offsetof(in_row_t, t_us), H5T_NATIVE_INT64) >= 0 &&
       H5Tinsert(ty, "wall_unix_us", offsetof(in_row_t, wall_unix_us),
                 H5T_NATIVE_INT64) >= 0 &&
+      H5Tinsert(ty, "position", offsetof(in_row_t, position),
+                H5T_NATIVE_UINT64) >= 0 &&
       H5Tinsert(ty, "ven", offsetof(in_row_t, ven), H5T_NATIVE_UINT32) >= 0 &&
       H5Tinsert(ty, "source", offsetof(in_row_t, source), H5T_NATIVE_UINT8) >=
           0 &&
@@ -67,13 +70,15 @@ static herr_t write_inbound(hid_t g, const gs_oadr_t *b) {
       rows[i] = (in_row_t){.t_s = (double)b->in[i].t_us / 1e6,
                            .t_us = b->in[i].t_us,
                            .wall_unix_us = b->in[i].wall_unix_us,
+                           .position = b->in[i].position,
                            .ven = b->in[i].ven,
                            .source = b->in[i].source,
                            .kind = b->in[i].kind,
                            .payload = b->in[i].payload};
     st = write_table(g, "inbound", ty, b->n_in, rows,
                      "what the VTN sent, at its simulated arrival time "
-                     "(t_us, t_s) and real time (wall_unix_us): source 0 "
+                     "(t_us, t_s), after `position` events were taken (as "
+                     "/mqtt/inbound), and real time (wall_unix_us): source 0 "
                      "poll, 1 webhook; kind 0 event applied (payload: the "
                      "event object), 1 event deleted (payload: its id), 2 "
                      "bad payload (payload: the error)");

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "inbound.h"
 #include "oadr_priv.h"
 #include "scenario_priv.h"
 
@@ -83,6 +84,7 @@ void gs__oadr_record(gs_oadr_t *b, uint32_t ven, int source, int kind,
   b->in[b->n_in++] = (gs__oin_t){
       .t_us = gs_engine_now(b->world->engine),
       .wall_unix_us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000,
+      .position = gs_inbound_position(b->world->engine),
       .ven = ven, .source = (uint8_t)source, .kind = (uint8_t)kind,
       .payload = copy};
 }
