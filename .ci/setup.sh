@@ -23,7 +23,7 @@ GS_APT_PACKAGES="build-essential cmake pkg-config libgsl-dev libmosquitto-dev \
 libcjson-dev libhdf5-dev hdf5-tools libsdl2-dev check python3 python3-h5py \
 python3-matplotlib python3-pandas python3-jsonschema mosquitto \
 mosquitto-clients libsdl2-ttf-dev libsdl2-image-dev fonts-dejavu-core \
-xvfb xdotool libcurl4-openssl-dev libmicrohttpd-dev"
+xvfb xdotool libmicrohttpd-dev libcurl4-openssl-dev curl"
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -98,6 +98,16 @@ ensure_packages() {
   DEBIAN_FRONTEND=noninteractive "${install[@]}"
 }
 
+# Prism (npm) for tests/cli/vtn_prism.sh: only where the OpenADR spec it
+# checks against is present and npm exists; into a cache, not the repo.
+ensure_prism() {
+  local spec="$ROOT/../shared/openadr3/3.1.0/openadr3.yaml"
+  [[ -f "$spec" ]] || { log "no OpenADR 3.1.0 spec: Prism not needed"; return 0; }
+  command -v npm >/dev/null 2>&1 ||
+    { log "npm missing: Prism not installed (vtn_prism will skip)"; return 0; }
+  bash "$ROOT/.ci/prism.sh" || log "Prism install failed (vtn_prism will fail)"
+}
+
 # --- 2. Configure and build --------------------------------------------------
 # A build directory configured from another checkout (a moved or re-cloned
 # repo) makes CMake refuse to run; drop its cache so configuring starts anew.
@@ -160,6 +170,7 @@ run_ctest() {
 mode_test() {
   phase "packages"
   ensure_packages
+  ensure_prism
 
   # A failed build is recorded and the other build still runs, so one report
   # covers everything.

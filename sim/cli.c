@@ -41,6 +41,7 @@ static const char usage_text[] =
     "                        MQTT messages it recorded injected where they\n"
     "                        arrived: the same results (options --out,\n"
     "                        --no-out, --summary-json, --quiet)\n"
+    "  serve-vtn [SCENARIO]  an OpenADR 3 VTN (see serve-vtn --help)\n"
     "  --help, -h            show this help\n"
     "  --version             show the version\n"
     "\n"
@@ -401,6 +402,8 @@ int gs_cli_main(int argc, char **argv) {
   }
   if (strcmp(cmd, "info") == 0) return gs_cli_info(argc - 2, argv + 2);
   if (strcmp(cmd, "check") == 0) return gs_cli_check(argc - 2, argv + 2);
+  if (strcmp(cmd, "serve-vtn") == 0)
+    return gs_cli_serve_vtn(argc - 1, argv + 1);
   if (strcmp(cmd, "run") != 0 && strcmp(cmd, "validate") != 0 &&
       strcmp(cmd, "replay") != 0) {
     fprintf(stderr, "gridsim: unknown command '%s'\n", cmd);

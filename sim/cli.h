@@ -38,6 +38,10 @@ int gs_cli_main(int argc, char **argv);
 /* `gridsim run`: returns an exit status (GS_EXIT_*). */
 int gs_cli_run(const gs_cli_opts_t *o);
 
+/* `gridsim serve-vtn [SCENARIO] [options]` (sim/serve_vtn.c); `argv[0]`
+ * is "serve-vtn". Returns an exit status. */
+int gs_cli_serve_vtn(int argc, char **argv);
+
 /* `gridsim models [--json]`: prints every model type and its parameters,
  * as text or as JSON (for the schema generator). */
 int gs_cli_models(bool json);
