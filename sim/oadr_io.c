@@ -112,18 +112,7 @@ void gs_oadr_close(gs_oadr_t *b, gs_engine_t *eng, double wait_s) {
   b->closing = true;
   if (b->pace && wait_s > 0)
     gs_pace_drain(b->pace, eng, (int64_t)(wait_s * 1e6), drained, b);
-  for (uint32_t i = 0; i < b->n_vens; i++) {
-    gs__oven_t *v = &b->vens[i];
-    while (v->rq_head) {
-      gs__orep_t *r = v->rq_head;
-      v->rq_head = r->next;
-      b->st.reports_dropped++; /* unsent at close */
-      free(r->body);
-      free(r);
-    }
-    v->rq_tail = NULL;
-    v->rq_len = 0;
-  }
+  for (uint32_t i = 0; i < b->n_vens; i++) gs__oadr_rq_abandon(b, &b->vens[i]);
 }
 
 void gs_oadr_get_stats(const gs_oadr_t *b, gs_oadr_stats_t *out) {

@@ -185,6 +185,9 @@ bool gs__oadr_retryable(const gs_oadr_resp_t *r);
  * queue's bound (the oldest not in flight is dropped and counted). */
 void gs__oadr_queue_report(gs_oadr_t *b, gs__oven_t *v, char *body,
                            gs_time_us_t due_sim_us);
+/* oadr_rq.c: drops (counted, recorded with status -2) what the VEN still
+ * holds at the end of the run. */
+void gs__oadr_rq_abandon(gs_oadr_t *b, gs__oven_t *v);
 /* oadr_rq.c: POSTs the VEN's oldest report / takes the answer. */
 void gs__oadr_send_report(gs_oadr_t *b, gs__oven_t *v);
 void gs__oadr_on_report(gs_oadr_t *b, gs__oven_t *v, const gs_oadr_resp_t *r,

@@ -110,3 +110,11 @@ void gs__oadr_on_report(gs_oadr_t *b, gs__oven_t *v,
   }
   if (v->rq_head) gs__oadr_due(b, v->rep_next_us);
 }
+
+void gs__oadr_rq_abandon(gs_oadr_t *b, gs__oven_t *v) {
+  while (v->rq_head) {
+    add_record(b, v->rq_head, v->index, -2, NAN);
+    b->st.reports_dropped++;
+    pop_report(v);
+  }
+}

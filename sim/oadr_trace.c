@@ -111,7 +111,8 @@ static herr_t write_reports(hid_t g, const gs_oadr_t *b) {
                             .latency_ms = b->rec[i].latency_ms};
     st = write_table(g, "reports", ty, b->n_rec, rows,
                      "each report's fate: due (simulated s), VEN, attempts, "
-                     "last HTTP status (-1 dropped from a full queue), "
+                     "last HTTP status (-1 dropped from a full queue, -2 "
+                     "unsent at the end of the run), "
                      "latency from due to accepted (ms, NaN if not sent)");
   }
   free(rows);

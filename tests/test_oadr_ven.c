@@ -164,6 +164,13 @@ START_TEST(events_become_engine_events_and_reports) {
   ck_assert_uint_eq(f.b->n_in, 4);
   ck_assert_int_eq(f.b->in[0].kind, 0);
   ck_assert_int_eq(f.b->in[0].t_us, 1000 * GS_US_PER_S);
+  /* Never sent (no network here): at the close they are dropped,
+   * counted and recorded as unsent. */
+  gs_oadr_close(f.b, f.eng, 0);
+  ck_assert_uint_eq(f.b->st.reports_dropped, 8);
+  ck_assert_uint_eq(f.b->n_rec, 8);
+  ck_assert_int_eq(f.b->rec[7].status, -2);
+  ck_assert_uint_eq(f.b->vens[3].rq_len, 0);
   teardown(&f);
 }
 END_TEST
