@@ -22,24 +22,26 @@
 #define GS__HVAC_TOL_C 1e-7
 
 /* With no weather and no schedule, the timer still fires once a week so
- * that a horizon is always finite. */
+ * that a horizon is always finite (see gs__next_event_us). */
 #define GS__HVAC_IDLE_US (7 * GS_US_PER_DAY)
 
-/* Per-entity state: 112 bytes. The segment start (t0, Ta0, Tm0) is double
+/* Per-entity state: 136 bytes. The segment start (t0, Ta0, Tm0) is double
  * and every temperature is recomputed from it, so rounding event times to
  * the microsecond never accumulates. Parameters are floats or fixed-point
  * integers (0.01 degC, 1 W, 0.001 COP), finer than they are known. The
- * electric power is not stored: it is a function of the on flag and the
- * outdoor temperature at t0 (weather is constant over a segment). */
+ * electric power is the one on the meter: a function of the on flag and
+ * the outdoor temperature at the last event or weather step. */
 typedef struct gs__hvac {
   gs_time_us_t t0_us;     /* start of the present segment               */
   double ta0_c, tm0_c;    /* air and mass temperatures at t0            */
-  gs_event_handle_t next; /* the pending GS_EV_HVAC_TIMER, or NONE      */
+  gs_time_us_t due_us;    /* the next TIMER (STEPs may come before it)  */
   gs_time_us_t mark_us;   /* pre-cooling: the DR event's start; duty    */
                           /* limit: on-start (running), lock end (off)  */
   const gs_weather_t *wx; /* the run's weather, or NULL: outdoor_cc     */
   float ua_w_k, ca_j_k, cm_j_k, hm_w_k;
   uint32_t meter;
+  uint32_t next_seq;  /* sequence number of the pending event        */
+  int32_t power_mw;   /* electric power on the meter                  */
   int16_t setpoint_cc; /* base setpoint (cooling or heating), cdegC */
   uint16_t deadband_cc;
   int16_t comfort_cc; /* comfort limit of a DR response           */
@@ -53,12 +55,23 @@ typedef struct gs__hvac {
   int16_t price_thr_mil; /* price_threshold, 0.001 $/kWh                */
   uint16_t price_gain;   /* cdegC per $/kWh above the threshold         */
   uint16_t price_max_cc; /* largest price offset                        */
+  unsigned pending : 1; /* an event (next_seq) is pending */
+  unsigned swept : 1;   /* the run's weather_sweep books its steps */
   unsigned on : 1, shed : 1, opted : 1, critical : 1, enabled : 1, locked : 1,
       precool : 1, blocked : 1, mode : 2, dr_mode : 2, breaker_a : 8;
   unsigned sb_start_min : 11, sb_end_min : 11; /* sim-clock minute of day */
+  unsigned walk_n : 10;  /* weather steps to walk_ta/tm_c (<= WALK_MAX) */
+  double walk_ta_c, walk_tm_c; /* where the last walk ended (see        */
+                               /* gs__reschedule and gs__advance)       */
 } gs__hvac_t;
 
-_Static_assert(sizeof(gs__hvac_t) <= 112, "hvac state must stay small");
+_Static_assert(sizeof(gs__hvac_t) <= 136, "hvac state must stay small");
+
+/* Most weather steps a house goes through without an event (two hours of
+ * 5-minute steps): readers of an idle house's temperatures walk at most
+ * this many segments (the comfort observer reads every house at every
+ * output interval of a DR event). */
+#define GS__HVAC_WALK_MAX 24u
 
 /* +1 when the equipment cools, -1 when it heats: every comparison below is
  * written for cooling and mirrored by this sign. */
@@ -77,19 +90,26 @@ static double gs__ghi(const gs__hvac_t *s, gs_time_us_t t_us) {
 /* Thermal output (W of sensible heat into the air, negative when cooling)
  * and electric input (W) while running at outdoor temperature `to_c`. The
  * fan's heat goes to the air (GLD include_fan_heatgain). */
-static void gs__equipment(const gs__hvac_t *s, double to_c, double *heat_w,
-                          double *elec_w) {
+/* The equipment curves' multipliers of capacity and electric input ratio
+ * at one outdoor temperature, for cooling and for a heat pump: the same
+ * for every house at a weather step. */
+typedef struct gs__curves {
+  double cool_cap, cool_eir, heat_cap, heat_eir;
+} gs__curves_t;
+
+static void gs__equipment_c(const gs__hvac_t *s, const gs__curves_t *k,
+                            double *heat_w, double *elec_w) {
   double cap = s->cap_w, cop = s->cop_milli / 1000.0;
   double thermal, input;
   switch (s->mode) {
     case GS_HVAC_MODE_AC:
-      thermal = cap * gs_hvac_cool_cap_mult(to_c);
-      input = thermal * gs_hvac_cool_eir_mult(to_c) / cop;
+      thermal = cap * k->cool_cap;
+      input = thermal * k->cool_eir / cop;
       thermal = -thermal * GS_HVAC_SENSIBLE_SHARE;
       break;
     case GS_HVAC_MODE_HEAT_PUMP:
-      thermal = cap * gs_hvac_heat_cap_mult(to_c);
-      input = thermal * gs_hvac_heat_eir_mult(to_c) / cop;
+      thermal = cap * k->heat_cap;
+      input = thermal * k->heat_eir / cop;
       break;
     default: /* resistance: COP 1 */
       thermal = cap;
@@ -100,11 +120,30 @@ static void gs__equipment(const gs__hvac_t *s, double to_c, double *heat_w,
   *elec_w = input + s->fan_w;
 }
 
-static int64_t gs__power_mw(const gs__hvac_t *s) {
+static void gs__equipment(const gs__hvac_t *s, double to_c, double *heat_w,
+                          double *elec_w) {
+  gs__curves_t k = {0};
+  if (s->mode == GS_HVAC_MODE_AC) {
+    k.cool_cap = gs_hvac_cool_cap_mult(to_c);
+    k.cool_eir = gs_hvac_cool_eir_mult(to_c);
+  } else if (s->mode == GS_HVAC_MODE_HEAT_PUMP) {
+    k.heat_cap = gs_hvac_heat_cap_mult(to_c);
+    k.heat_eir = gs_hvac_heat_eir_mult(to_c);
+  }
+  gs__equipment_c(s, &k, heat_w, elec_w);
+}
+
+/* Electric power while in the present state at `t_us`. */
+static int64_t gs__power_at_mw(const gs__hvac_t *s, gs_time_us_t t_us) {
   if (!s->on || !s->enabled) return 0;
   double heat_w, elec_w;
-  gs__equipment(s, gs__outdoor_c(s, s->t0_us), &heat_w, &elec_w);
+  gs__equipment(s, gs__outdoor_c(s, t_us), &heat_w, &elec_w);
   return llround(elec_w * 1000.0);
+}
+
+/* The power on the meter now. */
+static int64_t gs__power_mw(const gs__hvac_t *s) {
+  return s->power_mw;
 }
 
 static gs_hvac_etp_t gs__etp(const gs__hvac_t *s) {
@@ -114,35 +153,99 @@ static gs_hvac_etp_t gs__etp(const gs__hvac_t *s) {
                          .hm_w_k = s->hm_w_k};
 }
 
-/* The present segment: inputs are those at t0, constant until the next
- * event (the timer fires at every weather step). */
-static void gs__segment(const gs__hvac_t *s, gs_hvac_seg_t *seg) {
-  double to_c = gs__outdoor_c(s, s->t0_us);
-  double gains_w = s->gains_w + s->solar_cm2 / 100.0 * gs__ghi(s, s->t0_us);
+static void gs__modes(const gs__hvac_t *s, gs_hvac_modes_t *m) {
+  gs_hvac_etp_t h = gs__etp(s);
+  gs_hvac_modes(&h, m);
+}
+
+/* A point on the house's trajectory: the start of a segment. */
+typedef struct gs__cursor {
+  gs_time_us_t t0_us;
+  double ta0_c, tm0_c;
+} gs__cursor_t;
+
+static gs__cursor_t gs__cursor(const gs__hvac_t *s) {
+  return (gs__cursor_t){s->t0_us, s->ta0_c, s->tm0_c};
+}
+
+/* The segment starting at `c`: inputs are those at c.t0, constant until
+ * the next weather step or event. The equipment's state is the stored one
+ * (it only changes at events). */
+/* The weather a segment starting at some instant sees, and when it next
+ * changes (GS_TIME_NEVER without weather or after its last step). */
+typedef struct gs__inputs {
+  double to_c, ghi_w_m2;
+  gs_time_us_t next_us;
+} gs__inputs_t;
+
+static void gs__inputs(const gs__hvac_t *s, gs_time_us_t t_us,
+                       gs__inputs_t *in) {
+  if (s->wx) {
+    gs_weather_sample(s->wx, t_us, &in->to_c, &in->ghi_w_m2, &in->next_us);
+    return;
+  }
+  *in = (gs__inputs_t){s->outdoor_cc / 100.0, 0.0, GS_TIME_NEVER};
+}
+
+static void gs__segment_at(const gs__hvac_t *s, const gs_hvac_modes_t *m,
+                           const gs__cursor_t *c, const gs__inputs_t *in,
+                           gs_hvac_seg_t *seg) {
+  double to_c = in->to_c;
+  double gains_w = s->gains_w + s->solar_cm2 / 100.0 * in->ghi_w_m2;
   double hvac_w = 0, elec_w;
   if (s->on && s->enabled) gs__equipment(s, to_c, &hvac_w, &elec_w);
   double qm_w = GS_HVAC_MASS_GAIN_SHARE * gains_w;
   gs_hvac_etp_t h = gs__etp(s);
-  gs_hvac_seg_solve(&h, s->ta0_c, s->tm0_c, to_c, hvac_w + gains_w - qm_w, qm_w,
-                    seg);
+  gs_hvac_seg_solve_m(&h, m, c->ta0_c, c->tm0_c, to_c, hvac_w + gains_w - qm_w,
+                      qm_w, seg);
 }
 
-static double gs__dt_s(const gs__hvac_t *s, gs_time_us_t now_us) {
-  return (double)(now_us - s->t0_us) / (double)GS_US_PER_S;
+/* Moves `c` along its segment `seg` to `t_us` (>= c->t0_us). */
+static void gs__cursor_move(gs__cursor_t *c, const gs_hvac_seg_t *seg,
+                            gs_time_us_t t_us) {
+  double dt_s = (double)(t_us - c->t0_us) / (double)GS_US_PER_S;
+  gs_hvac_seg_eval(seg, dt_s, &c->ta0_c, &c->tm0_c);
+  c->t0_us = t_us;
+}
+
+/* The next weather step after `t_us`, or GS_TIME_NEVER. */
+static gs_time_us_t gs__weather_step_us(const gs__hvac_t *s,
+                                        gs_time_us_t t_us) {
+  return s->wx ? gs_weather_next_change_us(s->wx, t_us) : GS_TIME_NEVER;
+}
+
+/* Moves `c` over every weather step up to and including `now_us`, one
+ * segment per step, and then to `now_us`: the trajectory an event at each
+ * step would have computed. An idle house has no event at the steps where
+ * nothing but its inputs change (see gs__next_event_us); a running one
+ * has, so for it this is at most the step at `now_us` itself. */
+static void gs__cursor_walk(const gs__hvac_t *s, gs__cursor_t *c,
+                            gs_time_us_t now_us) {
+  gs_hvac_seg_t seg;
+  gs_hvac_modes_t m;
+  gs__modes(s, &m);
+  gs__inputs_t in;
+  gs__inputs(s, c->t0_us, &in);
+  while (in.next_us <= now_us) {
+    gs__segment_at(s, &m, c, &in, &seg);
+    gs__cursor_move(c, &seg, in.next_us);
+    gs__inputs(s, c->t0_us, &in);
+  }
+  if (now_us == c->t0_us) return;
+  gs__segment_at(s, &m, c, &in, &seg);
+  gs__cursor_move(c, &seg, now_us);
 }
 
 double gs_hvac_indoor_c(const void *state, gs_time_us_t now_us) {
-  const gs__hvac_t *s = state;
-  gs_hvac_seg_t seg;
-  gs__segment(s, &seg);
-  return gs_hvac_seg_ta(&seg, gs__dt_s(s, now_us));
+  gs__cursor_t c = gs__cursor(state);
+  gs__cursor_walk(state, &c, now_us);
+  return c.ta0_c;
 }
 
 double gs_hvac_mass_c(const void *state, gs_time_us_t now_us) {
-  const gs__hvac_t *s = state;
-  gs_hvac_seg_t seg;
-  gs__segment(s, &seg);
-  return gs_hvac_seg_tm(&seg, gs__dt_s(s, now_us));
+  gs__cursor_t c = gs__cursor(state);
+  gs__cursor_walk(state, &c, now_us);
+  return c.tm0_c;
 }
 
 bool gs_hvac_opted_out(const void *state) {
@@ -249,14 +352,11 @@ static gs_time_us_t gs__min_t(gs_time_us_t a, gs_time_us_t b) {
   return a < b ? a : b;
 }
 
-/* Earliest time after `now_us` (= t0) at which an input of the segment
- * changes: weather step, setback boundary, pre-cooling start or end,
- * duty-limit run end or lock end. */
-static gs_time_us_t gs__window_end_us(const gs__hvac_t *s,
-                                      gs_time_us_t now_us) {
-  gs_time_us_t end_us = now_us + GS__HVAC_IDLE_US;
-  if (s->wx)
-    end_us = gs__min_t(end_us, gs_weather_next_change_us(s->wx, now_us));
+/* Earliest time after `now_us` at which an input of the segment changes
+ * other than the weather: setback boundary, pre-cooling start or end,
+ * duty-limit run end or lock end; GS_TIME_NEVER if none. */
+static gs_time_us_t gs__own_end_us(const gs__hvac_t *s, gs_time_us_t now_us) {
+  gs_time_us_t end_us = GS_TIME_NEVER;
   if (s->setback_cc != 0 && s->sb_start_min != s->sb_end_min) {
     end_us = gs__min_t(end_us, gs__next_minute_us(now_us, s->sb_start_min));
     end_us = gs__min_t(end_us, gs__next_minute_us(now_us, s->sb_end_min));
@@ -272,25 +372,22 @@ static gs_time_us_t gs__window_end_us(const gs__hvac_t *s,
   return end_us;
 }
 
-/* Time of the next event, computed from the state at its last event (t0):
- * the window end, or an earlier crossing of the edge the thermostat or the
- * comfort limit waits for, found in closed form (GSL Brent). */
-static gs_time_us_t gs__next_event_us(const gs__hvac_t *s) {
-  gs_time_us_t now_us = s->t0_us;
-  gs_time_us_t end_us = gs__window_end_us(s, now_us);
+/* The first event of segment `seg` starting at `c`: an earlier crossing
+ * of the edge the thermostat or the comfort limit waits for, found in
+ * closed form (GSL Brent), or else the segment's end `end_us`. */
+static gs_time_us_t gs__crossing_us(const gs__hvac_t *s,
+                                    const gs_hvac_seg_t *seg,
+                                    gs_time_us_t now_us, gs_time_us_t end_us) {
   double horizon_s = (double)(end_us - now_us) / (double)GS_US_PER_S;
-  gs_hvac_seg_t seg;
-  gs__segment(s, &seg);
   double sgn = gs__sgn(s), sp = gs__sp_c(s, now_us);
   double half = s->deadband_cc / 200.0;
   double t_s = INFINITY;
   if (s->on && s->enabled) /* satisfied: the far side of the deadband */
-    t_s = fmin(t_s, gs_hvac_seg_time_to(&seg, sp - sgn * half, horizon_s));
+    t_s = fmin(t_s, gs_hvac_seg_time_to(seg, sp - sgn * half, horizon_s));
   else if (gs__allowed(s)) /* demand: the near side */
-    t_s = fmin(t_s, gs_hvac_seg_time_to(&seg, sp + sgn * half, horizon_s));
+    t_s = fmin(t_s, gs_hvac_seg_time_to(seg, sp + sgn * half, horizon_s));
   if (s->shed)
-    t_s =
-        fmin(t_s, gs_hvac_seg_time_to(&seg, s->comfort_cc / 100.0, horizon_s));
+    t_s = fmin(t_s, gs_hvac_seg_time_to(seg, s->comfort_cc / 100.0, horizon_s));
   if (isinf(t_s)) return end_us;
   gs_time_us_t at_us = now_us + llround(t_s * (double)GS_US_PER_S);
   /* A crossing rounded onto the present instant is taken 1 us later, so
@@ -299,16 +396,107 @@ static gs_time_us_t gs__next_event_us(const gs__hvac_t *s) {
   return gs__min_t(at_us, end_us);
 }
 
+static void gs__settle_flags(gs__hvac_t *s);
+
+/* Would an event at the weather step where `c` stands change anything
+ * but the house's temperatures? It runs the transition of gs__settle on a
+ * copy. */
+static bool gs__step_acts(const gs__hvac_t *s, const gs__cursor_t *c) {
+  gs__hvac_t t = *s;
+  t.t0_us = c->t0_us;
+  t.ta0_c = c->ta0_c;
+  t.tm0_c = c->tm0_c;
+  gs__settle_flags(&t);
+  return t.on != s->on || t.shed != s->shed || t.opted != s->opted ||
+         t.locked != s->locked || t.precool != s->precool ||
+         t.mark_us != s->mark_us;
+}
+
+/* Time of the next event, from the state at the last one (t0). A running
+ * house has one at every weather step, where its electric power changes
+ * with the outdoor temperature. An idle one (power 0 throughout) needs none
+ * there: its trajectory is followed over the steps here, segment by
+ * segment exactly as events at the steps would have, up to the first
+ * crossing or the first step at which its thermostat or DR state would
+ * change. Temperatures read in between (gs__cursor_walk) come from the same
+ * segments, so skipping those events changes no result, and saves the
+ * queue, the dispatch and a second solve of each segment: in summer about
+ * half of all events of a fleet. */
+static gs_time_us_t gs__next_event_us(const gs__hvac_t *s, gs__cursor_t *out,
+                                      unsigned *n_steps) {
+  gs__cursor_t c = gs__cursor(s);
+  *n_steps = 0;
+  gs_time_us_t own_us = gs__own_end_us(s, c.t0_us);
+  gs_hvac_modes_t m;
+  gs__modes(s, &m);
+  gs__inputs_t in;
+  gs__inputs(s, c.t0_us, &in);
+  for (;;) {
+    gs_time_us_t idle_us = c.t0_us + GS__HVAC_IDLE_US;
+    gs_time_us_t step_us = in.next_us;
+    gs_time_us_t end_us = gs__min_t(gs__min_t(idle_us, step_us), own_us);
+    gs_hvac_seg_t seg;
+    gs__segment_at(s, &m, &c, &in, &seg);
+    /* The crossing search reads Ta at the end first; the move there reads
+     * the same exponentials. */
+    gs_hvac_seg_memo(&seg, (double)(end_us - c.t0_us) / (double)GS_US_PER_S);
+    gs_time_us_t at_us = gs__crossing_us(s, &seg, c.t0_us, end_us);
+    if (at_us < end_us || step_us >= own_us || step_us >= idle_us) {
+      *out = c;
+      return at_us;
+    }
+    gs__cursor_move(&c, &seg, end_us);
+    gs__inputs(s, c.t0_us, &in);
+    /* A step where nothing acts ends the walk all the same after
+     * GS__HVAC_WALK_MAX of them: an event there changes no result (it is
+     * what every step had before), and it bounds the walks of readers
+     * (gs__cursor_walk), which cannot keep where they got to. */
+    if (++*n_steps == GS__HVAC_WALK_MAX || gs__step_acts(s, &c)) {
+      *out = c;
+      return end_us;
+    }
+  }
+}
+
 gs_time_us_t gs_hvac_next_us(const void *state) {
   const gs__hvac_t *s = state;
-  return s->next == GS_EVENT_HANDLE_NONE ? GS_TIME_NEVER : gs__next_event_us(s);
+  return s->pending ? s->due_us : GS_TIME_NEVER;
+}
+
+/* Schedules the next event from `now_us`: a STEP at the next weather step
+ * while running, if before due_us, else the TIMER at due_us. */
+static void gs__schedule_next(gs_engine_t *eng, gs_entity_id_t self,
+                              gs__hvac_t *s, gs_time_us_t now_us) {
+  gs_time_us_t at_us = s->due_us;
+  uint16_t kind = GS_EV_HVAC_TIMER;
+  if (s->on && s->enabled && !s->swept) {
+    gs_time_us_t step_us = gs__weather_step_us(s, now_us);
+    if (step_us < at_us) {
+      at_us = step_us;
+      kind = GS_EV_HVAC_STEP;
+    }
+  }
+  s->next_seq = (uint32_t)gs_engine_schedule(eng, self, at_us, GS_PHASE_MODEL,
+                                             kind, 0, 0);
+  s->pending = 1;
 }
 
 static void gs__reschedule(gs_engine_t *eng, gs_entity_id_t self,
                            gs__hvac_t *s) {
-  gs_engine_cancel(eng, s->next);
-  s->next = gs_engine_schedule(eng, self, gs__next_event_us(s), GS_PHASE_MODEL,
-                               GS_EV_HVAC_TIMER, 0, 0);
+  /* A pending event is not cancelled but superseded: it is ignored when
+   * it comes (its sequence number is no longer next_seq). The order of
+   * events is the same; what changes is that the engine need not look
+   * every later event of this house up in its cancel set until the old
+   * one is popped (after a DR command, every house of the fleet for up to
+   * the two hours of a walk). */
+  gs__cursor_t c;
+  unsigned n;
+  s->due_us = gs__next_event_us(s, &c, &n);
+  /* Where the walk ended, for gs__advance (if the count fits). */
+  s->walk_n = n;
+  s->walk_ta_c = c.ta0_c;
+  s->walk_tm_c = c.tm0_c;
+  gs__schedule_next(eng, self, s, s->t0_us);
 }
 
 /* The thermostat at `now_us`, with Ta the air temperature: returns whether
@@ -338,25 +526,32 @@ static bool gs__decide(gs__hvac_t *s, gs_time_us_t now_us, double ta_c) {
   return true;
 }
 
-/* Ends the present segment at now: Ta0 and Tm0 become the temperatures of
- * this instant. Returns the power drawn until now, for the meter delta. */
+/* Ends the present segment at now (over the weather steps an idle house
+ * had no event at): Ta0 and Tm0 become the temperatures of this instant.
+ * Returns the power drawn until now, for the meter delta. */
 static int64_t gs__advance(gs__hvac_t *s, gs_time_us_t now_us) {
   int64_t old_mw = gs__power_mw(s);
-  gs_hvac_seg_t seg;
-  gs__segment(s, &seg);
-  double dt_s = gs__dt_s(s, now_us);
-  s->ta0_c = gs_hvac_seg_ta(&seg, dt_s);
-  s->tm0_c = gs_hvac_seg_tm(&seg, dt_s);
-  s->t0_us = now_us;
+  gs__cursor_t c = gs__cursor(s);
+  if (s->walk_n) {
+    /* The walk that scheduled the pending event passed here already: from
+     * where it ended, if not after now, instead of solving its segments
+     * again (the same values: the state has not changed since). */
+    gs_time_us_t t_us = s->t0_us;
+    for (unsigned i = 0; i < s->walk_n; i++) t_us = gs__weather_step_us(s, t_us);
+    if (t_us <= now_us)
+      c = (gs__cursor_t){t_us, s->walk_ta_c, s->walk_tm_c};
+  }
+  gs__cursor_walk(s, &c, now_us);
+  s->t0_us = c.t0_us;
+  s->ta0_c = c.ta0_c;
+  s->tm0_c = c.tm0_c;
   return old_mw;
 }
 
 /* The transition after any event (once gs__advance and the event's own
  * flag changes are done): expires schedule and DR flags, applies the
- * comfort limit, lets the thermostat decide, books the power change on the
- * meter and schedules the next event. */
-static void gs__settle(gs_engine_t *eng, gs_entity_id_t self, gs__hvac_t *s,
-                       int64_t old_mw) {
+ * comfort limit and lets the thermostat decide. */
+static void gs__settle_flags(gs__hvac_t *s) {
   gs_time_us_t now_us = s->t0_us;
   double ta_c = s->ta0_c;
   if (s->precool && now_us >= s->mark_us) s->precool = 0; /* event began */
@@ -369,7 +564,16 @@ static void gs__settle(gs_engine_t *eng, gs_entity_id_t self, gs__hvac_t *s,
     s->locked = 0;
   }
   s->on = gs__decide(s, now_us, ta_c);
-  int64_t delta_mw = gs__power_mw(s) - old_mw;
+}
+
+/* gs__settle_flags, then books the power change on the meter and schedules
+ * the next event. */
+static void gs__settle(gs_engine_t *eng, gs_entity_id_t self, gs__hvac_t *s,
+                       int64_t old_mw) {
+  gs__settle_flags(s);
+  int64_t new_mw = gs__power_at_mw(s, s->t0_us);
+  s->power_mw = (int32_t)new_mw;
+  int64_t delta_mw = new_mw - old_mw;
   if (delta_mw != 0 && s->meter != GS_METER_NONE)
     gs_engine_add_power(eng, s->meter, delta_mw);
   gs__reschedule(eng, self, s);
@@ -448,6 +652,7 @@ static gs_err_t gs__hvac_init(gs_engine_t *eng, gs_entity_id_t self,
   s->hm_w_k = (float)hm;
   s->meter = init->meter;
   s->wx = world ? world->weather : NULL;
+  s->swept = world && world->weather_sweep;
   s->setpoint_cc = gs__cc(sp);
   s->deadband_cc = (uint16_t)gs__cc(p[GS_HVAC_P_DEADBAND]);
   s->comfort_cc = gs__cc(comfort);
@@ -477,7 +682,6 @@ static gs_err_t gs__hvac_init(gs_engine_t *eng, gs_entity_id_t self,
   s->price_gain = (uint16_t)llround(p[GS_HVAC_P_PRICE_GAIN] * 100.0);
   s->price_max_cc = (uint16_t)gs__cc(p[GS_HVAC_P_PRICE_MAX]);
   s->enabled = 1;
-  s->next = GS_EVENT_HANDLE_NONE;
   /* Setback hours are local: the local minute of day at t = 0 comes from
    * the scenario's start instant and utc_offset_h. */
   int64_t start_s =
@@ -508,7 +712,8 @@ static gs_err_t gs__hvac_init(gs_engine_t *eng, gs_entity_id_t self,
   double duty = heat_w * sgn < 0 ? load_w / (-sgn * heat_w) : 0;
   s->on = u_on < duty;
   if (s->on && s->meter != GS_METER_NONE)
-    gs_engine_add_power(eng, s->meter, gs__power_mw(s));
+    gs_engine_add_power(eng, s->meter, gs__power_at_mw(s, now_us));
+  s->power_mw = (int32_t)gs__power_at_mw(s, now_us);
   gs__reschedule(eng, self, s);
   return GS_OK;
 }
@@ -539,12 +744,23 @@ static void gs__hvac_handle(gs_engine_t *eng, gs_entity_id_t self, void *state,
   int64_t old_mw;
   switch (ev->kind) {
     case GS_EV_HVAC_TIMER:
-      /* Cancelled timers are skipped by the engine: this is the pending
-       * one. */
-      GS_ASSERT(gs_event_handle(ev) == s->next);
-      s->next = GS_EVENT_HANDLE_NONE;
+      /* A superseded timer (see gs__reschedule) is ignored. */
+      if (!s->pending || ev->seq != s->next_seq) break; /* superseded */
+      s->pending = 0;
       gs__settle(eng, self, s, gs__advance(s, now_us));
       break;
+    case GS_EV_HVAC_STEP: {
+      /* Running through a weather step: the power follows the outdoor
+       * temperature; the trajectory is followed lazily (gs__advance). */
+      if (!s->pending || ev->seq != s->next_seq) break; /* superseded */
+      s->pending = 0;
+      int64_t new_mw = gs__power_at_mw(s, now_us);
+      if (new_mw != s->power_mw && s->meter != GS_METER_NONE)
+        gs_engine_add_power(eng, s->meter, new_mw - s->power_mw);
+      s->power_mw = (int32_t)new_mw;
+      gs__schedule_next(eng, self, s, now_us);
+      break;
+    }
     case GS_EV_LOAD_SHED:
       gs__hvac_shed(eng, self, s, ev->arg);
       break;
@@ -610,6 +826,27 @@ static void gs__hvac_status(const void *state, gs_time_us_t now_us,
   out->enabled = s->enabled;
   out->critical = s->critical;
   out->shedding = s->shed;
+}
+
+void gs_hvac_weather_step(gs_engine_t *eng, void *states, size_t n,
+                          double to_c) {
+  unsigned char *base = states;
+  /* The curves once for all: the same values as each house's own. */
+  gs__curves_t k = {.cool_cap = gs_hvac_cool_cap_mult(to_c),
+                    .cool_eir = gs_hvac_cool_eir_mult(to_c),
+                    .heat_cap = gs_hvac_heat_cap_mult(to_c),
+                    .heat_eir = gs_hvac_heat_eir_mult(to_c)};
+  for (size_t i = 0; i < n; i++) {
+    gs__hvac_t *s = (gs__hvac_t *)(void *)(base + i * sizeof *s);
+    /* Exactly the GS_EV_HVAC_STEP of an unswept house. */
+    if (!s->swept || !s->on || !s->enabled) continue;
+    double heat_w, elec_w;
+    gs__equipment_c(s, &k, &heat_w, &elec_w);
+    int64_t new_mw = llround(elec_w * 1000.0);
+    if (new_mw != s->power_mw && s->meter != GS_METER_NONE)
+      gs_engine_add_power(eng, s->meter, new_mw - s->power_mw);
+    s->power_mw = (int32_t)new_mw;
+  }
 }
 
 const gs_model_type_t gs_model_hvac = {

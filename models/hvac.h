@@ -59,7 +59,10 @@ enum { GS_HVAC_DR_OFFSET, GS_HVAC_DR_DUTY, GS_HVAC_DR_CURTAIL };
 /* The one model event: the pending timer. It fires at the earliest of a
  * thermostat edge, a weather step, a schedule change (setback, pre-cooling,
  * duty-limit lock) and the comfort limit; the model re-evaluates there. */
-enum { GS_EV_HVAC_TIMER = GS_EV_MODEL };
+/* TIMER: a crossing, or a change of inputs that changes the thermostat's
+ * or the DR state. STEP: a weather step while running, where only the
+ * electric power changes (see gs__next_event_us in hvac.c). */
+enum { GS_EV_HVAC_TIMER = GS_EV_MODEL, GS_EV_HVAC_STEP };
 
 /* Sensible heat delivered per unit of rated cooling capacity: GridLAB-D
  * house_e (update_system, use_latent_heat) removes capacity / (1 + 0.1 +
@@ -123,7 +126,17 @@ typedef struct gs_hvac_seg {
   double teq_c;      /* steady-state air temp       */
   double tm_ss_c;    /* steady-state mass temp      */
   double a3, a4;     /* mode shapes of the mass     */
+  double ta0_c, tm0_c; /* the start values, returned exactly at t = 0 */
+  double memo_s, e1, e2; /* e^(r1 t), e^(r2 t) at t = memo_s (or NaN)   */
 } gs_hvac_seg_t;
+
+/* What a segment takes from the house alone (its four parameters): the
+ * eigenvalues and mode shapes, the same for every segment of a house. */
+typedef struct gs_hvac_modes {
+  double r1_s, r2_s, a3, a4;
+} gs_hvac_modes_t;
+
+void gs_hvac_modes(const gs_hvac_etp_t *h, gs_hvac_modes_t *out);
 
 /* Solves a segment from air and mass temperatures `ta0_c`, `tm0_c`, the
  * outdoor temperature `to_c`, heat flows into the air `qa_w` (HVAC plus the
@@ -131,8 +144,20 @@ typedef struct gs_hvac_seg {
 void gs_hvac_seg_solve(const gs_hvac_etp_t *h, double ta0_c, double tm0_c,
                        double to_c, double qa_w, double qm_w,
                        gs_hvac_seg_t *out);
+/* The same, with the house's modes from gs_hvac_modes (bit for bit the
+ * same segment, without recomputing them). */
+void gs_hvac_seg_solve_m(const gs_hvac_etp_t *h, const gs_hvac_modes_t *m,
+                         double ta0_c, double tm0_c, double to_c, double qa_w,
+                         double qm_w, gs_hvac_seg_t *out);
+/* Computes the exponentials at `t_s` once for the reads at that instant
+ * that follow (gs_hvac_seg_ta, _eval, _time_to's horizon): the same values
+ * as without, fewer exp calls. */
+void gs_hvac_seg_memo(gs_hvac_seg_t *s, double t_s);
 double gs_hvac_seg_ta(const gs_hvac_seg_t *s, double t_s);
 double gs_hvac_seg_tm(const gs_hvac_seg_t *s, double t_s);
+/* Both temperatures at `t_s` (one exponential per mode for the two). */
+void gs_hvac_seg_eval(const gs_hvac_seg_t *s, double t_s, double *ta_c,
+                      double *tm_c);
 
 /* First time t in [0, horizon_s] at which Ta(t) = edge_c, found with GSL's
  * Brent solver on a bracket taken from the monotonic pieces of Ta (it has
@@ -140,6 +165,13 @@ double gs_hvac_seg_tm(const gs_hvac_seg_t *s, double t_s);
  * horizon (horizon_s may be INFINITY). */
 double gs_hvac_seg_time_to(const gs_hvac_seg_t *s, double edge_c,
                            double horizon_s);
+
+/* At a weather step (now, outdoor temperature `to_c` from then on): books
+ * the new electric power of every running house of `states` (the n
+ * contiguous states of gs_model_hvac) whose steps the run's weather_sweep
+ * entity handles (models/weather_sweep.c). */
+void gs_hvac_weather_step(gs_engine_t *eng, void *states, size_t n,
+                          double to_c);
 
 /* Indoor air temperature of an HVAC `state` at `now_us` (not before its
  * last event), and its mass temperature. */

@@ -9,6 +9,9 @@ extern const gs_model_type_t gs_model_ven;
 extern const gs_model_type_t gs_model_program;
 extern const gs_model_type_t gs_model_fridge;
 extern const gs_model_type_t gs_model_hvac;
+/* Not in the registry (no scenario type): sim/world.c adds one per run
+ * with weather (models/weather_sweep.c). */
+extern const gs_model_type_t gs_model_weather_sweep;
 extern const gs_model_type_t gs_model_water_heater;
 extern const gs_model_type_t gs_model_battery;
 extern const gs_model_type_t gs_model_pv;

@@ -56,6 +56,7 @@ typedef struct gs__pv {
   uint16_t breaker_a;   /* circuit breaker, A                     */
   uint8_t enabled : 1;  /* setLoad's enabled: 0 opens the breaker */
   uint8_t critical : 1; /* never shed (nothing to shed anyway)    */
+  uint8_t swept : 1;    /* the run's weather_sweep books its steps */
 } gs__pv_t;
 
 _Static_assert(sizeof(gs__pv_t) <= 80, "pv state must stay small");
@@ -208,12 +209,31 @@ static void gs__pv_apply(gs_engine_t *eng, gs__pv_t *s) {
     gs_engine_add_power(eng, s->meter, delta_mw);
 }
 
+/* Sets avail_mw from the weather's GHI and temperature. */
+static void gs__pv_sample_at(gs__pv_t *s, double ghi_w_m2, double temp_c) {
+  gs_pv_array_t a = gs__pv_array(s);
+  double w = gs_pv_power_w(&a, ghi_w_m2, temp_c);
+  s->avail_mw = (int32_t)llround(w * 1000.0);
+}
+
 /* Reads the weather of the step holding `now_us` into avail_mw. */
 static void gs__pv_sample(gs__pv_t *s, gs_time_us_t now_us) {
-  gs_pv_array_t a = gs__pv_array(s);
-  double ghi = gs_weather_ghi_w_m2(s->weather, now_us);
-  double w = gs_pv_power_w(&a, ghi, gs_weather_temp_c(s->weather, now_us));
-  s->avail_mw = (int32_t)llround(w * 1000.0);
+  gs__pv_sample_at(s, gs_weather_ghi_w_m2(s->weather, now_us),
+                   gs_weather_temp_c(s->weather, now_us));
+}
+
+void gs_pv_weather_step(gs_engine_t *eng, void *states, size_t n,
+                        double ghi_w_m2, double temp_c) {
+  unsigned char *base = states;
+  for (size_t i = 0; i < n; i++) {
+    gs__pv_t *s = (gs__pv_t *)(void *)(base + i * sizeof *s);
+    if (!s->swept) continue;
+    /* In the dark an array that produces nothing stays at nothing. */
+    if (!(ghi_w_m2 > 0) && s->avail_mw == 0) continue;
+    /* Exactly the GS_EV_PV_STEP of an unswept array. */
+    gs__pv_sample_at(s, ghi_w_m2, temp_c);
+    gs__pv_apply(eng, s);
+  }
 }
 
 /* Time of the next event: the next weather step if the sun is up, else
@@ -237,6 +257,8 @@ static void gs__pv_reschedule(gs_engine_t *eng, gs_entity_id_t self,
                               gs__pv_t *s) {
   gs_engine_cancel(eng, s->next);
   s->next = GS_EVENT_HANDLE_NONE;
+  s->next_us = GS_TIME_NEVER;
+  if (s->swept) return; /* the weather sweep takes the steps from here */
   s->next_us = gs__pv_next_change(s, gs_engine_now(eng));
   if (s->next_us == GS_TIME_NEVER) return;
   s->next = gs_engine_schedule(eng, self, s->next_us, GS_PHASE_MODEL,
@@ -275,6 +297,10 @@ static gs_err_t gs__pv_init(gs_engine_t *eng, gs_entity_id_t self, void *state,
   s->ac_w = (float)(inv_kw * 1000.0);
   s->eta_nom = (float)p[GS_PV_P_INVERTER_EFF];
   s->export_mw = exp_kw < 0 ? -1 : (int32_t)llround(exp_kw * 1e6);
+  /* With an export limit the output depends on the rest of the home at
+   * the instant it is computed, so such an array keeps its own events,
+   * ordered among the home's. */
+  s->swept = w->weather_sweep && s->export_mw < 0;
   s->limit_mw = -1;
   s->breaker_a = (uint16_t)llround(p[GS_PV_P_BREAKER]);
   s->enabled = 1;

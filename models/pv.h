@@ -64,4 +64,10 @@ gs_time_us_t gs_pv_next_us(const void *state);
  * curtailment, in mW (>= 0). */
 int64_t gs_pv_available_mw(const void *state);
 
+/* At a weather step (now, GHI and temperature from then on): the new
+ * output of every array of `states` (the n contiguous states of
+ * gs_model_pv) whose steps the run's weather_sweep handles. */
+void gs_pv_weather_step(gs_engine_t *eng, void *states, size_t n,
+                        double ghi_w_m2, double temp_c);
+
 #endif /* GRIDSIM_MODELS_PV_H */

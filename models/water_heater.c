@@ -51,7 +51,7 @@ const double gs_water_heater_hourly[24] = {
 };
 #define GS__WH_PEAK GS__WH_F(0.087) /* the largest hourly fraction */
 
-/* Per-entity state: 80 bytes. The segment (t0_us, temp0_c) is double so
+/* Per-entity state: 88 bytes. The segment (t0_us, temp0_c) is double so
  * the closed form keeps full precision; every parameter is quantised to a
  * resolution far finer than it is known: temperatures to 0.01 degC, flow
  * to 0.01 L/min, draws per day to 0.01, power to 1 W, C and UA to float.
@@ -61,6 +61,7 @@ typedef struct gs__wh {
   gs_rng_t rng;                    /* GS_RNG_BEHAVIOUR: start state, draws */
   gs_time_us_t t0_us;              /* start of the present segment        */
   double temp0_c;                  /* tank temperature at t0_us           */
+  gs_time_us_t edge_us;            /* when the pending edge event fires   */
   float cap_j_per_k;               /* C = volume rho c_p                  */
   float ua_w_per_k;                /* standby loss conductance            */
   float mean_draw_s;               /* mean duration of one draw           */
@@ -82,7 +83,7 @@ typedef struct gs__wh {
   unsigned draws_cpd : 16;         /* mean draws per day x 100               */
 } gs__wh_t;
 
-_Static_assert(sizeof(gs__wh_t) <= 80, "water heater state must stay small");
+_Static_assert(sizeof(gs__wh_t) <= 88, "water heater state must stay small");
 
 /* Defaults and their sources (details in README.md, section Water heater):
  * tank 50 gal with a 4.5 kW element and UA = 2 Btu/(h degF) are GridLAB-D's
@@ -336,23 +337,48 @@ static int64_t gs__wh_begin(gs_engine_t *eng, gs__wh_t *s) {
   return gs__wh_power_mw(s);
 }
 
+static void gs__wh_arm(gs_engine_t *eng, gs_entity_id_t self, gs__wh_t *s,
+                       gs_time_us_t at_us) {
+  gs_event_handle_t h =
+      gs_engine_schedule(eng, self, at_us, GS_PHASE_MODEL, GS_EV_WH_EDGE, 0, 0);
+  s->edge_seq = (uint32_t)(h & UINT32_MAX);
+  s->edge_us = at_us;
+}
+
+/* At a GS_EV_WH_EDGE: is it the pending edge and is the edge due? If it
+ * came early (kept by gs__wh_commit for a later edge), it re-arms. */
+static bool gs__wh_edge_due(gs_engine_t *eng, gs_entity_id_t self,
+                            gs__wh_t *s, const gs_event_t *ev) {
+  if (ev->seq != s->edge_seq) return false; /* superseded */
+  s->edge_seq = GS__WH_NO_EDGE;
+  gs_time_us_t at_us = gs_water_heater_next_edge_us(s);
+  if (at_us == GS_TIME_NEVER) return false;
+  if (at_us <= gs_engine_now(eng)) return true;
+  gs__wh_arm(eng, self, s, at_us);
+  return false;
+}
+
 /* After a change of state: applies the change of draw to the meter and
- * replaces the pending edge event by the one the new segment implies. */
+ * makes sure an edge event comes no later than the new segment's edge. */
 static void gs__wh_commit(gs_engine_t *eng, gs_entity_id_t self, gs__wh_t *s,
                           int64_t before_mw) {
   int64_t delta_mw = gs__wh_power_mw(s) - before_mw;
   if (delta_mw != 0 && s->meter != GS_METER_NONE)
     gs_engine_add_power(eng, s->meter, delta_mw);
-  if (s->edge_seq != GS__WH_NO_EDGE)
-    gs_engine_cancel(eng, ((gs_event_handle_t)self << 32) | s->edge_seq);
-  s->edge_seq = GS__WH_NO_EDGE;
   gs_time_us_t at_us = gs_water_heater_next_edge_us(s);
-  if (at_us == GS_TIME_NEVER) return;
   gs_time_us_t now_us = gs_engine_now(eng);
-  if (at_us < now_us) at_us = now_us;
-  gs_event_handle_t h =
-      gs_engine_schedule(eng, self, at_us, GS_PHASE_MODEL, GS_EV_WH_EDGE, 0, 0);
-  s->edge_seq = (uint32_t)(h & UINT32_MAX);
+  if (at_us != GS_TIME_NEVER && at_us < now_us) at_us = now_us;
+  /* Every draw moves the edge, mostly later, and a cancelled edge would
+   * stay in the queue (and the engine's cancel set) until its time: a
+   * hundred bytes per home in a large fleet. So a pending edge that comes
+   * no later than the new one is kept; when it fires it finds the edge not
+   * due yet and re-arms for it (gs__wh_edge_due). An earlier edge is
+   * scheduled anew, and the pending one, superseded, is ignored when it
+   * fires (its sequence number is no longer edge_seq). */
+  if (s->edge_seq != GS__WH_NO_EDGE && s->edge_us <= at_us) return;
+  s->edge_seq = GS__WH_NO_EDGE;
+  if (at_us == GS_TIME_NEVER) return;
+  gs__wh_arm(eng, self, s, at_us);
 }
 
 static gs_err_t gs__wh_check(const double *p, const char *id, gs_errbuf_t *eb) {
@@ -546,10 +572,7 @@ static void gs__wh_handle(gs_engine_t *eng, gs_entity_id_t self, void *state,
   gs__wh_t *s = state;
   switch (ev->kind) {
     case GS_EV_WH_EDGE:
-      /* Cancelled edges are skipped by the engine: this is the pending one. */
-      GS_ASSERT(ev->seq == s->edge_seq);
-      s->edge_seq = GS__WH_NO_EDGE;
-      gs__wh_on_edge(eng, self, s);
+      if (gs__wh_edge_due(eng, self, s, ev)) gs__wh_on_edge(eng, self, s);
       break;
     case GS_EV_WH_DRAW_START:
       gs__wh_draw_start(eng, self, s);

@@ -185,6 +185,20 @@ gs_time_us_t gs_weather_next_change_us(const gs_weather_t *w,
   return w->origin_us + (int64_t)(k + 1) * w->step_us;
 }
 
+void gs_weather_sample(const gs_weather_t *w, gs_time_us_t t_us,
+                       double *temp_c, double *ghi_w_m2,
+                       gs_time_us_t *next_us) {
+  size_t k = index_of(w, t_us);
+  *temp_c = w->temp_c[k];
+  *ghi_w_m2 = w->ghi_w_m2[k];
+  if (t_us < w->origin_us)
+    *next_us = w->origin_us;
+  else if (k == w->n - 1)
+    *next_us = GS_TIME_NEVER;
+  else
+    *next_us = w->origin_us + (int64_t)(k + 1) * w->step_us;
+}
+
 double gs_weather_temp_c(const gs_weather_t *w, gs_time_us_t t_us) {
   return w->temp_c[index_of(w, t_us)];
 }

@@ -42,6 +42,11 @@ gs_time_us_t gs_weather_next_change_us(const gs_weather_t *w,
 
 /* Outdoor dry-bulb temperature, degC, at `t_us` (µs since start). */
 double gs_weather_temp_c(const gs_weather_t *w, gs_time_us_t t_us);
+/* Temperature, GHI and the next change after `t_us` with one look-up:
+ * the values of gs_weather_temp_c, _ghi_w_m2 and _next_change_us. */
+void gs_weather_sample(const gs_weather_t *w, gs_time_us_t t_us,
+                       double *temp_c, double *ghi_w_m2,
+                       gs_time_us_t *next_us);
 
 /* Global horizontal irradiance with clouds, W/m², at `t_us`. */
 double gs_weather_ghi_w_m2(const gs_weather_t *w, gs_time_us_t t_us);

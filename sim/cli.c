@@ -72,7 +72,18 @@ static const char usage_run_text[] =
     "  --mqtt URL            VEN role on an MQTT broker, URL\n"
     "                        mqtt://HOST[:PORT]: each VEN is its own session\n"
     "                        (topics in the scenario's \"mqtt\" section);\n"
-    "                        paced at 1 unless --pace is given\n"
+    "                        paced at 1 unless --pace is given; mqtts://\n"
+    "                        for TLS (port 8883 by default)\n"
+    "  --mqtt-ca FILE        CA certificate(s) the broker's is checked against\n"
+    "  --mqtt-cert FILE      client certificate, one per VEN if FILE holds\n"
+    "                        {venId} (certs/{venId}.crt); with --mqtt-key\n"
+    "  --mqtt-key FILE       its private key (PEM), {venId} likewise\n"
+    "  --mqtt-username NAME  MQTT user name of every session\n"
+    "  --mqtt-password-env VAR  the password, read from environment\n"
+    "                        variable VAR (not from the command line)\n"
+    "  --mqtt-insecure       do not check the broker's host name\n";
+/* The rest: ISO C bounds a string literal to 4095 characters. */
+static const char usage_text2[] =
     "  --vtn URL             OpenADR 3 VEN role on the VTN at URL (see the\n"
     "                        README, \"OpenADR 3 VEN\"); --vtn-client-id ID,\n"
     "                        --vtn-client-secret S ($GRIDSIM_VTN_CLIENT_SECRET)\n"
@@ -100,9 +111,10 @@ static const char usage_run_text[] =
     "  2    bad input (command line or scenario)\n"
     "  130  interrupted by SIGINT or SIGTERM (outputs are still closed)\n";
 
-static void usage(FILE *out) {
+static void print_usage(FILE *out) {
   fputs(usage_text, out);
   fputs(usage_run_text, out);
+  fputs(usage_text2, out);
 }
 
 static void usage_hint(void) {
@@ -129,6 +141,12 @@ enum {
   OPT_NO_OUT,
   OPT_NO_TWIN,
   OPT_MQTT,
+  OPT_MQTT_CA,
+  OPT_MQTT_CERT,
+  OPT_MQTT_KEY,
+  OPT_MQTT_USER,
+  OPT_MQTT_PWENV,
+  OPT_MQTT_INSECURE,
   OPT_MQTT_BACKEND,
   OPT_PACE,
   OPT_VIEW,
@@ -148,6 +166,12 @@ static const struct option long_opts[] = {
     {"no-out", no_argument, NULL, OPT_NO_OUT},
     {"no-twin", no_argument, NULL, OPT_NO_TWIN},
     {"mqtt", required_argument, NULL, OPT_MQTT},
+    {"mqtt-ca", required_argument, NULL, OPT_MQTT_CA},
+    {"mqtt-cert", required_argument, NULL, OPT_MQTT_CERT},
+    {"mqtt-key", required_argument, NULL, OPT_MQTT_KEY},
+    {"mqtt-username", required_argument, NULL, OPT_MQTT_USER},
+    {"mqtt-password-env", required_argument, NULL, OPT_MQTT_PWENV},
+    {"mqtt-insecure", no_argument, NULL, OPT_MQTT_INSECURE},
     {"mqtt-backend", required_argument, NULL, OPT_MQTT_BACKEND},
     {"pace", required_argument, NULL, OPT_PACE},
     {"view", no_argument, NULL, OPT_VIEW},
@@ -222,6 +246,24 @@ static int parse_opts(const char *cmd, int argc, char **argv,
       break;
     case OPT_VTN_SECRET:
       o->vtn_client_secret = arg;
+      break;
+    case OPT_MQTT_CA:
+      o->mqtt_opts.ca_file = arg;
+      break;
+    case OPT_MQTT_CERT:
+      o->mqtt_opts.cert = arg;
+      break;
+    case OPT_MQTT_KEY:
+      o->mqtt_opts.key = arg;
+      break;
+    case OPT_MQTT_USER:
+      o->mqtt_opts.username = arg;
+      break;
+    case OPT_MQTT_PWENV:
+      o->mqtt_opts.password_env = arg;
+      break;
+    case OPT_MQTT_INSECURE:
+      o->mqtt_opts.insecure = true;
       break;
     case OPT_MQTT_BACKEND:
       o->mqtt_backend_url = arg;
@@ -378,13 +420,13 @@ int gs_cli_models(bool json) {
 
 int gs_cli_main(int argc, char **argv) {
   if (argc < 2) {
-    usage(stderr);
+    print_usage(stderr);
     return GS_EXIT_BADINPUT;
   }
   const char *cmd = argv[1];
   if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
       strcmp(cmd, "help") == 0) {
-    usage(stdout);
+    print_usage(stdout);
     return GS_EXIT_OK;
   }
   if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
@@ -413,7 +455,7 @@ int gs_cli_main(int argc, char **argv) {
   gs_cli_opts_t o = {0};
   bool help = false;
   int status = parse_opts(cmd, argc - 1, argv + 1, &o, &help);
-  if (status == GS_EXIT_OK && help) usage(stdout);
+  if (status == GS_EXIT_OK && help) print_usage(stdout);
   else if (status == GS_EXIT_OK)
     status = strcmp(cmd, "run") == 0      ? gs_cli_run(&o)
              : strcmp(cmd, "replay") == 0 ? gs_cli_replay(&o)

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "gridsim/scenario.h"
+#include "mqtt_cfg.h"
 
 typedef struct gs_cli_opts {
   const char *scenario;     /* NULL: the built-in default */
@@ -19,6 +20,7 @@ typedef struct gs_cli_opts {
   const char *vtn_url;  /* --vtn: the OpenADR 3 VEN role on this VTN */
   const char *vtn_client_id;     /* --vtn-client-id (or the environment) */
   const char *vtn_client_secret; /* --vtn-client-secret (or environment) */
+  gs_mqtt_opts_t mqtt_opts; /* --mqtt-ca, --mqtt-cert, ... */
   const char *mqtt_backend_url; /* --mqtt-backend: the backend role */
   struct gs_replay *replay; /* `gridsim replay`: the recorded run */
   double pace;          /* --pace factor (0: not given) */

@@ -13,10 +13,13 @@ static void sample(void *ud, gs_engine_t *eng, gs_time_us_t t) {
     const gs_dr_event_cfg_t *ev = gs_world_event(w, k);
     gs_time_us_t end = gs_dr_event_end_us(ev);
     if (t < ev->start_us || t >= end + (end - ev->start_us)) continue;
+    /* The HVAC states in one contiguous pass (in entity order, as the
+     * sum always was), not a type look-up of every entity of the fleet. */
     double sum_c = 0;
-    for (gs_entity_id_t id = 0; id < gs_engine_entity_count(eng); id++)
-      if (gs_engine_type(eng, id) == &gs_model_hvac)
-        sum_c += gs_hvac_discomfort_c(gs_engine_state(eng, id), t);
+    size_t n;
+    const unsigned char *st = gs_engine_type_states(eng, &gs_model_hvac, &n);
+    for (size_t i = 0; i < n; i++)
+      sum_c += gs_hvac_discomfort_c(st + i * gs_model_hvac.state_size, t);
     w->dr[k].comfort_deg_h += sum_c * hours;
   }
 }

@@ -53,7 +53,14 @@ struct gs_engine {
   size_t n_obs;
   uint64_t tick_every; /* smallest tick_events of the observers, or 0 */
   gs_pacer_t pacer;
-  bool has_pacer, finished;
+  bool has_pacer, finished, released;
+  gs_entity_id_t current; /* the entity whose event is being handled */
+  /* Meter watches: a bit per meter (small enough to stay cached, tested
+   * at every power change) and the watcher of each watched meter. */
+  uint64_t *watch_bits;
+  gs_entity_id_t *watcher;
+  uint32_t n_watch; /* meters covered by both arrays */
+  size_t pending_released; /* gs_engine_pending once released */
   volatile sig_atomic_t stop;
   gs_meters_t *meters;
   gs_time_us_t next_obs_us; /* earliest observer sample, or NEVER */
@@ -73,6 +80,7 @@ gs_engine_t *gs_engine_create(const gs_engine_config_t *cfg,
   e->meters = gs_meters_create();
   if (e->queue == NULL || e->meters == NULL) goto fail;
   e->digest = UINT64_C(0x6a09e667f3bcc908);
+  e->current = GS_ENTITY_NONE;
   e->next_obs_us = GS_TIME_NEVER;
   return e;
 fail:
@@ -90,6 +98,8 @@ void gs_engine_destroy(gs_engine_t *e) {
   free(e->obs);
   gs__cancel_set_free(&e->cancelled);
   gs_meters_destroy(e->meters);
+  free(e->watch_bits);
+  free(e->watcher);
   free(e);
 }
 
@@ -149,15 +159,27 @@ nomem:
 
 size_t gs_engine_entity_count(const gs_engine_t *e) { return e->n_ent; }
 
+void *gs_engine_type_states(gs_engine_t *e, const gs_model_type_t *type,
+                            size_t *n) {
+  GS_ASSERT(!e->released);
+  for (size_t i = 0; i < e->n_types; i++)
+    if (e->types[i].type == type) {
+      *n = e->types[i].n;
+      return e->types[i].states;
+    }
+  *n = 0;
+  return NULL;
+}
+
 void *gs_engine_state(gs_engine_t *e, gs_entity_id_t id) {
-  GS_ASSERT(id < e->n_ent);
+  GS_ASSERT(id < e->n_ent && !e->released);
   const type_slot_t *ts = &e->types[e->ent[id].type];
   return ts->states + (size_t)e->ent[id].local * ts->type->state_size;
 }
 
 const gs_model_type_t *gs_engine_type(const gs_engine_t *e,
                                       gs_entity_id_t id) {
-  GS_ASSERT(id < e->n_ent);
+  GS_ASSERT(id < e->n_ent && !e->released);
   return e->types[e->ent[id].type].type;
 }
 
@@ -165,7 +187,7 @@ gs_event_handle_t gs_engine_schedule(gs_engine_t *e, gs_entity_id_t target,
                                      gs_time_us_t at_us, gs_phase_t phase,
                                      uint16_t kind, int64_t arg,
                                      uint32_t arg2) {
-  GS_ASSERT(target < e->n_ent);
+  GS_ASSERT(target < e->n_ent && !e->released);
   GS_ASSERT(at_us >= e->now_us);
   GS_ASSERT((unsigned)phase < GS_PHASE_COUNT);
   entity_t *t = &e->ent[target];
@@ -298,7 +320,7 @@ static void tick_observers(gs_engine_t *e) {
 }
 
 gs_err_t gs_engine_run(gs_engine_t *e, gs_time_us_t until_us) {
-  GS_ASSERT(until_us >= e->now_us);
+  GS_ASSERT(until_us >= e->now_us && !e->released);
   for (;;) {
     if (e->stop) return GS_EINTR;
     bool in_la;
@@ -330,7 +352,9 @@ gs_err_t gs_engine_run(gs_engine_t *e, gs_time_us_t until_us) {
     e->now_us = ev.time_us;
     const type_slot_t *ts = &e->types[ent->type];
     void *state = ts->states + (size_t)ent->local * ts->type->state_size;
+    e->current = ev.target;
     ts->type->handle(e, ev.target, state, &ev);
+    e->current = GS_ENTITY_NONE;
     e->n_processed++;
     digest_event(e, &ev);
     if (e->tick_every && e->n_processed % e->tick_every == 0)
@@ -356,6 +380,25 @@ void gs_engine_finish(gs_engine_t *e) {
   }
   for (size_t i = 0; i < e->n_obs; i++)
     if (e->obs[i].obs.finish) e->obs[i].obs.finish(e->obs[i].obs.ud, e);
+}
+
+void gs_engine_release(gs_engine_t *e) {
+  GS_ASSERT(e->finished);
+  /* The pending count stays what it was (gs_engine_pending). */
+  e->pending_released = gs_engine_pending(e);
+  if (e->queue) e->qops->destroy(e->queue);
+  e->queue = NULL;
+  for (size_t i = 0; i < e->n_types; i++) {
+    free(e->types[i].states);
+    e->types[i].states = NULL;
+    e->types[i].n = e->types[i].cap = 0;
+  }
+  free(e->ent);
+  e->ent = NULL;
+  e->cap_ent = 0;
+  gs__cancel_set_free(&e->cancelled);
+  e->la_n = 0;
+  e->released = true;
 }
 
 void gs_engine_advance(gs_engine_t *e, gs_time_us_t t_us) {
@@ -400,12 +443,48 @@ uint64_t gs_engine_events_cancelled(const gs_engine_t *e) {
   return e->n_cancelled;
 }
 size_t gs_engine_pending(const gs_engine_t *e) {
+  if (e->released) return e->pending_released;
   return e->qops->size(e->queue) + e->la_n - e->cancelled.n;
 }
 uint64_t gs_engine_digest(const gs_engine_t *e) { return e->digest; }
 gs_meters_t *gs_engine_meters(gs_engine_t *e) { return e->meters; }
 
+static bool watched(const gs_engine_t *e, uint32_t meter) {
+  return meter < e->n_watch &&
+         (e->watch_bits[meter / 64] >> (meter % 64) & 1u) != 0;
+}
+
+void gs_engine_watch_meter(gs_engine_t *e, uint32_t meter,
+                           gs_entity_id_t entity) {
+  GS_ASSERT(entity < e->n_ent && meter < gs_meters_count(e->meters));
+  if (meter >= e->n_watch) {
+    uint32_t n = gs_meters_count(e->meters);
+    n = (n + 63) / 64 * 64;
+    uint64_t *bits = realloc(e->watch_bits, n / 64 * sizeof *bits);
+    GS_ASSERT(bits != NULL);
+    e->watch_bits = bits;
+    gs_entity_id_t *who = realloc(e->watcher, n * sizeof *who);
+    GS_ASSERT(who != NULL);
+    e->watcher = who;
+    memset(bits + e->n_watch / 64, 0, (n - e->n_watch) / 64 * sizeof *bits);
+    e->n_watch = n;
+  }
+  e->watch_bits[meter / 64] |= UINT64_C(1) << (meter % 64);
+  e->watcher[meter] = entity;
+}
+
+void gs_engine_unwatch_meter(gs_engine_t *e, uint32_t meter,
+                             gs_entity_id_t entity) {
+  if (watched(e, meter) && e->watcher[meter] == entity)
+    e->watch_bits[meter / 64] &= ~(UINT64_C(1) << (meter % 64));
+}
+
 void gs_engine_add_power(gs_engine_t *e, uint32_t meter, int64_t delta_mw) {
   if (meter == GS_METER_NONE || delta_mw == 0) return;
   gs_meters_add_power(e->meters, meter, e->now_us, delta_mw);
+  if (watched(e, meter) && e->watcher[meter] != e->current) {
+    e->watch_bits[meter / 64] &= ~(UINT64_C(1) << (meter % 64));
+    gs_engine_schedule(e, e->watcher[meter], e->now_us, GS_PHASE_MODEL,
+                       GS_EV_METER, meter, 0);
+  }
 }

@@ -218,6 +218,7 @@ int gs_cli_run(const gs_cli_opts_t *o_in) {
   if (o->mqtt_url) {
     gs_mqtt_cfg_t mcfg;
     err = gs_mqtt_cfg_from_json(s->json, s->file, &mcfg, &eb);
+    if (err == GS_OK) err = gs_mqtt_cfg_apply_opts(&mcfg, &o->mqtt_opts, &eb);
     if (err == GS_OK) err = gs_mqtt_create(&mcfg, o->mqtt_url, &br, &eb);
     if (err != GS_OK) {
       status = err == GS_ENOMEM ? GS_EXIT_RUNTIME : GS_EXIT_BADINPUT;
@@ -245,6 +246,7 @@ int gs_cli_run(const gs_cli_opts_t *o_in) {
       s, eng, br ? gs_mqtt_sink(br) : ob ? gs_oadr_sink(ob)
               : o->replay ? gs_replay_sink(o->replay) : NULL,
       &w, &eb);
+  if (err == GS_OK && br) err = gs_mqtt_check(br, w, &eb); /* cert files */
   if (err != GS_OK) {
     status = err == GS_ESCENARIO ? GS_EXIT_BADINPUT : GS_EXIT_RUNTIME;
     fprintf(stderr, "gridsim: %s\n", eb.msg);
@@ -283,6 +285,7 @@ int gs_cli_run(const gs_cli_opts_t *o_in) {
     }
     gs_observer_t tobs = gs_trace_observer(trace);
     if (gs_engine_add_observer(eng, &tobs) != GS_OK) goto runtime_fail;
+    if (br && gs_mqtt_trace_add(br, trace, &eb) != GS_OK) goto runtime_fail;
   }
   if (paced) {
     pace = gs_pace_create(o->pace > 0 ? o->pace : 1.0, anchor_unix_s,
@@ -333,6 +336,11 @@ int gs_cli_run(const gs_cli_opts_t *o_in) {
                         .twins = err == GS_OK && !o->no_twin};
   if (err == GS_OK) err = actual.err;
   info.wall_s = gs_wall_s() - t0;
+  /* The twins' engines then take the memory of this one's events and
+   * states (what is read after the run is its meters and counters; the
+   * view, the bridges and real VENs' summary read states). */
+  if (info.twins && !view && !br && !bk && gs_real_count(w) == 0)
+    gs_engine_release(eng);
   if (err == GS_OK) {
     err = run_twins(s, w, &actual, info.twins, trace, view, &eb);
     if (err != GS_OK) {

@@ -34,9 +34,10 @@ static const char *const default_topics[GS_MQTT_T_COUNT] = {
     [GS_MQTT_T_WILL] = "volttron/dev",
 };
 
-static const char *const mqtt_keys[] = {"host",        "port",    "qos",
-                                        "keepalive_s", "max_pending",
-                                        "late_ms",     "topics",  NULL};
+static const char *const mqtt_keys[] = {
+    "host",   "port",         "qos",      "keepalive_s", "max_pending",
+    "late_ms", "topics",      "tls",      "username",    "password",
+    "password_env", "max_pending_total", NULL};
 
 /* Templates longer than this leave no room for a VEN id in 255 bytes. */
 #define GS__TOPIC_TMPL_MAX 200
@@ -118,6 +119,7 @@ gs_err_t gs__scn_parse_mqtt(gs__sctx_t *c, const cJSON *root,
   cfg.qos = 1;
   cfg.keepalive_s = 60;
   cfg.max_pending = 1000;
+  cfg.max_pending_total = 100000;
   cfg.late_us = 1000000;
   for (size_t i = 0; i < GS_MQTT_T_COUNT; i++)
     snprintf(cfg.topics[i], sizeof cfg.topics[i], "%s", default_topics[i]);
@@ -148,7 +150,8 @@ gs_err_t gs__scn_parse_mqtt(gs__sctx_t *c, const cJSON *root,
     static const gs__num_rule_t late = {
         .lo = 0, .lo_open = true, .hi = 3.6e6, .unit = "ms"};
     double x;
-    if ((err = gs__get_num(c, jm, "port", &port, false, 1883, &x, NULL)))
+    if ((err = gs__get_num(c, jm, "port", &port, false, 1883, &x,
+                           &cfg.port_given)))
       return err;
     cfg.port = (int)x;
     if ((err = gs__get_num(c, jm, "qos", &qos, false, 1, &x, NULL)))
@@ -161,12 +164,18 @@ gs_err_t gs__scn_parse_mqtt(gs__sctx_t *c, const cJSON *root,
                            NULL)))
       return err;
     cfg.max_pending = (uint32_t)x;
+    static const gs__num_rule_t ptot = {.lo = 1, .hi = 1e8, .integer = true};
+    if ((err = gs__get_num(c, jm, "max_pending_total", &ptot, false, 100000,
+                           &x, NULL)))
+      return err;
+    cfg.max_pending_total = (uint32_t)x;
     if ((err = gs__get_num(c, jm, "late_ms", &late, false, 1000, &x, NULL)))
       return err;
     cfg.late_us = (int64_t)(x * 1000.0 + 0.5);
     if ((err = parse_topics(
              c, cJSON_GetObjectItemCaseSensitive(jm, "topics"), &cfg)))
       return err;
+    if ((err = gs__scn_parse_mqtt_auth(c, jm, &cfg)) != GS_OK) return err;
     gs__path_pop(c, mark);
   }
   if (out != NULL) *out = cfg;
@@ -177,5 +186,6 @@ gs_err_t gs_mqtt_cfg_from_json(const cJSON *root, const char *file,
                                gs_mqtt_cfg_t *out, gs_errbuf_t *eb) {
   gs__sctx_t c;
   gs__sctx_init(&c, file ? file : "<scenario>", "", eb);
-  return gs__scn_parse_mqtt(&c, root, out);
+  gs_err_t err = gs__scn_parse_mqtt(&c, root, out);
+  return err == GS_OK ? gs__mqtt_cfg_resolve(out, file, eb) : err;
 }

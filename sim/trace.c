@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "gridsim/version.h"
+#include "mqtt_cfg.h"
 #include "scenario_priv.h"
 #include "trace_mqtt.h"
 #include "trace_priv.h"
@@ -43,7 +44,8 @@ static herr_t write_meta(gs_trace_t *t) {
   uint32_t version = TRACE_FORMAT_VERSION;
   int64_t start_unix_s = s->start_unix_s;
   uint8_t complete = 0;
-  char *json = gs_scenario_to_json(s);
+  /* A password in the scenario is not copied into every trace. */
+  char *json = gs_mqtt_redact_json(gs_scenario_to_json(s));
   if (json == NULL) return -1;
   hid_t m = t->meta;
   herr_t st = gs__tr_attr_str(m, "scenario_json", json);
@@ -128,6 +130,7 @@ static void trace_sample(void *ud, gs_engine_t *eng, gs_time_us_t t_us) {
   gs__tr_quiet_t q = gs__tr_quiet_begin(cause);
   herr_t st = gs__tr_ven_flush(t, false);
   if (st >= 0) st = gs__tr_groups_flush(t, false);
+  if (st >= 0) st = gs__tr_ctr_sample(t, t_us);
   /* A full fleet chunk also pushes everything to the file, so that a full
    * disk shows up during the run and a crash loses at most one chunk. */
   for (int k = 0; k < GS__TR_F_COUNT && st >= 0 && fleet_full; k++)
@@ -154,6 +157,7 @@ static bool close_handles(gs_trace_t *t) {
     gs__tr_mat_close(&t->fleet[k]);
   gs__tr_ven_close(t);
   gs__tr_groups_close(t);
+  gs__tr_ctr_close(t);
   gs__tr_log_close(t);
   if (t->cf > 0) H5Dclose(t->cf);
   if (t->meta > 0) H5Gclose(t->meta);
@@ -265,6 +269,7 @@ static herr_t finish(gs_trace_t *t, bool complete) {
   for (int k = 0; k < GS__TR_F_COUNT && st >= 0; k++)
     st = gs__tr_mat_flush(&t->fleet[k]);
   if (st >= 0) st = gs__tr_log_flush(t);
+  if (st >= 0) st = gs__tr_ctr_finish(t);
   if (st >= 0) st = fleet_totals(t);
   if (st >= 0) st = gs__tr_dr_performance(t);
   if (st >= 0) st = gs__tr_mqtt_write(t);

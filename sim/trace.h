@@ -22,6 +22,7 @@
  *   /log      dr_events, commands, acks, opt_outs, faults: compound tables
  *   /dr       events (the schedule), performance (at close),
  *             counterfactual_power_kw [n x events] (twins)
+ *   /mqtt/counts  time_s, sent, acked, ... [n] (gs_trace_add_counters)
  * with one series row per output instant k * output.interval_s. */
 typedef struct gs_trace gs_trace_t;
 
@@ -52,6 +53,27 @@ typedef struct gs_trace_meters {
  */
 gs_err_t gs_trace_add_meters(gs_trace_t *t, const gs_trace_meters_t *m,
                              gs_errbuf_t *eb);
+
+/* Counters read at every output instant (a bridge's message counts):
+ * /<group>/time_s [n] and /<group>/<name> [n] (uint64, cumulative counts
+ * or gauges, units "count"), with each counter's value at close as an
+ * attribute <name> of /<group>. `read` fills `count` values; it is called
+ * from the trace's observer and at close, with `ud`. */
+typedef struct gs_trace_counters {
+  const char *group;  /* "mqtt/counts": a new HDF5 group ("a/b": the
+                         parent "a" is opened or created, shared) */
+  const char *const *names;          /* `count` dataset names, copied */
+  const char *const *descriptions;   /* `count` texts, or NULL */
+  size_t count;
+  void (*read)(void *ud, uint64_t *values);
+  void *ud;                          /* borrowed; must outlive the trace */
+} gs_trace_counters_t;
+
+/* Adds a counter group; call after gs_trace_open and before the first
+ * sample. GS_EINVAL if called later, for bad arguments or an existing
+ * group; GS_ENOMEM; GS_EIO. */
+gs_err_t gs_trace_add_counters(gs_trace_t *t, const gs_trace_counters_t *c,
+                               gs_errbuf_t *eb);
 
 /* An observer sampling the trace at the scenario's output interval, for
  * gs_engine_add_observer (which copies it); `t` stays owned by the caller.

@@ -170,7 +170,11 @@ int gs__tr_mqtt_write(gs_trace_t *t) {
   if (gs_real_count(t->w) > 0) st = write_real(t);
   const gs_inbound_t *in = t->w->inbound;
   if (st < 0 || in == NULL) return st;
-  hid_t g = gs__tr_group(t->file, "mqtt");
+  /* The VEN role's counters (/mqtt/counts) may have made the group. */
+  htri_t ex = H5Lexists(t->file, "mqtt", H5P_DEFAULT);
+  hid_t g = ex > 0   ? H5Gopen2(t->file, "mqtt", H5P_DEFAULT)
+            : ex == 0 ? gs__tr_group(t->file, "mqtt")
+                      : -1;
   if (g < 0) return -1;
   uint8_t ven_role = t->w->sink != NULL;
   st = gs__tr_attr_str(g, "mode", gs_inbound_mode(in));

@@ -147,6 +147,8 @@ struct gs_trace {
   gs__tr_mat_t log[GS_LOG_NTABLES];
   gs_log_t sink;
   hid_t cf; /* /dr/counterfactual_power_kw, once a twin is added */
+  struct gs__tr_ctr *ctr; /* gs_trace_add_counters (trace_counters.c) */
+  size_t n_ctr;
   hsize_t cf_rows;
   bool sampled; /* the first row has been taken: no more groups */
   bool failed;  /* after a write error nothing more is written */
@@ -177,6 +179,12 @@ void gs__tr_groups_close(gs_trace_t *t);
 int gs__tr_log_create(gs_trace_t *t);
 herr_t gs__tr_log_flush(gs_trace_t *t);
 void gs__tr_log_close(gs_trace_t *t);
+
+/* Counter groups (trace_counters.c): one row each; flush and write the
+ * totals as attributes; free. */
+herr_t gs__tr_ctr_sample(gs_trace_t *t, gs_time_us_t now_us);
+herr_t gs__tr_ctr_finish(gs_trace_t *t);
+void gs__tr_ctr_close(gs_trace_t *t);
 
 /* /dr (trace_dr.c): the schedule at open, the performance at close. */
 herr_t gs__tr_dr_schedule(gs_trace_t *t);

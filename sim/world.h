@@ -104,6 +104,10 @@ typedef struct gs_world {
   gs_dr_result_t *dr;         /* one per scenario event */
   uint64_t n_loads;
   const struct gs_weather *weather; /* the scenario's (models/weather.h) */
+  /* A weather_sweep entity books the power change of every running HVAC
+   * and every PV array at each weather step (models/weather_sweep.c), so
+   * they have no event there. */
+  bool weather_sweep;
   const gs_ven_sink_t *sink;        /* NULL in pure simulation */
   const struct gs_log *log; /* event log sink (sim/trace_log.h), or NULL */
   int32_t suppressed;               /* event not sent (twin), or -1 */

@@ -300,12 +300,15 @@ START_TEST(test_conservation) {
   double want = e_start + in_kwh * SQRT_ETA - out_kwh / SQRT_ETA;
   double e_end = energy_kwh(eng, id);
   ck_assert_double_eq_tol(e_end, want, 1e-9 * (in_kwh + out_kwh));
-  /* It did work both ways, hit both limits (events) and ticked. */
+  /* It did work both ways and hit both limits (events); it ticked while
+   * the home changed and slept while it did not (far fewer steps than
+   * the 2 x 1440 ticks of two days). */
   ck_assert_double_gt(in_kwh, 10);
   ck_assert_double_gt(out_kwh, 10);
-  ck_assert_int_gt(charging, 100);
-  ck_assert_int_gt(discharging, 100);
-  ck_assert_int_ge(steps, 2 * 24 * 60);
+  ck_assert_int_gt(charging, 2);
+  ck_assert_int_gt(discharging, 2);
+  ck_assert_int_gt(steps, 10);
+  ck_assert_int_lt(steps, 2 * 24 * 60 / 10);
   /* The meter's energy is the sum of the three loads' energies. */
   double meter_kwh = gs_meters_energy_kwh(ms, m, end_us);
   double base_h = 30 + 789e-6 / 3600; /* until the base load steps up */

@@ -405,6 +405,98 @@ START_TEST(lookahead_yields_to_earlier_and_cancel) {
 }
 END_TEST
 
+/* Released after the run: counters, digest, clock, entity count, pending
+ * count and meters stay as they were (ASan checks nothing freed is
+ * read). */
+START_TEST(release_keeps_counters_and_meters) {
+  gs_engine_t *e = make_engine(42, 50);
+  uint32_t m;
+  ck_assert_int_eq(gs_meters_add(gs_engine_meters(e), GS_METER_NONE, &m),
+                   GS_OK);
+  ck_assert_int_eq(gs_engine_run(e, 60 * GS_US_PER_S), GS_OK);
+  gs_engine_add_power(e, m, 1500);
+  ck_assert_int_eq(gs_engine_run(e, 120 * GS_US_PER_S), GS_OK);
+  gs_engine_finish(e);
+  uint64_t n = gs_engine_events_processed(e), d = gs_engine_digest(e);
+  uint64_t c = gs_engine_events_cancelled(e);
+  size_t pending = gs_engine_pending(e);
+  ck_assert_uint_gt(pending, 0);
+  gs_engine_release(e);
+  ck_assert_uint_eq(gs_engine_events_processed(e), n);
+  ck_assert_uint_eq(gs_engine_events_cancelled(e), c);
+  ck_assert_uint_eq(gs_engine_digest(e), d);
+  ck_assert_uint_eq(gs_engine_pending(e), pending);
+  ck_assert_uint_eq(gs_engine_entity_count(e), 50);
+  ck_assert_int_eq(gs_engine_now(e), 120 * GS_US_PER_S);
+  ck_assert_int_eq(gs_meters_energy_mws(gs_engine_meters(e), m,
+                                        120 * GS_US_PER_S),
+                   1500 * 60);
+  gs_engine_destroy(e);
+}
+END_TEST
+
+/* A model for meter watches: kind 300 adds arg mW to meter arg2;
+ * GS_EV_METER is counted with its time. */
+typedef struct watcher {
+  int n_meter;
+  gs_time_us_t last_us;
+} watcher_t;
+
+static void watcher_handle(gs_engine_t *eng, gs_entity_id_t self, void *state,
+                           const gs_event_t *ev) {
+  (void)self;
+  watcher_t *w = state;
+  if (ev->kind == 300) gs_engine_add_power(eng, ev->arg2, ev->arg);
+  if (ev->kind == GS_EV_METER) {
+    w->n_meter++;
+    w->last_us = gs_engine_now(eng);
+  }
+}
+
+static const gs_model_type_t watcher_type = {
+    .name = "watcher",
+    .state_size = sizeof(watcher_t),
+    .handle = watcher_handle,
+};
+
+/* A watch fires once, at the change, for another entity's change of the
+ * meter itself; not for the watcher's own change, nor after unwatch. */
+START_TEST(meter_watch_is_one_shot) {
+  gs_errbuf_t eb;
+  gs_engine_t *e = gs_engine_create(&(gs_engine_config_t){.seed = 1}, &eb);
+  ck_assert_ptr_nonnull(e);
+  gs_entity_id_t a, b;
+  gs_model_init_t init = {.ven = GS_ENTITY_NONE, .meter = GS_METER_NONE};
+  ck_assert_int_eq(gs_engine_add_entity(e, &watcher_type, &init, &a, &eb),
+                   GS_OK);
+  ck_assert_int_eq(gs_engine_add_entity(e, &watcher_type, &init, &b, &eb),
+                   GS_OK);
+  uint32_t root, m;
+  gs_meters_t *ms = gs_engine_meters(e);
+  ck_assert_int_eq(gs_meters_add(ms, GS_METER_NONE, &root), GS_OK);
+  ck_assert_int_eq(gs_meters_add(ms, root, &m), GS_OK);
+  const watcher_t *wa = gs_engine_state(e, a);
+  gs_engine_watch_meter(e, m, a);
+  gs_engine_schedule(e, b, 10, GS_PHASE_MODEL, 300, 1000, root); /* parent */
+  gs_engine_schedule(e, a, 15, GS_PHASE_MODEL, 300, 1000, m);    /* own */
+  gs_engine_schedule(e, b, 20, GS_PHASE_MODEL, 300, 1000, m);
+  gs_engine_schedule(e, b, 30, GS_PHASE_MODEL, 300, 1000, m);
+  ck_assert_int_eq(gs_engine_run(e, 25), GS_OK);
+  ck_assert_int_eq(wa->n_meter, 1);
+  ck_assert_int_eq(wa->last_us, 20);
+  ck_assert_int_eq(gs_engine_run(e, 35), GS_OK);
+  ck_assert_int_eq(wa->n_meter, 1); /* one-shot */
+  gs_engine_watch_meter(e, m, a);
+  gs_engine_unwatch_meter(e, m, a);
+  gs_engine_schedule(e, b, 40, GS_PHASE_MODEL, 300, -3000, m);
+  ck_assert_int_eq(gs_engine_run(e, 50), GS_OK);
+  ck_assert_int_eq(wa->n_meter, 1);
+  ck_assert_int_eq(gs_meters_power_mw(ms, m), 0);
+  ck_assert_int_eq(gs_meters_power_mw(ms, root), 1000);
+  gs_engine_destroy(e);
+}
+END_TEST
+
 START_TEST(bad_arguments) {
   gs_errbuf_t eb = {{0}};
   gs_engine_t *e = loggers(0);
@@ -435,6 +527,8 @@ Suite *engine_suite(void) {
   tcase_add_test(tc, stop_interrupts_run);
   tcase_add_test(tc, pacer_injects_input);
   tcase_add_test(tc, bad_arguments);
+  tcase_add_test(tc, release_keeps_counters_and_meters);
+  tcase_add_test(tc, meter_watch_is_one_shot);
   tcase_add_test(tc, lookahead_equals_plain_heap);
   tcase_add_test(tc, lookahead_yields_to_earlier_and_cancel);
   suite_add_tcase(s, tc);

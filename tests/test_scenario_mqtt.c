@@ -33,6 +33,7 @@ START_TEST(absent_section_gives_the_contract_defaults) {
   ck_assert_int_eq(cfg.qos, 1);
   ck_assert_int_eq(cfg.keepalive_s, 60);
   ck_assert_uint_eq(cfg.max_pending, 1000);
+  ck_assert_uint_eq(cfg.max_pending_total, 100000);
   ck_assert_int_eq(cfg.late_us, 1000000);
   ck_assert_str_eq(cfg.topics[GS_MQTT_T_CMD], "ven/cmd/{venId}");
   ck_assert_str_eq(cfg.topics[GS_MQTT_T_ACK], "ven/ack/{venId}");
@@ -91,7 +92,8 @@ static const struct {
            "{..}}, found []"},
     {"{\"hots\":\"x\"}",
      "m.json: mqtt.hots: expected one of host, port, qos, keepalive_s, "
-     "max_pending, late_ms, topics, found an unknown key"},
+     "max_pending, late_ms, topics, tls, username, password, password_env, "
+     "max_pending_total, found an unknown key"},
     {"{\"host\":\"\"}", "m.json: mqtt.host: expected a non-empty string, "
                         "found \"\""},
     {"{\"host\":\"mqtt://h:1\"}",
@@ -106,6 +108,9 @@ static const struct {
     {"{\"keepalive_s\":1}",
      "m.json: mqtt.keepalive_s: expected an integer in [5, 65535] (s), "
      "found 1"},
+    {"{\"max_pending_total\":0.5}",
+     "m.json: mqtt.max_pending_total: expected an integer in [1, "
+     "100000000], found 0.5"},
     {"{\"max_pending\":0}",
      "m.json: mqtt.max_pending: expected an integer in [1, 1000000], found 0"},
     {"{\"late_ms\":0}",
@@ -187,13 +192,9 @@ START_TEST(broker_urls) {
   ck_assert_str_eq(cJSON_GetStringValue(url), "mqtt://127.0.0.1:1883");
   cJSON_Delete(sum);
   gs_mqtt_destroy(m);
-  ck_assert_int_eq(gs_mqtt_create(&cfg, "mqtts://h:8883", &m, &eb),
-                   GS_EUNSUPPORTED);
-  ck_assert_str_eq(eb.msg, "--mqtt mqtts://h:8883: TLS (mqtts://) is not "
-                           "supported yet; use mqtt://HOST:PORT");
   ck_assert_int_eq(gs_mqtt_create(&cfg, "tcp://h", &m, &eb), GS_EINVAL);
-  ck_assert_str_eq(eb.msg, "--mqtt: expected mqtt://HOST[:PORT], found "
-                           "'tcp://h'");
+  ck_assert_str_eq(eb.msg, "--mqtt: expected mqtt://HOST[:PORT] or "
+                           "mqtts://HOST[:PORT], found 'tcp://h'");
   ck_assert_int_eq(gs_mqtt_create(&cfg, "mqtt://h:0", &m, &eb), GS_EINVAL);
   ck_assert_str_eq(eb.msg, "--mqtt mqtt://h:0: expected a port from 1 to "
                            "65535 after the host");

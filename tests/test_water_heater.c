@@ -190,7 +190,7 @@ START_TEST(test_defaults) {
   ck_assert_str_eq(gs_model_water_heater.name, "water_heater");
   ck_assert_int_eq(gs_model_water_heater.role, GS_ROLE_LOAD);
   ck_assert_uint_eq(gs_model_water_heater.n_params, GS_WH_NPARAMS);
-  ck_assert_uint_le(gs_model_water_heater.state_size, 80);
+  ck_assert_uint_le(gs_model_water_heater.state_size, 88);
   ck_assert_ptr_eq(gs_model_find("water_heater"), &gs_model_water_heater);
   ck_assert_double_eq(ps[GS_WH_P_SETPOINT].def, SET_C);
   ck_assert_double_eq(ps[GS_WH_P_DEADBAND].def, BAND_C);

@@ -65,6 +65,12 @@ gs_err_t gs_engine_add_entity(gs_engine_t *eng, const gs_model_type_t *type,
                               gs_entity_id_t *out_id, gs_errbuf_t *eb);
 
 size_t gs_engine_entity_count(const gs_engine_t *eng);
+/* The states of every entity of `type`, contiguous in creation order,
+ * type->state_size bytes apart (owned by the engine; they may move while
+ * entities are added); NULL with *n = 0 if there are none. For a model
+ * that updates all its entities at once. */
+void *gs_engine_type_states(gs_engine_t *eng, const gs_model_type_t *type,
+                            size_t *n);
 /* The entity's state (owned by the engine) and type. */
 void *gs_engine_state(gs_engine_t *eng, gs_entity_id_t id);
 const gs_model_type_t *gs_engine_type(const gs_engine_t *eng,
@@ -96,6 +102,13 @@ void gs_engine_stop(gs_engine_t *eng);
 /* Ends the run: calls every model's finish and every observer's finish. */
 void gs_engine_finish(gs_engine_t *eng);
 
+/* After gs_engine_finish: frees what only a running engine needs, the
+ * pending events and every entity's state and record, so that a second
+ * engine (a counterfactual twin) does not add to this one's peak memory.
+ * What stays readable: the clock, the counters and digest, the entity
+ * count and the meters. Nothing else may be called but gs_engine_destroy. */
+void gs_engine_release(gs_engine_t *eng);
+
 /* Moves the clock forward to `t_us` (<= the next pending event); for
  * pacers injecting external input. */
 void gs_engine_advance(gs_engine_t *eng, gs_time_us_t t_us);
@@ -114,6 +127,19 @@ uint64_t gs_engine_digest(const gs_engine_t *eng);
 
 /* The engine's meters (owned by the engine). */
 gs_meters_t *gs_engine_meters(gs_engine_t *eng);
+/* Asks for a GS_EV_METER event (arg = meter) to `entity`, at the time and
+ * in GS_PHASE_MODEL, the next time another entity changes the power of
+ * `meter` itself (not of a meter below it) through gs_engine_add_power.
+ * One-shot: the watch ends with that event; a new watch of the same meter
+ * replaces the old. Lets a controller that follows a meter sleep while
+ * nothing changes instead of polling it. Out of memory is fatal, as for
+ * gs_engine_schedule. */
+void gs_engine_watch_meter(gs_engine_t *eng, uint32_t meter,
+                           gs_entity_id_t entity);
+/* Ends a watch of `meter` by `entity` (none: nothing). */
+void gs_engine_unwatch_meter(gs_engine_t *eng, uint32_t meter,
+                             gs_entity_id_t entity);
+
 /* Shorthand: adds `delta_mw` to `meter` at the current time. */
 void gs_engine_add_power(gs_engine_t *eng, uint32_t meter, int64_t delta_mw);
 

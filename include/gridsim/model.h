@@ -80,6 +80,8 @@ enum {
   GS_EV_DR_NOTICE = 10,  /* VEN: event arg2 announced (forwarded to loads) */
   GS_EV_PRICE = 11,      /* load: energy price arg in micro-$/kWh in effect */
                          /* from now (arg2 1), or no price any more (arg2 0) */
+  GS_EV_METER = 12,      /* a watched meter (arg) changed: see               */
+                         /* gs_engine_watch_meter                            */
   GS_EV_MODEL = 256
 };
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,6 +27,7 @@
 
 typedef struct run {
   double vens, wall_s, sim_wall_s, twin_wall_s, events, rate, rss_kib;
+  double cpu_s; /* the child's user + system CPU time */
   char digest[20];
   bool ok;
 } run_t;
@@ -34,6 +36,15 @@ static double now_s(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* User + system CPU seconds of the children waited for so far (one child
+ * runs at a time, so a difference is one run's). */
+static double children_cpu_s(void) {
+  struct rusage ru;
+  if (getrusage(RUSAGE_CHILDREN, &ru) != 0) return NAN;
+  return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 +
+         (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
 }
 
 static char *slurp(const char *path) {
@@ -95,8 +106,12 @@ static void run_one(const char *gridsim, const char *dir, const char *mode,
     _exit(127);
   }
   int status = 0;
+  /* CPU time as well as wall time: on a shared machine the wall time of a
+   * run depends on what else runs, its CPU time much less so. */
+  double cpu0_s = children_cpu_s();
   if (pid < 0 || waitpid(pid, &status, 0) != pid) return;
   r->wall_s = now_s() - t0;
+  r->cpu_s = children_cpu_s() - cpu0_s;
   char *text = slurp(json);
   cJSON *root = text ? cJSON_Parse(text) : NULL;
   free(text);
@@ -196,8 +211,9 @@ int main(int argc, char **argv) {
     gridsim = guess;
   }
   printf("fleet benchmark: default scenario, 24 h, %s\n", gridsim);
-  printf("%-7s %9s %9s %9s %12s %11s %9s %8s  %s\n", "mode", "homes", "wall_s",
-         "sim_s", "events", "events/s", "rss_MiB", "B/home", "digest");
+  printf("%-7s %9s %9s %9s %9s %12s %11s %9s %8s  %s\n", "mode", "homes",
+         "wall_s", "cpu_s", "sim_s", "events", "events/s", "rss_MiB", "B/home",
+         "digest");
   const char *modes[3] = {"no-out", "trace", "twin"};
   bool on[3] = {mode_no_out, mode_trace, n_twin > 0};
   for (int m = 0; m < 3; m++) {
@@ -210,9 +226,9 @@ int main(int argc, char **argv) {
       run_t r;
       run_one(gridsim, dir, modes[m], sz[i], &r);
       if (!r.ok) continue;
-      printf("%-7s %9.0f %9.2f %9.2f %12.0f %11.3e %9.1f %8.0f  %s", modes[m],
-             r.vens, r.wall_s, r.sim_wall_s, r.events, r.rate, r.rss_kib / 1024,
-             r.rss_kib * 1024 / r.vens, r.digest);
+      printf("%-7s %9.0f %9.2f %9.2f %9.2f %12.0f %11.3e %9.1f %8.0f  %s",
+             modes[m], r.vens, r.wall_s, r.cpu_s, r.sim_wall_s, r.events,
+             r.rate, r.rss_kib / 1024, r.rss_kib * 1024 / r.vens, r.digest);
       if (m == 2) printf("  (twin %.2f s)", r.twin_wall_s);
       printf("\n");
       fflush(stdout);

@@ -57,7 +57,7 @@ for bad in 0 -1 abc 1e10 nan; do
     fail "--pace $bad: message" "--pace: expected a number > 0" \
       "$(cat err.txt)"
 done
-for bad in tcp://h mqtts://h:8883 mqtt://h:99999; do
+for bad in tcp://h mqtts://h:0 mqtt://h:99999; do
   "$BIN" run scn.json --no-out --mqtt "$bad" >/dev/null 2>err.txt
   expect "--mqtt $bad: exit status" 2 $?
   grep -q -- "--mqtt" err.txt && ok || fail "--mqtt $bad: message" \

@@ -3,10 +3,12 @@
 """Compares two gridsim traces object by object: the same groups and
 datasets, every dataset equal in type, shape and value (NaN equals NaN,
 variable-length payloads byte for byte), every attribute equal, except the
-attributes named with --allow (PATH@NAME), which may differ. Prints each
+attributes named with --allow (PATH@NAME), which may differ, and the
+objects under --ignore PATH (in either file: the live MQTT bridge's
+counts, /mqtt/counts, which a replay has no bridge to make). Prints each
 difference and what it compared; exits 1 if any, 0 if none.
 
-usage: h5_same.py A.h5 B.h5 [--allow /mqtt@mode ...]
+usage: h5_same.py A.h5 B.h5 [--allow /mqtt@mode ...] [--ignore PATH ...]
 """
 import sys
 
@@ -37,18 +39,25 @@ def walk(f):
 
 
 def main(argv):
-    allow = set()
+    allow, ignore = set(), []
     files = []
     i = 1
     while i < len(argv):
         if argv[i] == "--allow":
             allow.add(argv[i + 1])
             i += 2
+        elif argv[i] == "--ignore":
+            ignore.append(argv[i + 1].rstrip("/"))
+            i += 2
         else:
             files.append(argv[i])
             i += 1
     a, b = h5py.File(files[0], "r"), h5py.File(files[1], "r")
     oa, ob = walk(a), walk(b)
+    for o in (oa, ob):
+        for name in [n for n in o if any(n == p or n.startswith(p + "/")
+                                         for p in ignore)]:
+            del o[name]
     diffs, datasets, attrs = [], 0, 0
     for name in sorted(set(oa) ^ set(ob)):
         diffs.append(f"{name}: only in {'A' if name in oa else 'B'}")
