@@ -23,7 +23,7 @@ GS_APT_PACKAGES="build-essential cmake pkg-config libgsl-dev libmosquitto-dev \
 libcjson-dev libhdf5-dev hdf5-tools libsdl2-dev check python3 python3-h5py \
 python3-matplotlib python3-pandas python3-jsonschema mosquitto \
 mosquitto-clients libssl-dev libsdl2-ttf-dev libsdl2-image-dev fonts-dejavu-core \
-xvfb xdotool libmicrohttpd-dev libcurl4-openssl-dev curl"
+xvfb xdotool libmicrohttpd-dev libcurl4-openssl-dev curl openssl"
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"

@@ -244,6 +244,16 @@ static void wire_command(gs_engine_t *eng, gs_entity_id_t self, gs__ven_t *v,
   }
   switch (c->op) {
   case GS_WIRE_EVENT:
+    if (wc->event != NULL) { /* OpenADR: its signal, on its own clock */
+      int32_t code = GS_VEN_WIRE_BASE - (int32_t)i;
+      start_event(eng, self, v, code,
+                  gs__ven_signal_request(eng, v, code,
+                                         llround(c->shed_kw * 1e6)),
+                  gs_dr_event_end_us(wc->event) - gs_engine_now(eng),
+                  c->correlation_id);
+      gs__ven_signal_start(eng, self, v, code);
+      break;
+    }
     start_event(eng, self, v, GS_VEN_WIRE_BASE - (int32_t)i,
                 llround(c->shed_kw * 1e6), us_of(c->duration_s),
                 c->correlation_id);
@@ -305,9 +315,9 @@ static void ven_handle(gs_engine_t *eng, gs_entity_id_t self, void *state,
   case GS_EV_DR_END: {
     /* A command on the wire: lost while offline or by chance, delivered
      * after the VEN's latency. */
-    bool lost = !v->online ||
-                event_draw(eng, v, (int32_t)ev->arg2,
-                           ev->kind == GS_EV_DR_START ? 2 : 3) < v->cfg->loss_prob;
+    bool lost = !v->online || event_draw(eng, v, (int32_t)ev->arg2,
+                                         ev->kind == GS_EV_DR_START ? 2 : 3) <
+                                  v->cfg->loss_prob;
     gs_log_command(v->cfg->world, v->index, (int32_t)ev->arg2,
                    ev->kind == GS_EV_DR_START ? GS_LOG_CMD_DR_START
                                               : GS_LOG_CMD_DR_END,
@@ -382,7 +392,8 @@ static void ven_handle(gs_engine_t *eng, gs_entity_id_t self, void *state,
       gsl_rng g = gs_rng_view(&v->rng);
       v->online = 0;
       v->offline_us = now; /* the backend's silence timer starts */
-      gs_time_us_t down_us = us_of(gsl_ran_exponential(&g, v->cfg->outage_mean_s));
+      gs_time_us_t down_us =
+          us_of(gsl_ran_exponential(&g, v->cfg->outage_mean_s));
       gs_log_fault(v->cfg->world, v->index, GS_LOG_FAULT_COMMS_OUTAGE, down_us);
       gs_engine_schedule(eng, self, now + down_us, GS_PHASE_INPUT,
                          GS_VEN_EV_OUTAGE, 1, 0);

@@ -55,7 +55,8 @@ static void wire_view(gs_engine_t *eng, gs__ven_t *v, gs_wire_ven_t *w,
     l->id = gs__ven_load_id(v, i);
     l->capacity_kw = (double)st.capacity_mw / 1e6;
     l->breaker_amps =
-        (int)((double)st.capacity_mw / 1e3 / (double)v->cfg->panel_voltage + 0.5);
+        (int)((double)st.capacity_mw / 1e3 / (double)v->cfg->panel_voltage +
+              0.5);
     l->current_kw = (double)st.power_mw / 1e6;
     l->shed_capability_kw = (double)st.shed_capability_mw / 1e6;
     l->enabled = st.enabled;
@@ -123,7 +124,8 @@ void gs__ven_publish_event_ack(gs_engine_t *eng, gs__ven_t *v,
     gs_wire_load_names(t->name, &type, &c[i].name);
     c[i].id = gs__ven_load_id(v, cuts[i].slot);
     c[i].breaker_amps =
-        (int)((double)st.capacity_mw / 1e3 / (double)v->cfg->panel_voltage + 0.5);
+        (int)((double)st.capacity_mw / 1e3 / (double)v->cfg->panel_voltage +
+              0.5);
     c[i].original_kw = (double)cuts[i].original_mw / 1e6;
     c[i].curtailed_kw = (double)cuts[i].cut_mw / 1e6;
     c[i].final_kw = (double)(cuts[i].original_mw - cuts[i].cut_mw) / 1e6;

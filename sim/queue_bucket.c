@@ -490,7 +490,8 @@ static void refill(gs_queue_t *q) {
  * n_a - 1, or one of these. */
 enum { IN_B = MAX_RUNS, IN_HEAP };
 
-static unsigned bottom_first(const gs_queue_t *q, const gs_event_rec_t **first) {
+static unsigned bottom_first(const gs_queue_t *q,
+                             const gs_event_rec_t **first) {
   const gs_event_rec_t *best = NULL;
   unsigned where = IN_B;
   for (unsigned r = 0; r < q->n_a; r++) {
@@ -533,7 +534,8 @@ static const gs_event_rec_t *bq_peek(gs_queue_t *q) {
 /* The first event of a non-empty bottom, as the last peek found it if
  * nothing that could change it happened since (the run loop peeks, then
  * pops). */
-static unsigned bottom_first_cached(gs_queue_t *q, const gs_event_rec_t **first) {
+static unsigned bottom_first_cached(gs_queue_t *q,
+                                    const gs_event_rec_t **first) {
   switch (q->cached) {
     case -1:
       return bottom_first(q, first);

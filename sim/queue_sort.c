@@ -63,7 +63,7 @@ static void radix_pass(const gs_event_rec_t *src, gs_event_rec_t *dst, size_t n,
 /* Runs the passes in `use` (least significant first) over a[0..n) with
  * b[0..n) as the other buffer. Returns the buffer holding the result. */
 static gs_event_rec_t *radix(gs_event_rec_t *a, gs_event_rec_t *b, size_t n,
-                         const unsigned *use, unsigned k) {
+                             const unsigned *use, unsigned k) {
   for (unsigned p = 0; p < k; p++) {
     radix_pass(a, b, n, use[p]);
     gs_event_rec_t *t = a;
@@ -94,8 +94,8 @@ static void sort_instant(gs_event_rec_t *a, gs_event_rec_t *b, size_t n) {
   insertion_sort(a, n);
 }
 
-void gs__qsort_events(gs_event_rec_t **a_io, size_t *a_cap, gs_event_rec_t **tmp_io,
-                      size_t *tmp_cap, size_t n) {
+void gs__qsort_events(gs_event_rec_t **a_io, size_t *a_cap,
+                      gs_event_rec_t **tmp_io, size_t *tmp_cap, size_t n) {
   gs_event_rec_t *a = *a_io;
   if (n <= GS_QSORT_SMALL) {
     insertion_sort(a, n);

@@ -16,8 +16,8 @@ static int cmp_events(const void *a, const void *b) {
 
 /* Events with few distinct times and phases, so ties on time and phase are
  * the rule and the target/sequence part of the key decides. */
-static gs_event_rec_t random_event(gs_rng_t *r, uint32_t *seq, uint32_t n_targets,
-                               int64_t n_times) {
+static gs_event_rec_t random_event(gs_rng_t *r, uint32_t *seq,
+                                   uint32_t n_targets, int64_t n_times) {
   gs_event_rec_t ev = {0};
   ev.time_us = (int64_t)(gs_rng_uniform(r) * (double)n_times);
   gs_phase_t phase = (gs_phase_t)(gs_rng_uniform(r) * GS_PHASE_COUNT);
@@ -112,7 +112,8 @@ START_TEST(bucket_equals_heap_on_hold) {
       ck_assert_int_eq(gs_queue_bucket.push(b, &ev), GS_OK);
     }
     ck_assert_uint_eq(gs_queue_heap.size(a), gs_queue_bucket.size(b));
-    const gs_event_rec_t *pa = gs_queue_heap.peek(a), *pb = gs_queue_bucket.peek(b);
+    const gs_event_rec_t *pa = gs_queue_heap.peek(a);
+    const gs_event_rec_t *pb = gs_queue_bucket.peek(b);
     ck_assert_int_eq(pa->time_us, pb->time_us);
     ck_assert_uint_eq(pa->seq, pb->seq);
   }
@@ -242,7 +243,8 @@ START_TEST(bucket_sort_matches_qsort) {
   for (int shape = 0; shape < 6; shape++)
     for (size_t n = 1; n < 5000; n = n * 3 + 1) {
       size_t cap_a = n + 3, cap_t = n + 7;
-      gs_event_rec_t *a = malloc(cap_a * sizeof *a), *t = malloc(cap_t * sizeof *t);
+      gs_event_rec_t *a = malloc(cap_a * sizeof *a);
+      gs_event_rec_t *t = malloc(cap_t * sizeof *t);
       gs_event_rec_t *want = malloc(n * sizeof *want);
       ck_assert(a && t && want);
       for (size_t i = 0; i < n; i++) {
