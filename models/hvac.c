@@ -83,8 +83,9 @@ static double gs__outdoor_c(const gs__hvac_t *s, gs_time_us_t t_us) {
   return s->wx ? gs_weather_temp_c(s->wx, t_us) : s->outdoor_cc / 100.0;
 }
 
-static double gs__ghi(const gs__hvac_t *s, gs_time_us_t t_us) {
-  return s->wx ? gs_weather_ghi_w_m2(s->wx, t_us) : 0.0;
+/* Irradiance on the glazing (mean over the compass, W/m2). */
+static double gs__glazing(const gs__hvac_t *s, gs_time_us_t t_us) {
+  return s->wx ? gs_weather_glazing_w_m2(s->wx, t_us) : 0.0;
 }
 
 /* Thermal output (W of sensible heat into the air, negative when cooling)
@@ -174,14 +175,15 @@ static gs__cursor_t gs__cursor(const gs__hvac_t *s) {
 /* The weather a segment starting at some instant sees, and when it next
  * changes (GS_TIME_NEVER without weather or after its last step). */
 typedef struct gs__inputs {
-  double to_c, ghi_w_m2;
+  double to_c, glazing_w_m2;
   gs_time_us_t next_us;
 } gs__inputs_t;
 
 static void gs__inputs(const gs__hvac_t *s, gs_time_us_t t_us,
                        gs__inputs_t *in) {
   if (s->wx) {
-    gs_weather_sample(s->wx, t_us, &in->to_c, &in->ghi_w_m2, &in->next_us);
+    gs_weather_sample(s->wx, t_us, &in->to_c, &in->glazing_w_m2,
+                      &in->next_us);
     return;
   }
   *in = (gs__inputs_t){s->outdoor_cc / 100.0, 0.0, GS_TIME_NEVER};
@@ -191,7 +193,7 @@ static void gs__segment_at(const gs__hvac_t *s, const gs_hvac_modes_t *m,
                            const gs__cursor_t *c, const gs__inputs_t *in,
                            gs_hvac_seg_t *seg) {
   double to_c = in->to_c;
-  double gains_w = s->gains_w + s->solar_cm2 / 100.0 * in->ghi_w_m2;
+  double gains_w = s->gains_w + s->solar_cm2 / 100.0 * in->glazing_w_m2;
   double hvac_w = 0, elec_w;
   if (s->on && s->enabled) gs__equipment(s, to_c, &hvac_w, &elec_w);
   double qm_w = GS_HVAC_MASS_GAIN_SHARE * gains_w;
@@ -702,7 +704,7 @@ static gs_err_t gs__hvac_init(gs_engine_t *eng, gs_entity_id_t self,
   gs_time_us_t now_us = gs_engine_now(eng);
   double sp_c = gs__sp_c(s, now_us), band = s->deadband_cc / 100.0;
   double to_c = gs__outdoor_c(s, now_us);
-  double g_w = s->gains_w + s->solar_cm2 / 100.0 * gs__ghi(s, now_us);
+  double g_w = s->gains_w + s->solar_cm2 / 100.0 * gs__glazing(s, now_us);
   s->t0_us = now_us;
   s->ta0_c = sp_c - band / 2 + u_temp * band;
   s->tm0_c = s->ta0_c + GS_HVAC_MASS_GAIN_SHARE * g_w / hm;

@@ -86,7 +86,7 @@ typedef struct gs_hvac_etp {
  * (see hvac_etp.c for the formulas and their sources). */
 typedef struct gs_hvac_house {
   gs_hvac_etp_t etp;
-  double solar_m2;       /* W of solar gain per W/m2 of GHI          */
+  double solar_m2;       /* aperture: W of gain per W/m2 on glazing  */
   double gains_w;        /* mean sensible internal gains             */
   double design_gains_w; /* GridLAB-D's design internal gains         */
   double cooling_w;      /* autosized cooling capacity (thermal)     */

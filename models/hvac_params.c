@@ -58,8 +58,10 @@ const gs_param_spec_t gs_hvac_params[GS_HVAC_NPARAMS] = {
                          .def = -1,
                          .min = -1,
                          .max = 600,
-                         .doc = "solar gain per W/m2 of GHI, -1: from "
-                                "floor area"},
+                         .doc = "glazing aperture (area x SHGC x "
+                                "transmission): W of solar gain per W/m2 "
+                                "incident on the walls (mean over the "
+                                "compass), -1: from floor area"},
     [GS_HVAC_P_GAINS] = {.name = "internal_gains_w",
                          .unit = "W",
                          .def = -1,
