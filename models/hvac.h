@@ -33,6 +33,10 @@ enum {
   GS_HVAC_P_SETBACK_START, /* setback_start_h                         */
   GS_HVAC_P_SETBACK_END,   /* setback_end_h                           */
   GS_HVAC_P_UTC_OFFSET,    /* utc_offset_h                            */
+  GS_HVAC_P_AWAY,          /* away_setup_c                            */
+  GS_HVAC_P_AWAY_START,    /* away_start_h                            */
+  GS_HVAC_P_AWAY_END,      /* away_end_h                              */
+  GS_HVAC_P_AWAY_DAYS,     /* away_days: weekdays, all                */
   GS_HVAC_P_DR_MODE,       /* dr_mode: offset, duty_limit, curtail    */
   GS_HVAC_P_DR_OFFSET,     /* dr_offset_c                             */
   GS_HVAC_P_DR_DUTY,       /* dr_duty_limit                           */

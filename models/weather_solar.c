@@ -96,9 +96,9 @@ void gs__weather_fill_glazing(gs_weather_t *w, int64_t start_unix_s,
                               double lat_deg, double lon_deg) {
   for (size_t k = 0; k < w->n; k++) {
     /* The sun at the step's midpoint, the instant its GHI stands for. */
-    double mid_s = (double)start_unix_s +
-                   ((double)w->origin_us +
-                    ((double)k + 0.5) * (double)w->step_us) / 1e6;
+    double mid_s =
+        (double)start_unix_s +
+        ((double)w->origin_us + ((double)k + 0.5) * (double)w->step_us) / 1e6;
     gs_sun_t sun;
     gs_weather_sun(lat_deg, lon_deg, mid_s, &sun);
     w->glazing_w_m2[k] = (float)gs_weather_vertical_mean_w_m2(
