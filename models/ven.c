@@ -238,6 +238,16 @@ static void wire_command(gs_engine_t *eng, gs_entity_id_t self, gs__ven_t *v,
   }
   switch (c->op) {
   case GS_WIRE_EVENT:
+    if (wc->event != NULL) { /* OpenADR: its signal, on its own clock */
+      int32_t code = GS_VEN_WIRE_BASE - (int32_t)i;
+      start_event(eng, self, v, code,
+                  gs__ven_signal_request(eng, v, code,
+                                         llround(c->shed_kw * 1e6)),
+                  gs_dr_event_end_us(wc->event) - gs_engine_now(eng),
+                  c->correlation_id);
+      gs__ven_signal_start(eng, self, v, code);
+      break;
+    }
     start_event(eng, self, v, GS_VEN_WIRE_BASE - (int32_t)i,
                 llround(c->shed_kw * 1e6), us_of(c->duration_s),
                 c->correlation_id);

@@ -41,10 +41,19 @@ int64_t gs_ven_capability_mw(gs_engine_t *eng, gs_entity_id_t ven) {
   return capability_mw(eng, gs_engine_state(eng, ven));
 }
 
-/* The signal of scenario event `k`, or NULL for wire commands. */
+/* The event behind `active` code `k`: a scenario event, or an OpenADR
+ * event that came over the wire (sim/oadr_map.c); NULL for the other
+ * wire commands, which carry no signal. */
+static const gs_dr_event_cfg_t *event_of(const gs__ven_t *v, int32_t k) {
+  if (v->world == NULL) return NULL;
+  if (k >= 0) return &v->world->scenario->events[k];
+  if (k <= GS_VEN_WIRE_BASE) return v->world->cmds[GS_VEN_WIRE_BASE - k].event;
+  return NULL;
+}
+
 static const gs_signal_cfg_t *signal_of(const gs__ven_t *v, int32_t k) {
-  if (k < 0 || v->world == NULL) return NULL;
-  return &v->world->scenario->events[k].signal;
+  const gs_dr_event_cfg_t *ev = event_of(v, k);
+  return ev ? &ev->signal : NULL;
 }
 
 int64_t gs__ven_signal_request(gs_engine_t *eng, gs__ven_t *v, int32_t k,
@@ -53,6 +62,10 @@ int64_t gs__ven_signal_request(gs_engine_t *eng, gs__ven_t *v, int32_t k,
   if (sig == NULL || sig->kind == GS_SIGNAL_NONE) return arg_mw;
   /* SIMPLE: the VEN maps the level onto what it can shed right now. */
   if (sig->kind == GS_SIGNAL_SIMPLE)
+    return gs_program_simple_mw(capability_mw(eng, v), sig->level);
+  /* An OpenADR event may carry a SIMPLE level beside its PRICE series:
+   * the VEN sheds for the level and its loads follow the price. */
+  if (sig->kind == GS_SIGNAL_PRICE && sig->level > 0)
     return gs_program_simple_mw(capability_mw(eng, v), sig->level);
   return 0;
 }
@@ -69,7 +82,7 @@ static void send_price(gs_engine_t *eng, const gs__ven_t *v, bool has,
 
 /* The price of event `k` at the present instant, from its intervals. */
 static void price_step(gs_engine_t *eng, const gs__ven_t *v, int32_t k) {
-  const gs_dr_event_cfg_t *ev = &v->world->scenario->events[k];
+  const gs_dr_event_cfg_t *ev = event_of(v, k);
   gs_time_us_t rel_us = gs_engine_now(eng) - ev->start_us;
   for (size_t j = 0; j < ev->signal.n_prices; j++) {
     const gs_price_interval_t *p = &ev->signal.prices[j];
@@ -86,7 +99,7 @@ static void price_step(gs_engine_t *eng, const gs__ven_t *v, int32_t k) {
  * the command, so a late command joins the series where it stands). */
 static void schedule_steps(gs_engine_t *eng, gs_entity_id_t self,
                            const gs__ven_t *v, int32_t k) {
-  const gs_dr_event_cfg_t *ev = &v->world->scenario->events[k];
+  const gs_dr_event_cfg_t *ev = event_of(v, k);
   gs_time_us_t now = gs_engine_now(eng);
   const gs_signal_cfg_t *sig = &ev->signal;
   for (size_t j = 0; j < sig->n_prices; j++) {

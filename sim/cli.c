@@ -54,7 +54,9 @@ static const char usage_text[] =
     "fleet[0].count=10;\n"
     "                        VALUE is JSON (number, string, object...) or\n"
     "                        plain text; repeatable\n"
-    "options of run:\n"
+    "options of run:\n";
+/* In two parts: ISO C caps a string literal at 4095 characters. */
+static const char usage_run_text[] =
     "  --summary-json FILE   write the run summary as JSON to FILE\n"
     "  --out FILE            where the HDF5 trace goes (default: the\n"
     "                        scenario's output.file, else\n"
@@ -82,6 +84,9 @@ static const char usage_text[] =
     "  --mqtt-insecure       do not check the broker's host name\n";
 /* The rest: ISO C bounds a string literal to 4095 characters. */
 static const char usage_text2[] =
+    "  --vtn URL             OpenADR 3 VEN role on the VTN at URL (see the\n"
+    "                        README, \"OpenADR 3 VEN\"); --vtn-client-id ID,\n"
+    "                        --vtn-client-secret S ($GRIDSIM_VTN_CLIENT_SECRET)\n"
     "  --mqtt-backend URL    backend role on an MQTT broker: the program\n"
     "                        commands the scenario's real_vens and takes\n"
     "                        their acks and telemetry (paced like --mqtt)\n"
@@ -108,6 +113,7 @@ static const char usage_text2[] =
 
 static void print_usage(FILE *out) {
   fputs(usage_text, out);
+  fputs(usage_run_text, out);
   fputs(usage_text2, out);
 }
 
@@ -145,7 +151,10 @@ enum {
   OPT_PACE,
   OPT_VIEW,
   OPT_SNAPSHOT,
-  OPT_SNAPSHOT_AT
+  OPT_SNAPSHOT_AT,
+  OPT_VTN,
+  OPT_VTN_ID,
+  OPT_VTN_SECRET
 };
 
 static const struct option long_opts[] = {
@@ -168,6 +177,9 @@ static const struct option long_opts[] = {
     {"view", no_argument, NULL, OPT_VIEW},
     {"snapshot", required_argument, NULL, OPT_SNAPSHOT},
     {"snapshot-at", required_argument, NULL, OPT_SNAPSHOT_AT},
+    {"vtn", required_argument, NULL, OPT_VTN},
+    {"vtn-client-id", required_argument, NULL, OPT_VTN_ID},
+    {"vtn-client-secret", required_argument, NULL, OPT_VTN_SECRET},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -225,6 +237,15 @@ static int parse_opts(const char *cmd, int argc, char **argv,
       break;
     case OPT_MQTT:
       o->mqtt_url = arg;
+      break;
+    case OPT_VTN:
+      o->vtn_url = arg;
+      break;
+    case OPT_VTN_ID:
+      o->vtn_client_id = arg;
+      break;
+    case OPT_VTN_SECRET:
+      o->vtn_client_secret = arg;
       break;
     case OPT_MQTT_CA:
       o->mqtt_opts.ca_file = arg;

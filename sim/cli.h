@@ -17,6 +17,9 @@ typedef struct gs_cli_opts {
   bool quiet;
   bool no_twin; /* --no-twin: skip the counterfactual runs */
   const char *mqtt_url; /* --mqtt: the VEN role on this broker */
+  const char *vtn_url;  /* --vtn: the OpenADR 3 VEN role on this VTN */
+  const char *vtn_client_id;     /* --vtn-client-id (or the environment) */
+  const char *vtn_client_secret; /* --vtn-client-secret (or environment) */
   gs_mqtt_opts_t mqtt_opts; /* --mqtt-ca, --mqtt-cert, ... */
   const char *mqtt_backend_url; /* --mqtt-backend: the backend role */
   struct gs_replay *replay; /* `gridsim replay`: the recorded run */

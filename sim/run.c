@@ -14,6 +14,7 @@
 #include "grid.h"
 #include "inbound.h"
 #include "mqtt.h"
+#include "oadr_cli.h"
 #include "mqtt_backend.h"
 #include "pace.h"
 #include "progress.h"
@@ -125,7 +126,7 @@ static void resolve_start_now(const gs_cli_opts_t *o, gs_cli_opts_t *eff,
 static gs_err_t add_paced_summary(char **json, const gs_pace_t *pace,
                                   const gs_mqtt_t *br,
                                   const gs_mqtt_backend_t *bk,
-                                  const gs_world_t *w) {
+                                  const gs_oadr_t *ob, const gs_world_t *w) {
   cJSON *root = cJSON_Parse(*json);
   gs_err_t err = root && pace ? gs_pace_summary_fill(pace, root)
                  : root       ? GS_OK
@@ -133,6 +134,7 @@ static gs_err_t add_paced_summary(char **json, const gs_pace_t *pace,
   if (err == GS_OK && br) err = gs_mqtt_summary_fill(br, root);
   if (err == GS_OK && bk) err = gs_mqtt_backend_summary_fill(bk, root);
   if (err == GS_OK) err = gs_real_summary_fill(w, root);
+  if (err == GS_OK && ob) err = gs_oadr_summary_fill(ob, root);
   char *text = err == GS_OK ? cJSON_Print(root) : NULL;
   cJSON_Delete(root);
   if (text == NULL) return GS_ENOMEM;
@@ -156,6 +158,8 @@ int gs_cli_run(const gs_cli_opts_t *o_in) {
   char *out = NULL;
   gs_pace_t *pace = NULL;
   gs_mqtt_t *br = NULL;
+  gs_oadr_t *ob = NULL;
+  const char **oadr_sets = NULL;
   gs_mqtt_backend_t *bk = NULL;
   gs_view_t *view = NULL;
   gs_cli_opts_t eff;
@@ -164,18 +168,24 @@ int gs_cli_run(const gs_cli_opts_t *o_in) {
   int64_t anchor_unix_s;
   resolve_start_now(o_in, &eff, &sets_copy, start_set, sizeof start_set,
                     &anchor_unix_s);
+  if (o_in->vtn_url && gs_oadr_cli_sets(&eff, &oadr_sets) != GS_OK) {
+    free(sets_copy);
+    return GS_EXIT_RUNTIME;
+  }
   const gs_cli_opts_t *o = &eff;
   /* A bridge runs paced, at real time unless --pace says otherwise. */
   bool paced = o->pace > 0 || o->mqtt_url != NULL ||
-               o->mqtt_backend_url != NULL;
+               o->mqtt_backend_url != NULL || o->vtn_url != NULL;
   if (o->out && !dir_writable(o->out, &eb)) {
     fprintf(stderr, "gridsim run: %s\n", eb.msg);
     free(sets_copy);
+    free(oadr_sets);
     return GS_EXIT_RUNTIME;
   }
   if (o->summary_json && !dir_writable(o->summary_json, &eb)) {
     fprintf(stderr, "gridsim run: %s\n", eb.msg);
     free(sets_copy);
+    free(oadr_sets);
     return GS_EXIT_RUNTIME;
   }
   gs_scenario_t *s = NULL;
@@ -189,6 +199,7 @@ int gs_cli_run(const gs_cli_opts_t *o_in) {
   }
   if (s == NULL) {
     free(sets_copy);
+    free(oadr_sets);
     return status;
   }
   if (gs_trace_resolve_path(o->out, o->no_out, s, &out, &eb) != GS_OK ||
@@ -197,6 +208,7 @@ int gs_cli_run(const gs_cli_opts_t *o_in) {
     gs_scenario_free(s);
     free(out);
     free(sets_copy);
+    free(oadr_sets);
     return GS_EXIT_RUNTIME;
   }
   eng = gs_engine_create(&(gs_engine_config_t){.seed = s->seed}, &eb);
@@ -225,9 +237,14 @@ int gs_cli_run(const gs_cli_opts_t *o_in) {
       goto done;
     }
   }
+  if (o->vtn_url && (err = gs_oadr_cli_create(o, s, &ob, &eb)) != GS_OK) {
+    status = err == GS_ENOMEM ? GS_EXIT_RUNTIME : GS_EXIT_BADINPUT;
+    fprintf(stderr, "gridsim: %s\n", eb.msg);
+    goto done;
+  }
   err = gs_world_build_with_sink(
-      s, eng, br ? gs_mqtt_sink(br) : o->replay ? gs_replay_sink(o->replay)
-                                                : NULL,
+      s, eng, br ? gs_mqtt_sink(br) : ob ? gs_oadr_sink(ob)
+              : o->replay ? gs_replay_sink(o->replay) : NULL,
       &w, &eb);
   if (err == GS_OK && br) err = gs_mqtt_check(br, w, &eb); /* cert files */
   if (err != GS_OK) {
@@ -279,6 +296,7 @@ int gs_cli_run(const gs_cli_opts_t *o_in) {
       goto done;
     }
     if (br && gs_mqtt_start(br, w, pace, &eb) != GS_OK) goto runtime_fail;
+    if (ob && gs_oadr_start(ob, w, pace, &eb) != GS_OK) goto runtime_fail;
     if (bk && gs_mqtt_backend_start(bk, w, pace, &eb) != GS_OK)
       goto runtime_fail;
     if (view && gs_view_use_pace(view, pace) != GS_OK) goto runtime_fail;
@@ -307,6 +325,8 @@ int gs_cli_run(const gs_cli_opts_t *o_in) {
   gs_engine_finish(eng);
   /* Up to 2 s for the broker to acknowledge the last messages. */
   if (br) gs_mqtt_close(br, eng, 2.0);
+  /* Up to 10 s for the reports due by the end to be accepted. */
+  if (ob) gs_oadr_close(ob, eng, 10.0);
   if (bk) gs_mqtt_backend_close(bk, eng, 2.0);
   if (o->replay && gs_replay_finish(o->replay, err == GS_OK, &eb) != GS_OK) {
     fprintf(stderr, "gridsim: %s\n", eb.msg);
@@ -346,6 +366,10 @@ int gs_cli_run(const gs_cli_opts_t *o_in) {
             "outputs closed\n", (double)gs_engine_now(eng) / 1e6);
     status = GS_EXIT_INTERRUPTED;
   }
+  if (trace && ob && gs_oadr_trace_write(ob, trace, &eb) != GS_OK) {
+    fprintf(stderr, "gridsim: %s\n", eb.msg);
+    status = GS_EXIT_RUNTIME;
+  }
   if (trace) {
     gs_err_t terr = gs_trace_close(trace, info.complete, &eb);
     trace = NULL;
@@ -355,6 +379,7 @@ int gs_cli_run(const gs_cli_opts_t *o_in) {
     }
   }
   if (!o->quiet) gs_summary_print(stdout, w, &info);
+  if (!o->quiet && ob) gs_oadr_summary_print(stdout, ob);
   if (!o->quiet && bk) gs_mqtt_backend_summary_print(stdout, bk);
   if (!o->quiet && br) gs_mqtt_summary_print(stdout, br, pace);
   else if (!o->quiet && pace) {
@@ -366,7 +391,7 @@ int gs_cli_run(const gs_cli_opts_t *o_in) {
   if (o->summary_json) {
     json = gs_summary_json(w, &info);
     if (json == NULL) goto runtime_fail;
-    if ((pace || w->real) && add_paced_summary(&json, pace, br, bk, w) !=
+    if ((pace || w->real) && add_paced_summary(&json, pace, br, bk, ob, w) !=
                                  GS_OK)
       goto runtime_fail;
     if (gs_write_file_atomic(o->summary_json, json, &eb) != GS_OK) {
@@ -386,9 +411,11 @@ done:
   gs_engine_destroy(eng);
   gs_mqtt_destroy(br);
   gs_mqtt_backend_destroy(bk);
+  gs_oadr_destroy(ob); /* before the world: it cancels nothing there */
   gs_pace_destroy(pace);
   gs_world_free(w);
   gs_scenario_free(s);
   free(sets_copy);
+  free(oadr_sets);
   return status;
 }

@@ -12,6 +12,7 @@
 #include "weather.h"
 #include "grid.h"
 #include "mqtt_cfg.h"
+#include "oadr_cfg.h"
 #include "real_ven.h"
 
 /* "$schema" lets editors find scenarios/schema.json; it means nothing to
@@ -19,7 +20,7 @@
 static const char *const top_keys[] = {
     "name", "description", "$schema", "start",   "duration_s",
     "seed", "output",      "fleet",   "program", "weather", "utc_offset_h",
-    "grid", "mqtt", "real_vens", NULL};
+    "grid", "mqtt", "real_vens", "oadr_ven", NULL};
 static const char *const output_keys[] = {"interval_s", "ven_sample", "file",
                                           NULL};
 
@@ -172,6 +173,7 @@ static gs_err_t validate(gs__sctx_t *c, const cJSON *root, gs_scenario_t *s,
            c, cJSON_GetObjectItemCaseSensitive(root, "program"), s)) != GS_OK)
     return err;
   if ((err = gs__scn_parse_mqtt(c, root, NULL)) != GS_OK) return err;
+  if ((err = gs__scn_parse_oadr(c, root, NULL)) != GS_OK) return err;
   /* Last: it needs the start, length and seed, and reading a CSV costs
    * more than every other check, which should fail first. The weather is
    * always built, the synthetic default when the key is absent. */

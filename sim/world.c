@@ -263,6 +263,7 @@ gs_err_t gs_world_inject_command(gs_world_t *w, uint64_t ven_index,
   if (c->cmd == NULL) return GS_ENOMEM;
   gs_errbuf_t eb = {{0}};
   c->error[0] = '\0';
+  c->event = NULL;
   if (gs_wire_parse_command(payload, len, c->cmd, &eb) != GS_OK)
     snprintf(c->error, sizeof c->error, "%s", eb.msg);
   gs_engine_schedule(w->engine, w->ven_entity[ven_index],
@@ -274,7 +275,14 @@ gs_err_t gs_world_inject_command(gs_world_t *w, uint64_t ven_index,
 
 void gs_world_free(gs_world_t *w) {
   if (w == NULL) return;
-  for (size_t i = 0; i < w->n_cmds; i++) free(w->cmds[i].cmd);
+  for (size_t i = 0; i < w->n_cmds; i++) {
+    free(w->cmds[i].cmd);
+    if (w->cmds[i].event) { /* built by sim/oadr_map.c */
+      free(w->cmds[i].event->id);
+      free(w->cmds[i].event->signal.prices);
+      free(w->cmds[i].event);
+    }
+  }
   free(w->cmds);
   free(w->ven_entity);
   free(w->ven_group);

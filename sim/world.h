@@ -77,6 +77,8 @@ typedef struct gs_ven_sink {
 typedef struct gs_world_cmd {
   struct gs_wire_cmd *cmd; /* owned */
   char error[GS_ERRBUF_SIZE]; /* parse error ("" if none): an error ack */
+  struct gs_dr_event_cfg *event; /* an OpenADR event's signal (owned, with
+                                    its id and prices), or NULL */
 } gs_world_cmd_t;
 
 /* Built by gs_world_build; everything here is owned by the world. */
