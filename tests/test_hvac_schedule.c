@@ -5,16 +5,18 @@
 #include <check.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "gridsim/engine.h"
 #include "gridsim/meter.h"
 #include "gridsim/rng.h"
+#include "gridsim/scenario.h"
 #include "hvac.h"
 #include "models.h"
+#include "test_util.h"
 #include "weather.h"
 #include "world.h"
-#include "test_util.h"
 
 /* 2026-07-15T00:00:00Z, a Wednesday. */
 #define START_UNIX INT64_C(1784073600)
@@ -177,9 +179,8 @@ START_TEST(test_lazy_steps_with_schedule) {
        t = gs_weather_next_change_us(wx, t)) {
     for (int k = 0; k < 2; k++)
       ck_assert_int_eq(gs_engine_run(eng[k], t), GS_OK);
-    ck_assert_double_eq(
-        gs_hvac_indoor_c(gs_engine_state(eng[0], id[0]), t),
-        gs_hvac_indoor_c(gs_engine_state(eng[1], id[1]), t));
+    ck_assert_double_eq(gs_hvac_indoor_c(gs_engine_state(eng[0], id[0]), t),
+                        gs_hvac_indoor_c(gs_engine_state(eng[1], id[1]), t));
   }
   for (int k = 0; k < 2; k++)
     ck_assert_int_eq(gs_engine_run(eng[k], end_us), GS_OK);
@@ -193,8 +194,8 @@ START_TEST(test_lazy_steps_with_schedule) {
   uint32_t mf = gs_test_meter(flat, GS_METER_NONE);
   add_hvac(flat, 0, p, mf, &world);
   ck_assert_int_eq(gs_engine_run(flat, end_us), GS_OK);
-  ck_assert_int_lt(e0, gs_meters_energy_mws(gs_engine_meters(flat), mf,
-                                            end_us));
+  ck_assert_int_lt(e0,
+                   gs_meters_energy_mws(gs_engine_meters(flat), mf, end_us));
   gs_engine_finish(flat);
   gs_engine_destroy(flat);
   for (int k = 0; k < 2; k++) {
@@ -205,6 +206,40 @@ START_TEST(test_lazy_steps_with_schedule) {
 }
 END_TEST
 
+/* Malformed away parameters are refused with the JSON path, the range
+ * expected and the value found. */
+START_TEST(test_bad_away_params) {
+  static const struct {
+    const char *param, *msg;
+  } cases[] = {
+      {"\"away_start_h\": 25",
+       "inline.json: fleet[0].loads[0].params.away_start_h: expected a "
+       "number in [0, 24] (h), found 25"},
+      {"\"away_days\": \"sometimes\"",
+       "inline.json: fleet[0].loads[0].params.away_days: expected one of "
+       "\"weekdays\", \"all\""},
+      {"\"away_setup_c\": -1",
+       "inline.json: fleet[0].loads[0].params.away_setup_c: expected a "
+       "number in [0, 10] (degC), found -1"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char text[512];
+    snprintf(text, sizeof text,
+             "{\"name\":\"t\",\"start\":\"2026-07-15T00:00:00Z\","
+             "\"duration_s\":3600,\"fleet\":[{\"name\":\"a\",\"count\":1,"
+             "\"loads\":[{\"type\":\"hvac\",\"id\":\"h\",\"params\":{%s}}]}]}",
+             cases[i].param);
+    gs_scenario_t *sc = NULL;
+    gs_errbuf_t eb = {{0}};
+    ck_assert_int_eq(
+        gs_scenario_load_string(text, "inline.json", NULL, &sc, &eb),
+        GS_ESCENARIO);
+    ck_assert_ptr_null(sc);
+    ck_assert_msg(strstr(eb.msg, cases[i].msg) != NULL, "got: %s", eb.msg);
+  }
+}
+END_TEST
+
 Suite *hvac_schedule_suite(void) {
   Suite *s = suite_create("hvac_schedule");
   TCase *tc = tcase_create("hvac_schedule");
@@ -212,6 +247,7 @@ Suite *hvac_schedule_suite(void) {
   tcase_add_test(tc, test_weekday_calendar);
   tcase_add_test(tc, test_return_breakpoint);
   tcase_add_test(tc, test_lazy_steps_with_schedule);
+  tcase_add_test(tc, test_bad_away_params);
   suite_add_tcase(s, tc);
   return s;
 }

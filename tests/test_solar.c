@@ -48,8 +48,8 @@ START_TEST(test_incidence_vertical) {
   gs_sun_t noon = sun_at(40, 23.45, 12), pm = sun_at(40, 23.45, 15);
   ck_assert_double_eq_tol(gs_weather_cos_incidence_vertical(&noon, 40, 0),
                           0.2848519645, 1e-9);
-  ck_assert_double_eq_tol(gs_weather_cos_incidence_vertical(&noon, 40, 90),
-                          0.0, 1e-12);
+  ck_assert_double_eq_tol(gs_weather_cos_incidence_vertical(&noon, 40, 90), 0.0,
+                          1e-12);
   ck_assert_double_eq_tol(gs_weather_cos_incidence_vertical(&pm, 40, 90),
                           0.6487052053, 1e-9);
   ck_assert_double_eq_tol(gs_weather_cos_incidence_vertical(&pm, 40, 0),
