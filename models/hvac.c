@@ -860,7 +860,11 @@ static void gs__hvac_status(const void *state, gs_time_us_t now_us,
   /* Comfort cost: where Ta lies between the occupant's setpoint and the
    * comfort limit (0 at or inside the setpoint, 1 at the limit). */
   double sp = gs__base_sp_c(s, now_us), limit = s->comfort_cc / 100.0;
-  double cost = (gs_hvac_indoor_c(state, now_us) - sp) / (limit - sp);
+  double ta = gs_hvac_indoor_c(state, now_us), cost;
+  if (gs__sgn(s) * (limit - sp) > 0)
+    cost = (ta - sp) / (limit - sp);
+  else /* a setback or away setup reaches the limit: no room between */
+    cost = gs__sgn(s) * (ta - limit) >= 0 ? 1 : 0;
   out->comfort_cost = cost < 0 ? 0 : cost > 1 ? 1 : cost;
   out->power_mw = gs__power_mw(s);
   out->capacity_mw = (int64_t)s->breaker_a * GS__HVAC_VOLTS * 1000;

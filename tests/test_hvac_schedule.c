@@ -100,6 +100,24 @@ START_TEST(test_weekday_calendar) {
   ck_assert_double_eq_tol(high_c(eng, id, 3 * d + 16 * h), 27.5, 1e-9);
   gs_engine_destroy(eng);
 
+  /* An away setup past the comfort limit (24 + 4.5 > 28 degC): no room
+   * between setpoint and limit, so the comfort cost is 1 at or past the
+   * limit and 0 before it (not a ratio of two negative spans). */
+  away_house(p);
+  p[GS_HVAC_P_AWAY] = 4.5;
+  p[GS_HVAC_P_AWAY_DAYS] = 1;
+  eng = gs_test_engine(1);
+  id = add_hvac(eng, 0, p, GS_METER_NONE, NULL);
+  ck_assert_int_eq(gs_engine_run(eng, 12 * h), GS_OK);
+  gs_load_status_t st = gs_test_status(eng, &gs_model_hvac, id);
+  ck_assert(st.comfort_cost == 0.0 || st.comfort_cost == 1.0);
+  ck_assert_double_eq(st.comfort_cost,
+                      gs_hvac_indoor_c(gs_engine_state(eng, id), 12 * h) >= 28
+                          ? 1.0
+                          : 0.0);
+  gs_engine_finish(eng);
+  gs_engine_destroy(eng);
+
   /* Heating: the away setback lowers the heating setpoint. */
   away_house(p);
   p[GS_HVAC_P_MODE] = GS_HVAC_MODE_HEAT_PUMP;
