@@ -11,6 +11,7 @@
 
 #include "mqtt_inbound.h"
 #include "mqtt_priv.h"
+#include "mqtt_url.h"
 #include "pace.h"
 #include "scenario_priv.h"
 
@@ -19,38 +20,9 @@
 static gs_err_t parse_url(const char *url, gs_mqtt_cfg_t *cfg, bool *tls,
                           gs_errbuf_t *eb) {
   *tls = strncmp(url, "mqtts://", 8) == 0;
-  if (!*tls && strncmp(url, "mqtt://", 7) != 0)
-    return gs_errbuf_set(eb, GS_EINVAL,
-                         "--mqtt: expected mqtt://HOST[:PORT] or "
-                         "mqtts://HOST[:PORT], found '%s'", url);
   if (*tls && !cfg->port_given) cfg->port = 8883;
-  const char *h = url + (*tls ? 8 : 7);
-  size_t hl = strcspn(h, ":/");
-  if (hl >= sizeof cfg->host)
-    return gs_errbuf_set(eb, GS_EINVAL, "--mqtt %s: host name too long", url);
-  const char *p = h + hl;
-  int port = cfg->port;
-  if (*p == ':') {
-    char *end;
-    errno = 0;
-    long v = strtol(p + 1, &end, 10);
-    if (end == p + 1 || errno || v < 1 || v > 65535 ||
-        (*end != '\0' && strcmp(end, "/") != 0))
-      return gs_errbuf_set(eb, GS_EINVAL,
-                           "--mqtt %s: expected a port from 1 to 65535 after "
-                           "the host", url);
-    port = (int)v;
-  } else if (*p != '\0' && strcmp(p, "/") != 0) {
-    return gs_errbuf_set(eb, GS_EINVAL,
-                         "--mqtt: expected mqtt[s]://HOST[:PORT], found '%s'",
-                         url);
-  }
-  if (hl > 0) {
-    memcpy(cfg->host, h, hl);
-    cfg->host[hl] = '\0';
-  }
-  cfg->port = port;
-  return GS_OK;
+  return gs_mqtt_parse_url("--mqtt", url, cfg->host, sizeof cfg->host,
+                           &cfg->port, tls, eb);
 }
 
 static void sink_publish(void *ud, uint64_t ven_index, gs_topic_t topic,

@@ -11,6 +11,7 @@
 
 #include <mosquitto.h>
 
+#include "mqtt_url.h"
 #include "real_ven.h"
 
 #define GS__BK_BACKOFF_MIN_S 1
@@ -32,41 +33,6 @@ struct gs_mqtt_backend {
   gs_mqtt_backend_stats_t st;
 };
 
-/* "mqtt://HOST[:PORT][/]" into cfg->host / cfg->port. */
-static gs_err_t parse_url(const char *url, gs_mqtt_cfg_t *cfg,
-                          gs_errbuf_t *eb) {
-  if (strncmp(url, "mqtts://", 8) == 0)
-    return gs_errbuf_set(eb, GS_EUNSUPPORTED, "--mqtt-backend %s: TLS is not "
-                         "supported by the backend role yet", url);
-  if (strncmp(url, "mqtt://", 7) != 0)
-    return gs_errbuf_set(eb, GS_EINVAL, "--mqtt-backend: expected "
-                         "mqtt://HOST[:PORT], found '%s'", url);
-  const char *h = url + 7;
-  size_t hl = strcspn(h, ":/");
-  if (hl >= sizeof cfg->host)
-    return gs_errbuf_set(eb, GS_EINVAL, "--mqtt-backend %s: host name too "
-                         "long", url);
-  const char *p = h + hl;
-  if (*p == ':') {
-    char *end;
-    errno = 0;
-    long v = strtol(p + 1, &end, 10);
-    if (end == p + 1 || errno || v < 1 || v > 65535 ||
-        (*end != '\0' && strcmp(end, "/") != 0))
-      return gs_errbuf_set(eb, GS_EINVAL, "--mqtt-backend %s: expected a "
-                           "port from 1 to 65535 after the host", url);
-    cfg->port = (int)v;
-  } else if (*p != '\0' && strcmp(p, "/") != 0) {
-    return gs_errbuf_set(eb, GS_EINVAL, "--mqtt-backend: expected "
-                         "mqtt://HOST[:PORT], found '%s'", url);
-  }
-  if (hl > 0) {
-    memcpy(cfg->host, h, hl);
-    cfg->host[hl] = '\0';
-  }
-  return GS_OK;
-}
-
 gs_err_t gs_mqtt_backend_create(const gs_mqtt_cfg_t *cfg, const char *url,
                                 gs_mqtt_backend_t **out, gs_errbuf_t *eb) {
   if (cfg == NULL || url == NULL || out == NULL)
@@ -75,7 +41,9 @@ gs_err_t gs_mqtt_backend_create(const gs_mqtt_cfg_t *cfg, const char *url,
   gs_mqtt_backend_t *b = calloc(1, sizeof *b);
   if (b == NULL) return gs_errbuf_set(eb, GS_ENOMEM, "out of memory");
   b->cfg = *cfg;
-  gs_err_t err = parse_url(url, &b->cfg, eb);
+  gs_err_t err = gs_mqtt_parse_url("--mqtt-backend", url, b->cfg.host,
+                                   sizeof b->cfg.host, &b->cfg.port, NULL,
+                                   eb);
   if (err != GS_OK) {
     free(b);
     return err;

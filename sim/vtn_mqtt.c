@@ -9,6 +9,7 @@
 
 #include <mosquitto.h>
 
+#include "mqtt_url.h"
 #include "vtn_http.h"
 
 /* Keepalive and timers are looked at this often while idle. */
@@ -43,20 +44,16 @@ static void on_disconnect(struct mosquitto *mosq, void *ud, int rc) {
   m->lost = true;
 }
 
-/* Parses "mqtt://HOST[:PORT]" (the config has checked the scheme). */
+/* "mqtt://HOST[:PORT]" of the config's mqtt.url; a host is required. */
 static gs_err_t parse_url(gs_vtn_mqtt_t *m, const char *url, gs_errbuf_t *eb) {
-  const char *h = url + 7, *colon = strrchr(h, ':');
-  size_t hl = colon ? (size_t)(colon - h) : strlen(h);
-  char *end = NULL;
-  long port = colon ? strtol(colon + 1, &end, 10) : 1883;
-  if (hl == 0 || hl >= sizeof m->host || (colon && (*end || port < 1 ||
-                                                   port > 65535)))
-    return gs_errbuf_set(eb, GS_EINVAL, "mqtt.url: expected "
-                         "mqtt://HOST[:PORT], found '%s'", url);
-  memcpy(m->host, h, hl);
-  m->host[hl] = '\0';
-  m->port = (int)port;
-  return GS_OK;
+  m->host[0] = '\0';
+  m->port = 1883;
+  gs_err_t err = gs_mqtt_parse_url("mqtt.url", url, m->host, sizeof m->host,
+                                   &m->port, NULL, eb);
+  if (err == GS_OK && m->host[0] == '\0')
+    err = gs_errbuf_set(eb, GS_EINVAL, "mqtt.url: expected "
+                        "mqtt://HOST[:PORT] with a host, found '%s'", url);
+  return err;
 }
 
 /* Starts a (re)connection; on failure the next try is after the back-off. */

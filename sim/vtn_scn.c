@@ -159,8 +159,9 @@ cJSON *gs_vtn_scn_event(const gs_scenario_t *s, size_t k,
   switch (sig->kind) {
     case GS_SIGNAL_NONE: {
       /* The platform's kW request, split equally over the VENs targeted:
-       * each is asked to shed its share (relative to its present use). */
-      double share_kw = n_vens ? ev->requested_kw / (double)n_vens : 0;
+       * each is asked to shed its share. The enumeration defines the value
+       * as the change of consumption, so a shed is negative. */
+      double share_kw = n_vens ? -ev->requested_kw / (double)n_vens : 0;
       add_descriptor(pd, "DISPATCH_SETPOINT_RELATIVE", "KW", NULL);
       cJSON_AddItemToArray(ivs, interval(0, NULL, NULL,
                                          "DISPATCH_SETPOINT_RELATIVE",

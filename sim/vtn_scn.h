@@ -22,7 +22,8 @@ bool gs_vtn_scn_needs_world(const gs_scenario_t *s);
 
 /* The eventRequest for DR event `k` of `s` in program `program_id`:
  * intervals and payloads from its signal (requested_kw: a per-VEN
- * DISPATCH_SETPOINT_RELATIVE of requested_kw / targeted VENs, in kW;
+ * DISPATCH_SETPOINT_RELATIVE of -requested_kw / targeted VENs, in kW: a
+ * change of consumption, negative to shed;
  * SIMPLE level; PRICE intervals in USD/kWh; IMPORT/EXPORT_CAPACITY_LIMIT
  * in kW), targets (none: all VENs; a group: its name; a VEN list: the VEN
  * ids; fraction, feeder, transformer: the VEN ids `w` selects, so `w` may

@@ -815,7 +815,7 @@ START_TEST(scenario_events_map_to_openadr) {
   ck_assert_str_eq(str(ip, "start"), "2027-01-15T08:10:00.000Z");
   ck_assert_str_eq(str(ip, "duration"), "PT1800S");
   ck_assert_ptr_null(cJSON_GetObjectItem(ev[0], "targets"));
-  ck_assert_double_eq_tol(payload(ev[0], 0, &type), 2.0, 1e-12); /* 12/6 */
+  ck_assert_double_eq_tol(payload(ev[0], 0, &type), -2.0, 1e-12); /* -12/6 */
   ck_assert_str_eq(type, "DISPATCH_SETPOINT_RELATIVE");
   ck_assert_double_eq(payload(ev[1], 0, &type), 3);
   ck_assert_str_eq(type, "SIMPLE");
