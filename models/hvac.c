@@ -25,7 +25,7 @@
  * that a horizon is always finite (see gs__next_event_us). */
 #define GS__HVAC_IDLE_US (7 * GS_US_PER_DAY)
 
-/* Per-entity state: 136 bytes. The segment start (t0, Ta0, Tm0) is double
+/* Per-entity state: 144 bytes. The segment start (t0, Ta0, Tm0) is double
  * and every temperature is recomputed from it, so rounding event times to
  * the microsecond never accumulates. Parameters are floats or fixed-point
  * integers (0.01 degC, 1 W, 0.001 COP), finer than they are known. The
@@ -55,17 +55,22 @@ typedef struct gs__hvac {
   int16_t price_thr_mil; /* price_threshold, 0.001 $/kWh                */
   uint16_t price_gain;   /* cdegC per $/kWh above the threshold         */
   uint16_t price_max_cc; /* largest price offset                        */
+  int16_t away_cc;       /* weekday setup while away (0: none), cdegC   */
+  uint16_t away_start_min, away_end_min; /* sim-clock minute of day     */
   unsigned pending : 1; /* an event (next_seq) is pending */
   unsigned swept : 1;   /* the run's weather_sweep books its steps */
   unsigned on : 1, shed : 1, opted : 1, critical : 1, enabled : 1, locked : 1,
       precool : 1, blocked : 1, mode : 2, dr_mode : 2, breaker_a : 8;
+  unsigned away_wd : 3;  /* weekday (0 Monday) of the away window that */
+                         /* starts on sim day 0                         */
+  unsigned away_all : 1; /* away every day, not Monday to Friday only  */
   unsigned sb_start_min : 11, sb_end_min : 11; /* sim-clock minute of day */
   unsigned walk_n : 10;  /* weather steps to walk_ta/tm_c (<= WALK_MAX) */
   double walk_ta_c, walk_tm_c; /* where the last walk ended (see        */
                                /* gs__reschedule and gs__advance)       */
 } gs__hvac_t;
 
-_Static_assert(sizeof(gs__hvac_t) <= 136, "hvac state must stay small");
+_Static_assert(sizeof(gs__hvac_t) <= 144, "hvac state must stay small");
 
 /* Most weather steps a house goes through without an event (two hours of
  * 5-minute steps): readers of an idle house's temperatures walk at most
@@ -83,8 +88,9 @@ static double gs__outdoor_c(const gs__hvac_t *s, gs_time_us_t t_us) {
   return s->wx ? gs_weather_temp_c(s->wx, t_us) : s->outdoor_cc / 100.0;
 }
 
-static double gs__ghi(const gs__hvac_t *s, gs_time_us_t t_us) {
-  return s->wx ? gs_weather_ghi_w_m2(s->wx, t_us) : 0.0;
+/* Irradiance on the glazing (mean over the compass, W/m2). */
+static double gs__glazing(const gs__hvac_t *s, gs_time_us_t t_us) {
+  return s->wx ? gs_weather_glazing_w_m2(s->wx, t_us) : 0.0;
 }
 
 /* Thermal output (W of sensible heat into the air, negative when cooling)
@@ -174,14 +180,15 @@ static gs__cursor_t gs__cursor(const gs__hvac_t *s) {
 /* The weather a segment starting at some instant sees, and when it next
  * changes (GS_TIME_NEVER without weather or after its last step). */
 typedef struct gs__inputs {
-  double to_c, ghi_w_m2;
+  double to_c, glazing_w_m2;
   gs_time_us_t next_us;
 } gs__inputs_t;
 
 static void gs__inputs(const gs__hvac_t *s, gs_time_us_t t_us,
                        gs__inputs_t *in) {
   if (s->wx) {
-    gs_weather_sample(s->wx, t_us, &in->to_c, &in->ghi_w_m2, &in->next_us);
+    gs_weather_sample(s->wx, t_us, &in->to_c, &in->glazing_w_m2,
+                      &in->next_us);
     return;
   }
   *in = (gs__inputs_t){s->outdoor_cc / 100.0, 0.0, GS_TIME_NEVER};
@@ -191,7 +198,7 @@ static void gs__segment_at(const gs__hvac_t *s, const gs_hvac_modes_t *m,
                            const gs__cursor_t *c, const gs__inputs_t *in,
                            gs_hvac_seg_t *seg) {
   double to_c = in->to_c;
-  double gains_w = s->gains_w + s->solar_cm2 / 100.0 * in->ghi_w_m2;
+  double gains_w = s->gains_w + s->solar_cm2 / 100.0 * in->glazing_w_m2;
   double hvac_w = 0, elec_w;
   if (s->on && s->enabled) gs__equipment(s, to_c, &hvac_w, &elec_w);
   double qm_w = GS_HVAC_MASS_GAIN_SHARE * gains_w;
@@ -282,12 +289,31 @@ static int gs__minute_of_day(gs_time_us_t t_us) {
   return (int)((t_us / GS_US_PER_MIN) % 1440);
 }
 
+/* Is minute of day `m` inside the daily window [start, end)? */
+static bool gs__in_window(int m, unsigned start, unsigned end) {
+  if (start < end) return m >= (int)start && m < (int)end;
+  return m >= (int)start || m < (int)end; /* overnight */
+}
+
 static bool gs__setback_on(const gs__hvac_t *s, gs_time_us_t t_us) {
   if (s->setback_cc == 0 || s->sb_start_min == s->sb_end_min) return false;
+  return gs__in_window(gs__minute_of_day(t_us), s->sb_start_min,
+                       s->sb_end_min);
+}
+
+/* The weekday away setup: on inside its daily window, if that window
+ * began on a Monday to Friday (local calendar), or on any day with
+ * away_all. The weekday is counted from sim day 0's window (away_wd), so
+ * the state holds no calendar. */
+static bool gs__away_on(const gs__hvac_t *s, gs_time_us_t t_us) {
+  if (s->away_cc == 0 || s->away_start_min == s->away_end_min) return false;
   int m = gs__minute_of_day(t_us);
-  if (s->sb_start_min < s->sb_end_min)
-    return m >= (int)s->sb_start_min && m < (int)s->sb_end_min;
-  return m >= (int)s->sb_start_min || m < (int)s->sb_end_min; /* overnight */
+  if (!gs__in_window(m, s->away_start_min, s->away_end_min)) return false;
+  if (s->away_all) return true;
+  int64_t day = t_us / GS_US_PER_DAY;
+  if (m < (int)s->away_start_min) day -= 1; /* began the day before */
+  int64_t wd = ((int64_t)s->away_wd + day) % 7;
+  return (wd < 0 ? wd + 7 : wd) < 5;
 }
 
 static bool gs__precooling(const gs__hvac_t *s, gs_time_us_t t_us) {
@@ -300,6 +326,7 @@ static bool gs__precooling(const gs__hvac_t *s, gs_time_us_t t_us) {
 static double gs__base_sp_c(const gs__hvac_t *s, gs_time_us_t t_us) {
   double sp = s->setpoint_cc / 100.0;
   if (gs__setback_on(s, t_us)) sp += gs__sgn(s) * s->setback_cc / 100.0;
+  if (gs__away_on(s, t_us)) sp += gs__sgn(s) * s->away_cc / 100.0;
   return sp;
 }
 
@@ -360,6 +387,12 @@ static gs_time_us_t gs__own_end_us(const gs__hvac_t *s, gs_time_us_t now_us) {
   if (s->setback_cc != 0 && s->sb_start_min != s->sb_end_min) {
     end_us = gs__min_t(end_us, gs__next_minute_us(now_us, s->sb_start_min));
     end_us = gs__min_t(end_us, gs__next_minute_us(now_us, s->sb_end_min));
+  }
+  /* Away boundaries on every day (a weekend's are events where nothing
+   * changes: exact all the same, and one rule for the walk). */
+  if (s->away_cc != 0 && s->away_start_min != s->away_end_min) {
+    end_us = gs__min_t(end_us, gs__next_minute_us(now_us, s->away_start_min));
+    end_us = gs__min_t(end_us, gs__next_minute_us(now_us, s->away_end_min));
   }
   if (s->precool) {
     gs_time_us_t begin_us =
@@ -691,6 +724,20 @@ static gs_err_t gs__hvac_init(gs_engine_t *eng, gs_entity_id_t self,
   int day0_min = (int)(((local_min % 1440) + 1440) % 1440);
   s->sb_start_min = gs__sim_minute(p[GS_HVAC_P_SETBACK_START], day0_min);
   s->sb_end_min = gs__sim_minute(p[GS_HVAC_P_SETBACK_END], day0_min);
+  s->away_cc = gs__cc(p[GS_HVAC_P_AWAY]);
+  s->away_start_min =
+      (uint16_t)gs__sim_minute(p[GS_HVAC_P_AWAY_START], day0_min);
+  s->away_end_min =
+      (uint16_t)gs__sim_minute(p[GS_HVAC_P_AWAY_END], day0_min);
+  s->away_all = p[GS_HVAC_P_AWAY_DAYS] != 0;
+  /* Weekday (Monday 0; 1970-01-01 was a Thursday, 3) of the local day on
+   * which sim day 0's away window starts: the local day at t = 0, or the
+   * next one when the window's local start is past local midnight of the
+   * sim day (local minute day0_min + its sim minute >= 1440). */
+  int64_t local_day = local_min >= 0 ? local_min / 1440
+                                     : -((-local_min + 1439) / 1440);
+  if (day0_min + (int)s->away_start_min >= 1440) local_day += 1;
+  s->away_wd = (unsigned)(((local_day + 3) % 7 + 7) % 7);
 
   /* Desynchronised start from the entity's own stream: Ta uniform in the
    * deadband, Tm at its quasi-steady offset Qm / Hm above Ta, and the
@@ -702,7 +749,7 @@ static gs_err_t gs__hvac_init(gs_engine_t *eng, gs_entity_id_t self,
   gs_time_us_t now_us = gs_engine_now(eng);
   double sp_c = gs__sp_c(s, now_us), band = s->deadband_cc / 100.0;
   double to_c = gs__outdoor_c(s, now_us);
-  double g_w = s->gains_w + s->solar_cm2 / 100.0 * gs__ghi(s, now_us);
+  double g_w = s->gains_w + s->solar_cm2 / 100.0 * gs__glazing(s, now_us);
   s->t0_us = now_us;
   s->ta0_c = sp_c - band / 2 + u_temp * band;
   s->tm0_c = s->ta0_c + GS_HVAC_MASS_GAIN_SHARE * g_w / hm;
@@ -813,7 +860,11 @@ static void gs__hvac_status(const void *state, gs_time_us_t now_us,
   /* Comfort cost: where Ta lies between the occupant's setpoint and the
    * comfort limit (0 at or inside the setpoint, 1 at the limit). */
   double sp = gs__base_sp_c(s, now_us), limit = s->comfort_cc / 100.0;
-  double cost = (gs_hvac_indoor_c(state, now_us) - sp) / (limit - sp);
+  double ta = gs_hvac_indoor_c(state, now_us), cost;
+  if (gs__sgn(s) * (limit - sp) > 0)
+    cost = (ta - sp) / (limit - sp);
+  else /* a setback or away setup reaches the limit: no room between */
+    cost = gs__sgn(s) * (ta - limit) >= 0 ? 1 : 0;
   out->comfort_cost = cost < 0 ? 0 : cost > 1 ? 1 : cost;
   out->power_mw = gs__power_mw(s);
   out->capacity_mw = (int64_t)s->breaker_a * GS__HVAC_VOLTS * 1000;

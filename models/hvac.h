@@ -33,6 +33,10 @@ enum {
   GS_HVAC_P_SETBACK_START, /* setback_start_h                         */
   GS_HVAC_P_SETBACK_END,   /* setback_end_h                           */
   GS_HVAC_P_UTC_OFFSET,    /* utc_offset_h                            */
+  GS_HVAC_P_AWAY,          /* away_setup_c                            */
+  GS_HVAC_P_AWAY_START,    /* away_start_h                            */
+  GS_HVAC_P_AWAY_END,      /* away_end_h                              */
+  GS_HVAC_P_AWAY_DAYS,     /* away_days: weekdays, all                */
   GS_HVAC_P_DR_MODE,       /* dr_mode: offset, duty_limit, curtail    */
   GS_HVAC_P_DR_OFFSET,     /* dr_offset_c                             */
   GS_HVAC_P_DR_DUTY,       /* dr_duty_limit                           */
@@ -86,7 +90,7 @@ typedef struct gs_hvac_etp {
  * (see hvac_etp.c for the formulas and their sources). */
 typedef struct gs_hvac_house {
   gs_hvac_etp_t etp;
-  double solar_m2;       /* W of solar gain per W/m2 of GHI          */
+  double solar_m2;       /* aperture: W of gain per W/m2 on glazing  */
   double gains_w;        /* mean sensible internal gains             */
   double design_gains_w; /* GridLAB-D's design internal gains         */
   double cooling_w;      /* autosized cooling capacity (thermal)     */

@@ -91,18 +91,17 @@ void gs_hvac_house_defaults(double floor_area_m2, gs_hvac_house_t *out) {
   double cm_ip = 2.0 * area_ft2 - 2.0 * air_cap_btu_f;
   double hm_ip = 1.46 * (net_wall_ft2 + gross_wall_ft2 * 1.5 + area_ft2);
   /* GLD's solar gain is solar_heatgain_factor (window area x SHGC x
-   * transmission, ft2) times the mean irradiance on the eight vertical
-   * orientations; it sizes equipment for a design peak of 195 Btu/(h ft2)
-   * of that irradiance (design_peak_solar). Our input is GHI, so the
-   * aperture is scaled by 615 W/m2 per 1000 W/m2 of design GHI: both give
-   * the same design solar gain (an assumption for other hours: vertical
-   * irradiance then stays a fixed share of GHI). */
+   * exterior transmission, ft2) times the mean incident irradiance on the
+   * eight vertical orientations (the window area split evenly among them),
+   * which the weather provides per step (weather_solar.c). Equipment is
+   * sized for a design peak of 195 Btu/(h ft2) of that irradiance
+   * (design_peak_solar, gs_hvac_cooling_size_w). */
   double aperture_m2 = window_ft2 * 0.67 * 0.6 * GS__FT2_M2;
   out->etp.ua_w_k = ua_ip * GS__UA_IP_SI;
   out->etp.ca_j_k = ca_ip * GS__C_IP_SI;
   out->etp.cm_j_k = cm_ip * GS__C_IP_SI;
   out->etp.hm_w_k = hm_ip * GS__UA_IP_SI;
-  out->solar_m2 = aperture_m2 * 195.0 * GS__FLUX_IP_SI / 1000.0;
+  out->solar_m2 = aperture_m2;
   /* Design internal gains, GLD's regression 167.09 A^0.442 Btu/h. */
   out->design_gains_w = 167.09 * pow(area_ft2, 0.442) * GS__BTUH_W;
   /* Mean sensible gains, [ASH] RLF method: 136 + 2.2 A + 22 N_oc W with
@@ -117,9 +116,11 @@ double gs_hvac_cooling_size_w(double ua_w_k, double design_gains_w,
                               double solar_m2) {
   /* GLD design_cooling_capacity: (1 + latent_load_fraction 0.3) x (UA x
    * (cooling_design_temperature 95 degF - design_cooling_setpoint 75 degF)
-   * + design gains + design solar), rounded up to 6000 Btu/h. */
+   * + design gains + design solar), rounded up to 6000 Btu/h; design
+   * solar is the aperture under design_peak_solar, 195 Btu/(h ft2). */
   double dt_k = (95.0 - 75.0) / 1.8;
-  double load_w = 1.3 * (ua_w_k * dt_k + design_gains_w + 1000.0 * solar_m2);
+  double design_solar_w = solar_m2 * 195.0 * GS__FLUX_IP_SI;
+  double load_w = 1.3 * (ua_w_k * dt_k + design_gains_w + design_solar_w);
   double step_w = 6000.0 * GS__BTUH_W;
   return ceil(load_w / step_w - 1e-9) * step_w;
 }

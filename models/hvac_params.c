@@ -6,6 +6,7 @@
 
 static const char *const gs__hvac_modes[] = {"ac", "heat_pump", "resistance",
                                              NULL};
+static const char *const gs__hvac_away_days[] = {"weekdays", "all", NULL};
 static const char *const gs__hvac_dr_modes[] = {"offset", "duty_limit",
                                                 "curtail", NULL};
 
@@ -58,8 +59,10 @@ const gs_param_spec_t gs_hvac_params[GS_HVAC_NPARAMS] = {
                          .def = -1,
                          .min = -1,
                          .max = 600,
-                         .doc = "solar gain per W/m2 of GHI, -1: from "
-                                "floor area"},
+                         .doc = "glazing aperture (area x SHGC x "
+                                "transmission): W of solar gain per W/m2 "
+                                "incident on the walls (mean over the "
+                                "compass), -1: from floor area"},
     [GS_HVAC_P_GAINS] = {.name = "internal_gains_w",
                          .unit = "W",
                          .def = -1,
@@ -145,7 +148,38 @@ const gs_param_spec_t gs_hvac_params[GS_HVAC_NPARAMS] = {
                               .min = -12,
                               .max = 14,
                               .doc = "local time minus UTC, for the "
-                                     "setback hours"},
+                                     "setback and away hours"},
+    [GS_HVAC_P_AWAY] = {.name = "away_setup_c",
+                        .unit = "degC",
+                        .def = 0,
+                        .min = 0,
+                        .max = 10,
+                        .doc = "setpoint moved away from conditioning "
+                               "while the household is out (setup when "
+                               "cooling, setback when heating), 0: none"},
+    [GS_HVAC_P_AWAY_START] = {.name = "away_start_h",
+                              .unit = "h",
+                              .def = 8,
+                              .min = 0,
+                              .max = 24,
+                              .doc = "local time the household leaves "
+                                     "(hours, fractions allowed)"},
+    [GS_HVAC_P_AWAY_END] = {.name = "away_end_h",
+                            .unit = "h",
+                            .def = 17.5,
+                            .min = 0,
+                            .max = 24,
+                            .doc = "local time the household returns: the "
+                                   "setpoint comes back"},
+    [GS_HVAC_P_AWAY_DAYS] = {.name = "away_days",
+                             .unit = "1",
+                             .def = 0,
+                             .min = 0,
+                             .max = 1,
+                             .integer = true,
+                             .choices = gs__hvac_away_days,
+                             .doc = "days with the away setup: weekdays "
+                                    "(Monday to Friday, local) or all"},
     [GS_HVAC_P_DR_MODE] = {.name = "dr_mode",
                            .unit = "1",
                            .def = 0,

@@ -112,7 +112,7 @@ double gs_weather_temp_fraction(double solar_hour) {
 gs_weather_t *gs__weather_alloc(size_t n, bool with_cover) {
   GS_ASSERT(n >= 1 && n <= GS__WEATHER_MAX_STEPS);
   gs_weather_t *w = calloc(1, sizeof *w);
-  size_t per = with_cover ? 5 : 4;
+  size_t per = with_cover ? 6 : 5;
   float *a = w != NULL ? malloc(n * per * sizeof *a) : NULL;
   if (a == NULL) {
     free(w);
@@ -124,7 +124,8 @@ gs_weather_t *gs__weather_alloc(size_t n, bool with_cover) {
   w->ghi_w_m2 = a + n;
   w->clear_w_m2 = a + 2 * n;
   w->cos_zenith = a + 3 * n;
-  w->cover = with_cover ? a + 4 * n : NULL;
+  w->glazing_w_m2 = a + 4 * n;
+  w->cover = with_cover ? a + 5 * n : NULL;
   return w;
 }
 
@@ -186,11 +187,11 @@ gs_time_us_t gs_weather_next_change_us(const gs_weather_t *w,
 }
 
 void gs_weather_sample(const gs_weather_t *w, gs_time_us_t t_us,
-                       double *temp_c, double *ghi_w_m2,
+                       double *temp_c, double *glazing_w_m2,
                        gs_time_us_t *next_us) {
   size_t k = index_of(w, t_us);
   *temp_c = w->temp_c[k];
-  *ghi_w_m2 = w->ghi_w_m2[k];
+  *glazing_w_m2 = w->glazing_w_m2[k];
   if (t_us < w->origin_us)
     *next_us = w->origin_us;
   else if (k == w->n - 1)
@@ -410,6 +411,7 @@ static gs_err_t build_synthetic(const synth_cfg_t *cfg, int64_t start_unix_s,
     w->ghi_w_m2[k] = (float)(clear * gs_weather_cloud_factor(cover));
   }
   free(cm);
+  gs__weather_fill_glazing(w, start_unix_s, cfg->lat_deg, cfg->lon_deg);
   *out = w;
   return GS_OK;
 }

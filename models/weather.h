@@ -42,11 +42,18 @@ gs_time_us_t gs_weather_next_change_us(const gs_weather_t *w,
 
 /* Outdoor dry-bulb temperature, degC, at `t_us` (µs since start). */
 double gs_weather_temp_c(const gs_weather_t *w, gs_time_us_t t_us);
-/* Temperature, GHI and the next change after `t_us` with one look-up:
- * the values of gs_weather_temp_c, _ghi_w_m2 and _next_change_us. */
+/* Temperature, irradiance on glazing and the next change after `t_us`
+ * with one look-up: the values of gs_weather_temp_c, _glazing_w_m2 and
+ * _next_change_us. */
 void gs_weather_sample(const gs_weather_t *w, gs_time_us_t t_us,
-                       double *temp_c, double *ghi_w_m2,
+                       double *temp_c, double *glazing_w_m2,
                        gs_time_us_t *next_us);
+
+/* Mean irradiance on vertical surfaces over the eight compass
+ * orientations (beam, sky and ground-reflected), W/m2, at `t_us`: what
+ * GridLAB-D's house multiplies its glazing's solar heat-gain factor by
+ * (weather_solar.c). */
+double gs_weather_glazing_w_m2(const gs_weather_t *w, gs_time_us_t t_us);
 
 /* Global horizontal irradiance with clouds, W/m², at `t_us`. */
 double gs_weather_ghi_w_m2(const gs_weather_t *w, gs_time_us_t t_us);
@@ -86,5 +93,33 @@ double gs_weather_cloud_factor(double cover);
 /* ASHRAE fraction of the daily temperature range below the maximum at a
  * solar hour in [0, 24): 1 at 05:00 (the minimum), 0 from 14:00 to 15:00. */
 double gs_weather_temp_fraction(double solar_hour);
+
+/* Erbs et al. (1982) hourly diffuse fraction DHI / GHI at clearness
+ * index `kt` (Duffie & Beckman eq. 2.10.1). */
+double gs_weather_erbs_fraction(double kt);
+
+/* Extraterrestrial irradiance on a plane normal to the sun, W/m2, at
+ * `unix_s` (Duffie & Beckman eq. 1.4.1a). */
+double gs_weather_extra_normal_w_m2(double unix_s);
+
+/* Cosine of the beam's angle of incidence on a vertical surface facing
+ * `azimuth_deg` (0 south, 90 west, -90 or 270 east) at latitude `lat_deg`
+ * for the sun `sun` (Duffie & Beckman eq. 1.6.2, slope 90 degrees);
+ * negative when the sun is behind the surface. */
+double gs_weather_cos_incidence_vertical(const gs_sun_t *sun, double lat_deg,
+                                         double azimuth_deg);
+
+/* Total irradiance on that vertical surface, W/m2, from GHI: Erbs diffuse
+ * split with clearness index GHI / (`gon_w_m2` cos zenith), beam on the
+ * surface, isotropic sky diffuse and ground reflection of albedo 0.2
+ * (Duffie & Beckman eq. 2.15.1). 0 while the sun is down. */
+double gs_weather_vertical_w_m2(const gs_sun_t *sun, double lat_deg,
+                                double azimuth_deg, double ghi_w_m2,
+                                double gon_w_m2);
+
+/* gs_weather_vertical_w_m2 averaged over the eight compass orientations
+ * S, SW, W, NW, N, NE, E, SE. */
+double gs_weather_vertical_mean_w_m2(const gs_sun_t *sun, double lat_deg,
+                                     double ghi_w_m2, double gon_w_m2);
 
 #endif /* GRIDSIM_MODELS_WEATHER_H */

@@ -308,6 +308,7 @@ static gs_err_t to_weather(csv_t *c, int64_t start_unix_s,
   memcpy(w->temp_c, c->temp + i0, n * sizeof *w->temp_c);
   memcpy(w->ghi_w_m2, c->ghi + i0, n * sizeof *w->ghi_w_m2);
   gs__weather_fill_sun(w, start_unix_s, lat_deg, lon_deg);
+  gs__weather_fill_glazing(w, start_unix_s, lat_deg, lon_deg);
   *out = w;
   return GS_OK;
 }

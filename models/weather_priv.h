@@ -8,7 +8,7 @@
 
 #include "weather.h"
 
-/* Most steps a run may hold: 4 Mi steps of 20 bytes is 80 MiB, a year at
+/* Most steps a run may hold: 4 Mi steps of 24 bytes is 96 MiB, a year at
  * an 8 s step. Finer data for longer runs is refused, not truncated. */
 #define GS__WEATHER_MAX_STEPS ((size_t)1 << 22)
 
@@ -23,6 +23,7 @@ struct gs_weather {
   float *ghi_w_m2;        /* with clouds */
   float *clear_w_m2;      /* Haurwitz clear sky */
   float *cos_zenith;      /* at the step's midpoint, clamped at 0 */
+  float *glazing_w_m2;    /* mean on vertical glazing (weather_solar.c) */
   float *cover;           /* cloud cover; NULL for CSV weather */
 };
 
@@ -34,6 +35,11 @@ gs_weather_t *gs__weather_alloc(size_t n, bool with_cover);
  * midpoint, for a run starting at `start_unix_s`. */
 void gs__weather_fill_sun(gs_weather_t *w, int64_t start_unix_s, double lat_deg,
                           double lon_deg);
+
+/* Fills glazing_w_m2 of every step from its GHI and the sun at the step's
+ * midpoint (weather_solar.c); called once GHI is known. */
+void gs__weather_fill_glazing(gs_weather_t *w, int64_t start_unix_s,
+                              double lat_deg, double lon_deg);
 
 /* Reads the CSV file `csv_path` (named so in messages) into `*out` for the
  * run [start, start + duration]. Errors: GS_EIO (unreadable), GS_ESCENARIO
