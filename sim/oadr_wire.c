@@ -43,9 +43,8 @@ void gs_oadr_event_free(gs_oadr_event_t *ev) {
   memset(ev, 0, sizeof *ev);
 }
 
-/* "<path>: expected <what>, found <v>", GS_EINVAL. */
-static gs_err_t bad(gs_errbuf_t *eb, const char *path, const cJSON *v,
-                    const char *what) {
+gs_err_t gs__oadr_bad(gs_errbuf_t *eb, const char *path, const cJSON *v,
+                      const char *what) {
   char found[96];
   if (v == NULL) snprintf(found, sizeof found, "nothing");
   else gs__render(v, found, sizeof found);
@@ -64,13 +63,13 @@ static gs_err_t get_str(const cJSON *obj, const char *key, const char *path,
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
   if (v == NULL || cJSON_IsNull(v)) {
     out[0] = '\0';
-    return required ? bad(eb, p, NULL, "a string") : GS_OK;
+    return required ? gs__oadr_bad(eb, p, NULL, "a string") : GS_OK;
   }
   if (!cJSON_IsString(v) || v->valuestring[0] == '\0' ||
       strlen(v->valuestring) >= size) {
     char what[64];
     snprintf(what, sizeof what, "a string of 1 to %zu characters", size - 1);
-    return bad(eb, p, v, what);
+    return gs__oadr_bad(eb, p, v, what);
   }
   memcpy(out, v->valuestring, strlen(v->valuestring) + 1);
   return GS_OK;
@@ -88,7 +87,7 @@ static gs_err_t get_int(const cJSON *obj, const char *key, const char *path,
     char p[256], what[80];
     gs_oadr_fmt(p, sizeof p, "%s.%s", path, key);
     snprintf(what, sizeof what, "an integer from %d to %d", (int)lo, (int)hi);
-    return bad(eb, p, v, what);
+    return gs__oadr_bad(eb, p, v, what);
   }
   *out = (int32_t)v->valuedouble;
   return GS_OK;
@@ -102,7 +101,7 @@ static gs_err_t get_bool(const cJSON *obj, const char *key, const char *path,
   if (!cJSON_IsBool(v)) {
     char p[256];
     gs_oadr_fmt(p, sizeof p, "%s.%s", path, key);
-    return bad(eb, p, v, "true or false");
+    return gs__oadr_bad(eb, p, v, "true or false");
   }
   *out = cJSON_IsTrue(v);
   return GS_OK;
@@ -113,7 +112,7 @@ static gs_err_t parse_period(const cJSON *v, const char *path,
   memset(out, 0, sizeof *out);
   if (v == NULL || cJSON_IsNull(v)) return GS_OK;
   if (!cJSON_IsObject(v))
-    return bad(eb, path, v, "an intervalPeriod object");
+    return gs__oadr_bad(eb, path, v, "an intervalPeriod object");
   char s[64];
   char p[256];
   gs_err_t err;
@@ -122,7 +121,7 @@ static gs_err_t parse_period(const cJSON *v, const char *path,
   if (s[0]) {
     gs_oadr_fmt(p, sizeof p, "%s.start", path);
     if (!gs_oadr_parse_datetime(s, &out->start_unix_us))
-      return bad(eb, p, cJSON_GetObjectItemCaseSensitive(v, "start"),
+      return gs__oadr_bad(eb, p, cJSON_GetObjectItemCaseSensitive(v, "start"),
                  "an RFC 3339 date-time such as \"2026-07-15T14:00:00Z\"");
     out->has_start = true;
   }
@@ -134,7 +133,7 @@ static gs_err_t parse_period(const cJSON *v, const char *path,
     int64_t us;
     gs_oadr_fmt(p, sizeof p, "%s.%s", path, dkeys[i]);
     if (!gs_oadr_parse_duration(s, &us) || us < 0)
-      return bad(eb, p, cJSON_GetObjectItemCaseSensitive(v, dkeys[i]),
+      return gs__oadr_bad(eb, p, cJSON_GetObjectItemCaseSensitive(v, dkeys[i]),
                  "a non-negative ISO 8601 duration such as \"PT1H\"");
     if (i == 0) {
       out->duration_us = us;
@@ -171,7 +170,7 @@ static gs_err_t parse_descriptors(const cJSON *arr, const char *path,
   if (arr == NULL || cJSON_IsNull(arr)) return GS_OK;
   char p[256];
   gs_oadr_fmt(p, sizeof p, "%s.payloadDescriptors", path);
-  if (!cJSON_IsArray(arr)) return bad(eb, p, arr, "an array");
+  if (!cJSON_IsArray(arr)) return gs__oadr_bad(eb, p, arr, "an array");
   static const char *const power[4] = {
       "IMPORT_CAPACITY_LIMIT", "EXPORT_CAPACITY_LIMIT", "DISPATCH_SETPOINT",
       "DISPATCH_SETPOINT_RELATIVE"};
@@ -180,7 +179,7 @@ static gs_err_t parse_descriptors(const cJSON *arr, const char *path,
   cJSON_ArrayForEach(d, arr) {
     char pi[256], type[GS_OADR_TYPE_MAX], units[GS_OADR_TYPE_MAX];
     gs_oadr_fmt(pi, sizeof pi, "%s[%d]", p, i++);
-    if (!cJSON_IsObject(d)) return bad(eb, pi, d, "an eventPayloadDescriptor");
+    if (!cJSON_IsObject(d)) return gs__oadr_bad(eb, pi, d, "an eventPayloadDescriptor");
     gs_err_t err = get_str(d, "payloadType", pi, true, type, sizeof type, eb);
     if (err == GS_OK)
       err = get_str(d, "units", pi, false, units, sizeof units, eb);
@@ -194,7 +193,7 @@ static gs_err_t parse_descriptors(const cJSON *arr, const char *path,
     if (s == 0) {
       char pu[300];
       gs_oadr_fmt(pu, sizeof pu, "%s.units", pi);
-      return bad(eb, pu, cJSON_GetObjectItemCaseSensitive(d, "units"),
+      return gs__oadr_bad(eb, pu, cJSON_GetObjectItemCaseSensitive(d, "units"),
                  is_price ? "KWH, WH or MWH" : "KW, W or MW");
     }
     if (is_price) sc->price = s;
@@ -211,15 +210,15 @@ static gs_err_t first_value(const cJSON *pl, const char *path, bool simple,
   char p[256];
   gs_oadr_fmt(p, sizeof p, "%s.values", path);
   if (!cJSON_IsArray(vals) || cJSON_GetArraySize(vals) < 1)
-    return bad(eb, p, vals, "an array of one number");
+    return gs__oadr_bad(eb, p, vals, "an array of one number");
   const cJSON *x = cJSON_GetArrayItem(vals, 0);
   gs_oadr_fmt(p, sizeof p, "%s.values[0]", path);
   if (!cJSON_IsNumber(x) || !isfinite(x->valuedouble) ||
       fabs(x->valuedouble) > 1e12)
-    return bad(eb, p, x, "a number");
+    return gs__oadr_bad(eb, p, x, "a number");
   if (simple && (x->valuedouble != floor(x->valuedouble) ||
                  x->valuedouble < 0 || x->valuedouble > 3))
-    return bad(eb, p, x, "a SIMPLE level: 0, 1, 2 or 3");
+    return gs__oadr_bad(eb, p, x, "a SIMPLE level: 0, 1, 2 or 3");
   *out = x->valuedouble;
   return GS_OK;
 }
@@ -228,13 +227,13 @@ static gs_err_t parse_interval(const cJSON *iv, const char *path,
                                const scales_t *sc, gs_oadr_interval_t *out,
                                gs_errbuf_t *eb) {
   memset(out, 0, sizeof *out);
-  if (!cJSON_IsObject(iv)) return bad(eb, path, iv, "an interval object");
+  if (!cJSON_IsObject(iv)) return gs__oadr_bad(eb, path, iv, "an interval object");
   const cJSON *id = cJSON_GetObjectItemCaseSensitive(iv, "id");
   char p[256];
   gs_oadr_fmt(p, sizeof p, "%s.id", path);
   if (!cJSON_IsNumber(id) || id->valuedouble != floor(id->valuedouble) ||
       fabs(id->valuedouble) > 2147483647.0)
-    return bad(eb, p, id, "an int32 interval id");
+    return gs__oadr_bad(eb, p, id, "an int32 interval id");
   out->id = (int32_t)id->valuedouble;
   gs_oadr_fmt(p, sizeof p, "%s.intervalPeriod", path);
   gs_err_t err = parse_period(
@@ -243,13 +242,13 @@ static gs_err_t parse_interval(const cJSON *iv, const char *path,
   if (err != GS_OK) return err;
   const cJSON *pls = cJSON_GetObjectItemCaseSensitive(iv, "payloads");
   gs_oadr_fmt(p, sizeof p, "%s.payloads", path);
-  if (!cJSON_IsArray(pls)) return bad(eb, p, pls, "an array of valuesMaps");
+  if (!cJSON_IsArray(pls)) return gs__oadr_bad(eb, p, pls, "an array of valuesMaps");
   int i = 0;
   const cJSON *pl;
   cJSON_ArrayForEach(pl, pls) {
     char pi[256], type[GS_OADR_TYPE_MAX];
     gs_oadr_fmt(pi, sizeof pi, "%s[%d]", p, i++);
-    if (!cJSON_IsObject(pl)) return bad(eb, pi, pl, "a valuesMap object");
+    if (!cJSON_IsObject(pl)) return gs__oadr_bad(eb, pi, pl, "a valuesMap object");
     if ((err = get_str(pl, "type", pi, true, type, sizeof type, eb)) != GS_OK)
       return err;
     double x;
@@ -290,7 +289,7 @@ static gs_err_t parse_report_desc(const cJSON *d, const char *path,
                                   gs_oadr_report_desc_t *out,
                                   gs_errbuf_t *eb) {
   memset(out, 0, sizeof *out);
-  if (!cJSON_IsObject(d)) return bad(eb, path, d, "a reportDescriptor");
+  if (!cJSON_IsObject(d)) return gs__oadr_bad(eb, path, d, "a reportDescriptor");
   gs_err_t err;
   if ((err = get_str(d, "payloadType", path, true, out->payload_type,
                      sizeof out->payload_type, eb)) != GS_OK ||
@@ -314,7 +313,7 @@ static gs_err_t parse_report_desc(const cJSON *d, const char *path,
   if (out->num_intervals == 0) {
     char p[256];
     gs_oadr_fmt(p, sizeof p, "%s.numIntervals", path);
-    return bad(eb, p, cJSON_GetObjectItemCaseSensitive(d, "numIntervals"),
+    return gs__oadr_bad(eb, p, cJSON_GetObjectItemCaseSensitive(d, "numIntervals"),
                "-1 (all) or a positive number of intervals");
   }
   return GS_OK;
@@ -328,7 +327,7 @@ static gs_err_t parse_targets(gs_oadr_version_t v, const cJSON *arr,
   if (arr == NULL || cJSON_IsNull(arr)) return GS_OK;
   char p[256];
   gs_oadr_fmt(p, sizeof p, "%s.targets", path);
-  if (!cJSON_IsArray(arr)) return bad(eb, p, arr, "an array of strings");
+  if (!cJSON_IsArray(arr)) return gs__oadr_bad(eb, p, arr, "an array of strings");
   size_t n = (size_t)cJSON_GetArraySize(arr);
   out->targets = calloc(n ? n : 1, sizeof *out->targets);
   if (out->targets == NULL) return GS_ENOMEM;
@@ -338,7 +337,7 @@ static gs_err_t parse_targets(gs_oadr_version_t v, const cJSON *arr,
     gs_oadr_fmt(pi, sizeof pi, "%s[%zu]", p, out->n_targets);
     if (!cJSON_IsString(t) || t->valuestring[0] == '\0' ||
         strlen(t->valuestring) >= GS_OADR_ID_MAX)
-      return bad(eb, pi, t, "a target string of 1 to 128 characters");
+      return gs__oadr_bad(eb, pi, t, "a target string of 1 to 128 characters");
     snprintf(out->targets[out->n_targets++], GS_OADR_ID_MAX, "%s",
              t->valuestring);
   }
@@ -350,7 +349,7 @@ gs_err_t gs_oadr_parse_event(gs_oadr_version_t v, const cJSON *obj,
                              gs_errbuf_t *eb) {
   memset(out, 0, sizeof *out);
   out->duration_us = -1;
-  if (!cJSON_IsObject(obj)) return bad(eb, path, obj, "an event object");
+  if (!cJSON_IsObject(obj)) return gs__oadr_bad(eb, path, obj, "an event object");
   char dur[64], p[256];
   gs_err_t err;
   if ((err = get_str(obj, "id", path, true, out->id, sizeof out->id, eb)) ||
@@ -368,7 +367,7 @@ gs_err_t gs_oadr_parse_event(gs_oadr_version_t v, const cJSON *obj,
     gs_oadr_fmt(p, sizeof p, "%s.duration", path);
     if (!gs_oadr_parse_duration(dur, &out->duration_us) ||
         out->duration_us < 0) {
-      err = bad(eb, p, cJSON_GetObjectItemCaseSensitive(obj, "duration"),
+      err = gs__oadr_bad(eb, p, cJSON_GetObjectItemCaseSensitive(obj, "duration"),
                 "a non-negative ISO 8601 duration");
       goto fail;
     }
@@ -388,7 +387,7 @@ gs_err_t gs_oadr_parse_event(gs_oadr_version_t v, const cJSON *obj,
   gs_oadr_fmt(p, sizeof p, "%s.intervals", path);
   if (ivs != NULL && !cJSON_IsNull(ivs)) {
     if (!cJSON_IsArray(ivs)) {
-      err = bad(eb, p, ivs, "an array of intervals");
+      err = gs__oadr_bad(eb, p, ivs, "an array of intervals");
       goto fail;
     }
     size_t n = (size_t)cJSON_GetArraySize(ivs);
@@ -408,7 +407,7 @@ gs_err_t gs_oadr_parse_event(gs_oadr_version_t v, const cJSON *obj,
   gs_oadr_fmt(p, sizeof p, "%s.reportDescriptors", path);
   if (rds != NULL && !cJSON_IsNull(rds)) {
     if (!cJSON_IsArray(rds)) {
-      err = bad(eb, p, rds, "an array of reportDescriptors");
+      err = gs__oadr_bad(eb, p, rds, "an array of reportDescriptors");
       goto fail;
     }
     size_t n = (size_t)cJSON_GetArraySize(rds);

@@ -193,4 +193,9 @@ char *gs_oadr_build_report(gs_oadr_version_t v, const char *program_id,
                            const gs_oadr_report_type_t *types, size_t n_types,
                            const gs_oadr_report_row_t *rows, size_t n_rows);
 
+/* "<path>: expected <what>, found <v>" (v NULL: "nothing") in `eb`;
+ * returns GS_EINVAL. The wire layer's one error form. */
+gs_err_t gs__oadr_bad(gs_errbuf_t *eb, const char *path, const cJSON *v,
+                      const char *what);
+
 #endif /* GRIDSIM_OADR_WIRE_H */

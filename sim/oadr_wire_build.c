@@ -8,15 +8,6 @@
 #include "oadr_wire.h"
 #include "scenario_util.h"
 
-static gs_err_t bad(gs_errbuf_t *eb, const char *path, const cJSON *v,
-                    const char *what) {
-  char found[96];
-  if (v == NULL) snprintf(found, sizeof found, "nothing");
-  else gs__render(v, found, sizeof found);
-  return gs_errbuf_set(eb, GS_EINVAL, "%s: expected %s, found %s", path,
-                       what, found);
-}
-
 /* Object IDs are URL-safe ([A-Za-z0-9_-]): they go into URLs unescaped. */
 static bool valid_object_id(const char *s) {
   if (s[0] == '\0' || strlen(s) >= GS_OADR_ID_MAX) return false;
@@ -29,12 +20,12 @@ static bool valid_object_id(const char *s) {
 
 gs_err_t gs_oadr_parse_id(const cJSON *obj, const char *path,
                           char id[GS_OADR_ID_MAX], gs_errbuf_t *eb) {
-  if (!cJSON_IsObject(obj)) return bad(eb, path, obj, "an object");
+  if (!cJSON_IsObject(obj)) return gs__oadr_bad(eb, path, obj, "an object");
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, "id");
   char p[256];
   gs_oadr_fmt(p, sizeof p, "%s.id", path);
   if (!cJSON_IsString(v) || !valid_object_id(v->valuestring))
-    return bad(eb, p, v, "an objectID ([A-Za-z0-9_-], 1 to 128 characters)");
+    return gs__oadr_bad(eb, p, v, "an objectID ([A-Za-z0-9_-], 1 to 128 characters)");
   snprintf(id, GS_OADR_ID_MAX, "%s", v->valuestring);
   return GS_OK;
 }
@@ -45,7 +36,7 @@ gs_err_t gs_oadr_parse_ids(const cJSON *arr, const char *path,
                            gs_errbuf_t *eb) {
   *ids = NULL;
   *n = 0;
-  if (!cJSON_IsArray(arr)) return bad(eb, path, arr, "an array of objects");
+  if (!cJSON_IsArray(arr)) return gs__oadr_bad(eb, path, arr, "an array of objects");
   size_t cap = (size_t)cJSON_GetArraySize(arr);
   *ids = calloc(cap ? cap : 1, sizeof **ids);
   if (*ids == NULL) return gs_errbuf_set(eb, GS_ENOMEM, "out of memory");
@@ -77,7 +68,7 @@ gs_err_t gs_oadr_parse_auth_server(const cJSON *obj, char *url, size_t size,
   if (!cJSON_IsObject(obj) || !cJSON_IsString(v) ||
       strlen(v->valuestring) < 2 || strlen(v->valuestring) >= size ||
       strpbrk(v->valuestring, " \r\n") != NULL)
-    return bad(eb, "authServerInfo.tokenURL", v, "a URL");
+    return gs__oadr_bad(eb, "authServerInfo.tokenURL", v, "a URL");
   snprintf(url, size, "%s", v->valuestring);
   return GS_OK;
 }
@@ -85,24 +76,24 @@ gs_err_t gs_oadr_parse_auth_server(const cJSON *obj, char *url, size_t size,
 gs_err_t gs_oadr_parse_token(const cJSON *obj, char *token, size_t size,
                              int64_t *expires_in_s, gs_errbuf_t *eb) {
   if (!cJSON_IsObject(obj))
-    return bad(eb, "clientCredentialResponse", obj, "an object");
+    return gs__oadr_bad(eb, "clientCredentialResponse", obj, "an object");
   const cJSON *t = cJSON_GetObjectItemCaseSensitive(obj, "access_token");
   if (!cJSON_IsString(t) || t->valuestring[0] == '\0' ||
       strlen(t->valuestring) >= size ||
       strpbrk(t->valuestring, " \r\n\"") != NULL)
-    return bad(eb, "clientCredentialResponse.access_token", t,
+    return gs__oadr_bad(eb, "clientCredentialResponse.access_token", t,
                "a token string without spaces");
   const cJSON *ty = cJSON_GetObjectItemCaseSensitive(obj, "token_type");
   /* RFC 6749: the type is case-insensitive. */
   if (!cJSON_IsString(ty) || (strcmp(ty->valuestring, "Bearer") != 0 &&
                               strcmp(ty->valuestring, "bearer") != 0))
-    return bad(eb, "clientCredentialResponse.token_type", ty, "\"Bearer\"");
+    return gs__oadr_bad(eb, "clientCredentialResponse.token_type", ty, "\"Bearer\"");
   const cJSON *ex = cJSON_GetObjectItemCaseSensitive(obj, "expires_in");
   *expires_in_s = -1;
   if (ex != NULL && !cJSON_IsNull(ex)) {
     if (!cJSON_IsNumber(ex) || ex->valuedouble < 0 ||
         ex->valuedouble > 1e9 || ex->valuedouble != floor(ex->valuedouble))
-      return bad(eb, "clientCredentialResponse.expires_in", ex,
+      return gs__oadr_bad(eb, "clientCredentialResponse.expires_in", ex,
                  "a whole number of seconds >= 0");
     *expires_in_s = (int64_t)ex->valuedouble;
   }
@@ -112,10 +103,10 @@ gs_err_t gs_oadr_parse_token(const cJSON *obj, char *token, size_t size,
 
 gs_err_t gs_oadr_parse_notifiers(const cJSON *obj, bool *webhook, bool *mqtt,
                                  gs_errbuf_t *eb) {
-  if (!cJSON_IsObject(obj)) return bad(eb, "notifiersResponse", obj, "an object");
+  if (!cJSON_IsObject(obj)) return gs__oadr_bad(eb, "notifiersResponse", obj, "an object");
   const cJSON *w = cJSON_GetObjectItemCaseSensitive(obj, "WEBHOOK");
   if (!cJSON_IsBool(w))
-    return bad(eb, "notifiersResponse.WEBHOOK", w, "true or false");
+    return gs__oadr_bad(eb, "notifiersResponse.WEBHOOK", w, "true or false");
   *webhook = cJSON_IsTrue(w);
   const cJSON *m = cJSON_GetObjectItemCaseSensitive(obj, "MQTT");
   *mqtt = cJSON_IsObject(m);
@@ -126,7 +117,7 @@ gs_err_t gs_oadr_parse_notification(const cJSON *obj, char *object_type,
                                     size_t ot_size, char *operation,
                                     size_t op_size, const cJSON **object,
                                     gs_errbuf_t *eb) {
-  if (!cJSON_IsObject(obj)) return bad(eb, "notification", obj, "an object");
+  if (!cJSON_IsObject(obj)) return gs__oadr_bad(eb, "notification", obj, "an object");
   const cJSON *ot = cJSON_GetObjectItemCaseSensitive(obj, "objectType");
   static const char *const types[] = {"PROGRAM", "EVENT", "REPORT",
                                       "SUBSCRIPTION", "VEN", "RESOURCE", NULL};
@@ -135,17 +126,17 @@ gs_err_t gs_oadr_parse_notification(const cJSON *obj, char *object_type,
     if (strcmp(ot->valuestring, types[i]) == 0) break;
     else if (types[i + 1] == NULL) ok = false;
   if (!ok)
-    return bad(eb, "notification.objectType", ot,
+    return gs__oadr_bad(eb, "notification.objectType", ot,
                "PROGRAM, EVENT, REPORT, SUBSCRIPTION, VEN or RESOURCE");
   const cJSON *op = cJSON_GetObjectItemCaseSensitive(obj, "operation");
   if (!cJSON_IsString(op) || (strcmp(op->valuestring, "CREATE") != 0 &&
                               strcmp(op->valuestring, "READ") != 0 &&
                               strcmp(op->valuestring, "UPDATE") != 0 &&
                               strcmp(op->valuestring, "DELETE") != 0))
-    return bad(eb, "notification.operation", op,
+    return gs__oadr_bad(eb, "notification.operation", op,
                "CREATE, READ, UPDATE or DELETE");
   const cJSON *o = cJSON_GetObjectItemCaseSensitive(obj, "object");
-  if (!cJSON_IsObject(o)) return bad(eb, "notification.object", o, "an object");
+  if (!cJSON_IsObject(o)) return gs__oadr_bad(eb, "notification.object", o, "an object");
   snprintf(object_type, ot_size, "%s", ot->valuestring);
   snprintf(operation, op_size, "%s", op->valuestring);
   *object = o;

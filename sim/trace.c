@@ -293,16 +293,8 @@ gs_err_t gs_trace_close(gs_trace_t *t, bool complete, gs_errbuf_t *eb) {
     gs__tr_error(t, "cannot write HDF5 trace", cause);
   if (!close_handles(t)) gs__tr_error(t, "cannot write HDF5 trace", cause);
   gs__tr_quiet_end(q);
-  gs_err_t err = GS_OK;
-  if (t->failed) {
-    /* A file cut short by a write error is not worth keeping. */
-    remove(t->tmp_path);
-    err = gs_errbuf_set(eb, GS_EIO, "%s", t->err.msg);
-  } else if (rename(t->tmp_path, t->path) != 0) {
-    err = gs_errbuf_set(eb, GS_EIO, "%s: cannot rename %s: %s", t->path,
-                        t->tmp_path, strerror(errno));
-    remove(t->tmp_path);
-  }
+  gs_err_t err = gs__tr_commit(t->failed, t->tmp_path, t->path, t->err.msg,
+                               eb);
   trace_free(t);
   return err;
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* HDF5 building blocks of the trace: quiet errors, attributes, datasets. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,22 @@ gs__tr_quiet_t gs__tr_quiet_begin(char *cause) {
 
 void gs__tr_quiet_end(gs__tr_quiet_t q) {
   H5Eset_auto2(H5E_DEFAULT, q.fn, q.data);
+}
+
+gs_err_t gs__tr_commit(bool failed, const char *tmp_path, const char *path,
+                       const char *msg, gs_errbuf_t *eb) {
+  if (failed) {
+    /* A file cut short by a write error is not worth keeping. */
+    remove(tmp_path);
+    return gs_errbuf_set(eb, GS_EIO, "%s", msg);
+  }
+  if (rename(tmp_path, path) != 0) {
+    gs_err_t err = gs_errbuf_set(eb, GS_EIO, "%s: cannot rename %s: %s",
+                                 path, tmp_path, strerror(errno));
+    remove(tmp_path);
+    return err;
+  }
+  return GS_OK;
 }
 
 gs_err_t gs__tr_fail(gs_errbuf_t *eb, const char *path, const char *what,

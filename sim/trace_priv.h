@@ -41,6 +41,12 @@ void gs__tr_quiet_end(gs__tr_quiet_t q);
 gs_err_t gs__tr_fail(gs_errbuf_t *eb, const char *path, const char *what,
                      char *cause);
 
+/* Ends a trace file written as `tmp_path`: removed when `failed` (GS_EIO
+ * with `msg` in `eb`), else renamed to `path` (GS_EIO if that fails, the
+ * partial file removed). A trace is either whole under its name or gone. */
+gs_err_t gs__tr_commit(bool failed, const char *tmp_path, const char *path,
+                       const char *msg, gs_errbuf_t *eb);
+
 /* A fixed-length, NUL-terminated UTF-8 string type of `len` characters. */
 hid_t gs__tr_str_type(size_t len);
 /* Scalar attributes: a number of file type `ftype` read from `value` of
