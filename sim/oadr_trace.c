@@ -25,29 +25,6 @@ typedef struct rep_row {
   float latency_ms;
 } rep_row_t;
 
-/* A chunked, deflated 1-D table of `n` rows of `type`, written at once. */
-static herr_t write_table(hid_t loc, const char *name, hid_t type, size_t n,
-                          const void *rows, const char *description) {
-  hsize_t dims[1] = {n}, maxd[1] = {H5S_UNLIMITED};
-  hsize_t chunk[1] = {n == 0 ? 1 : n < 1024 ? n : 1024};
-  hid_t sp = H5Screate_simple(1, dims, maxd);
-  hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
-  herr_t st = -1;
-  hid_t d = -1;
-  if (sp >= 0 && dcpl >= 0 && H5Pset_chunk(dcpl, 1, chunk) >= 0 &&
-      H5Pset_shuffle(dcpl) >= 0 && H5Pset_deflate(dcpl, GS__TR_DEFLATE) >= 0 &&
-      H5Pset_obj_track_times(dcpl, 0) >= 0)
-    d = H5Dcreate2(loc, name, type, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
-  if (d >= 0) {
-    st = n ? H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows) : 0;
-    if (st >= 0) st = gs__tr_attr_str(d, "description", description);
-    H5Dclose(d);
-  }
-  if (dcpl >= 0) H5Pclose(dcpl);
-  if (sp >= 0) H5Sclose(sp);
-  return st;
-}
-
 static herr_t write_inbound(hid_t g, const gs_oadr_t *b) {
   hid_t str = H5Tcopy(H5T_C_S1);
   hid_t ty = H5Tcreate(H5T_COMPOUND, sizeof(in_row_t));
@@ -75,13 +52,13 @@ static herr_t write_inbound(hid_t g, const gs_oadr_t *b) {
                            .source = b->in[i].source,
                            .kind = b->in[i].kind,
                            .payload = b->in[i].payload};
-    st = write_table(g, "inbound", ty, b->n_in, rows,
-                     "what the VTN sent, at its simulated arrival time "
-                     "(t_us, t_s), after `position` events were taken (as "
-                     "/mqtt/inbound), and real time (wall_unix_us): source 0 "
-                     "poll, 1 webhook; kind 0 event applied (payload: the "
-                     "event object), 1 event deleted (payload: its id), 2 "
-                     "bad payload (payload: the error)");
+    st = gs__tr_put1d(g, "inbound", ty, ty, b->n_in, rows, true, NULL,
+                      "what the VTN sent, at its simulated arrival time "
+                      "(t_us, t_s), after `position` events were taken (as "
+                      "/mqtt/inbound), and real time (wall_unix_us): source 0 "
+                      "poll, 1 webhook; kind 0 event applied (payload: the "
+                      "event object), 1 event deleted (payload: its id), 2 "
+                      "bad payload (payload: the error)");
   }
   free(rows);
   if (ty >= 0) H5Tclose(ty);
@@ -109,11 +86,11 @@ static herr_t write_reports(hid_t g, const gs_oadr_t *b) {
                             .attempts = b->rec[i].attempts,
                             .status = b->rec[i].status,
                             .latency_ms = b->rec[i].latency_ms};
-    st = write_table(g, "reports", ty, b->n_rec, rows,
-                     "each report's fate: due (simulated s), VEN, attempts, "
-                     "last HTTP status (-1 dropped from a full queue, -2 "
-                     "unsent at the end of the run), "
-                     "latency from due to accepted (ms, NaN if not sent)");
+    st = gs__tr_put1d(g, "reports", ty, ty, b->n_rec, rows, true, NULL,
+                      "each report's fate: due (simulated s), VEN, attempts, "
+                      "last HTTP status (-1 dropped from a full queue, -2 "
+                      "unsent at the end of the run), "
+                      "latency from due to accepted (ms, NaN if not sent)");
   }
   free(rows);
   if (ty >= 0) H5Tclose(ty);

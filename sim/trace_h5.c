@@ -53,6 +53,32 @@ gs_err_t gs__tr_commit(bool failed, const char *tmp_path, const char *path,
   return GS_OK;
 }
 
+herr_t gs__tr_put1d(hid_t loc, const char *name, hid_t ftype, hid_t mtype,
+                    size_t n, const void *buf, bool compress,
+                    const char *units, const char *description) {
+  hsize_t dims[1] = {n}, maxd[1] = {H5S_UNLIMITED};
+  hsize_t chunk[1] = {n == 0 ? 1 : n < GS__TR_ROWS ? n : GS__TR_ROWS};
+  hid_t sp = H5Screate_simple(1, dims, maxd);
+  hid_t pl = H5Pcreate(H5P_DATASET_CREATE);
+  herr_t st = sp < 0 || pl < 0 ? -1 : H5Pset_chunk(pl, 1, chunk);
+  /* No object times: a trace is the same bytes every run. */
+  if (st >= 0) st = H5Pset_obj_track_times(pl, 0);
+  if (st >= 0 && compress && H5Pset_shuffle(pl) >= 0)
+    st = H5Pset_deflate(pl, GS__TR_DEFLATE);
+  hid_t d = st < 0 ? -1
+                   : H5Dcreate2(loc, name, ftype, sp, H5P_DEFAULT, pl,
+                                H5P_DEFAULT);
+  if (d < 0) st = -1;
+  if (st >= 0 && n > 0)
+    st = H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
+  if (st >= 0 && units) st = gs__tr_attr_str(d, "units", units);
+  if (st >= 0) st = gs__tr_attr_str(d, "description", description);
+  if (d >= 0) H5Dclose(d);
+  if (pl >= 0) H5Pclose(pl);
+  if (sp >= 0) H5Sclose(sp);
+  return st;
+}
+
 gs_err_t gs__tr_fail(gs_errbuf_t *eb, const char *path, const char *what,
                      char *cause) {
   /* HDF5's low-level messages quote the system's reason: keep just it. */

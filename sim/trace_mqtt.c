@@ -33,32 +33,6 @@ gs_err_t gs__tr_real_add(gs_trace_t *t, gs_errbuf_t *eb) {
   return err;
 }
 
-/* A 1-D dataset of `n` elements written at once from `buf`, chunked and
- * (for fixed-size types) compressed, with its units and description. */
-static herr_t put(hid_t g, const char *name, hid_t ftype, hid_t mtype,
-                  size_t n, const void *buf, bool compress, const char *units,
-                  const char *doc) {
-  hsize_t dims[1] = {n}, maxd[1] = {H5S_UNLIMITED};
-  hsize_t chunk[1] = {n == 0 ? 1 : n < GS__TR_ROWS ? n : GS__TR_ROWS};
-  hid_t sp = H5Screate_simple(1, dims, maxd);
-  hid_t pl = H5Pcreate(H5P_DATASET_CREATE);
-  herr_t st = sp < 0 || pl < 0 ? -1 : H5Pset_chunk(pl, 1, chunk);
-  if (st >= 0 && compress && H5Pset_shuffle(pl) >= 0)
-    st = H5Pset_deflate(pl, GS__TR_DEFLATE);
-  hid_t d = st < 0 ? -1
-                   : H5Dcreate2(g, name, ftype, sp, H5P_DEFAULT, pl,
-                                H5P_DEFAULT);
-  if (d < 0) st = -1;
-  if (st >= 0 && n > 0)
-    st = H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
-  if (st >= 0) st = gs__tr_attr_str(d, "units", units);
-  if (st >= 0) st = gs__tr_attr_str(d, "description", doc);
-  if (d >= 0) H5Dclose(d);
-  if (pl >= 0) H5Pclose(pl);
-  if (sp >= 0) H5Sclose(sp);
-  return st;
-}
-
 /* /mqtt/inbound: one row per message, in arrival order. */
 static herr_t write_inbound(hid_t g, const gs_inbound_t *in) {
   size_t n = gs_inbound_count(in);
@@ -89,23 +63,23 @@ static herr_t write_inbound(hid_t g, const gs_inbound_t *in) {
   hid_t ig = st >= 0 ? gs__tr_group(g, "inbound") : -1;
   if (ig < 0) st = -1;
   if (st >= 0)
-    st = put(ig, "time_us", H5T_STD_I64LE, H5T_NATIVE_INT64, n, t, true,
+    st = gs__tr_put1d(ig, "time_us", H5T_STD_I64LE, H5T_NATIVE_INT64, n, t, true,
              "us", "simulated arrival time (exact), from /meta start");
   if (st >= 0)
-    st = put(ig, "position", H5T_STD_U64LE, H5T_NATIVE_UINT64, n, pos, true,
+    st = gs__tr_put1d(ig, "position", H5T_STD_U64LE, H5T_NATIVE_UINT64, n, pos, true,
              "1", "events taken from the queue (processed or cancelled) "
                   "before the message arrived: where replay injects it");
   if (st >= 0)
-    st = put(ig, "role", te, tm, n, role, true, "",
+    st = gs__tr_put1d(ig, "role", te, tm, n, role, true, "",
              "bridge that took it: ven (a simulated VEN's session) or "
              "backend (a real VEN's ack or telemetry)");
   if (st >= 0)
-    st = put(ig, "ven", H5T_STD_I64LE, H5T_NATIVE_INT64, n, ven, true, "1",
+    st = gs__tr_put1d(ig, "ven", H5T_STD_I64LE, H5T_NATIVE_INT64, n, ven, true, "1",
              "VEN index of the receiving session (role ven), else -1");
   if (st >= 0)
-    st = put(ig, "topic", sf, sf, n, topic, false, "", "MQTT topic");
+    st = gs__tr_put1d(ig, "topic", sf, sf, n, topic, false, "", "MQTT topic");
   if (st >= 0)
-    st = put(ig, "payload", vf, vm, n, pl, false, "",
+    st = gs__tr_put1d(ig, "payload", vf, vm, n, pl, false, "",
              "payload bytes as received (any bytes; usually JSON)");
   if (ig >= 0) H5Gclose(ig);
   if (vm >= 0) H5Tclose(vm);
@@ -139,15 +113,15 @@ static herr_t write_real(gs_trace_t *t) {
     on[i] = s[i].online;
   }
   if (st >= 0)
-    st = put(g, "status_time_us", H5T_STD_I64LE, H5T_NATIVE_INT64, n, tu,
+    st = gs__tr_put1d(g, "status_time_us", H5T_STD_I64LE, H5T_NATIVE_INT64, n, tu,
              true, "us", "when the backend marked a real VEN online (its "
              "first telemetry, or back) or offline (silent for "
              "program.offline_after_s)");
   if (st >= 0)
-    st = put(g, "status_ven", H5T_STD_U32LE, H5T_NATIVE_UINT32, n, ven, true,
+    st = gs__tr_put1d(g, "status_ven", H5T_STD_U32LE, H5T_NATIVE_UINT32, n, ven, true,
              "1", "real VEN index (column of /real_ven/ids)");
   if (st >= 0)
-    st = put(g, "status_online", H5T_STD_U8LE, H5T_NATIVE_UINT8, n, on, true,
+    st = gs__tr_put1d(g, "status_online", H5T_STD_U8LE, H5T_NATIVE_UINT8, n, on, true,
              "1", "1 marked online, 0 marked offline");
   gs_real_stats_t rs;
   gs_real_get_stats(t->w, &rs);

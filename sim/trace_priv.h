@@ -47,6 +47,15 @@ gs_err_t gs__tr_fail(gs_errbuf_t *eb, const char *path, const char *what,
 gs_err_t gs__tr_commit(bool failed, const char *tmp_path, const char *path,
                        const char *msg, gs_errbuf_t *eb);
 
+/* A 1-D dataset `name` of `n` elements of file type `ftype`, written at
+ * once from `buf` (memory type `mtype`): chunked and extendible, shuffled
+ * and deflated when `compress` (fixed-size types), no object times, with
+ * a `units` attribute (NULL: none) and a `description`. Negative on
+ * error. */
+herr_t gs__tr_put1d(hid_t loc, const char *name, hid_t ftype, hid_t mtype,
+                    size_t n, const void *buf, bool compress,
+                    const char *units, const char *description);
+
 /* A fixed-length, NUL-terminated UTF-8 string type of `len` characters. */
 hid_t gs__tr_str_type(size_t len);
 /* Scalar attributes: a number of file type `ftype` read from `value` of
