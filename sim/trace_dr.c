@@ -114,29 +114,17 @@ static hid_t member_type(int type, bool file) {
   }
 }
 
+static hid_t member(const void *ctx, size_t i, bool file, const char **name,
+                    size_t *off) {
+  const field_t *f = &((const field_t *)ctx)[i];
+  *name = f->name;
+  *off = f->off;
+  return member_type(f->type, file);
+}
+
 /* Packed for the file, over the row struct (`row_size`) in memory. */
 static hid_t compound(const field_t *f, size_t n, size_t row_size, bool file) {
-  hid_t mt[40];
-  size_t size = 0;
-  GS_ASSERT(n <= sizeof mt / sizeof mt[0]);
-  for (size_t i = 0; i < n; i++) {
-    mt[i] = member_type(f[i].type, file);
-    size += mt[i] < 0 ? 0 : H5Tget_size(mt[i]);
-  }
-  hid_t ty = H5Tcreate(H5T_COMPOUND, file ? size : row_size);
-  size_t off = 0;
-  for (size_t i = 0; i < n; i++) {
-    if (ty >= 0 && (mt[i] < 0 || H5Tinsert(ty, f[i].name, file ? off : f[i].off,
-                                           mt[i]) < 0)) {
-      H5Tclose(ty);
-      ty = -1;
-    }
-    if (mt[i] >= 0) {
-      off += H5Tget_size(mt[i]);
-      H5Tclose(mt[i]);
-    }
-  }
-  return ty;
+  return gs__tr_compound(n, row_size, file, member, f);
 }
 
 /* Writes /dr/<name>, `n` rows of `rows`, with units per field. */

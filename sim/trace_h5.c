@@ -79,6 +79,33 @@ herr_t gs__tr_put1d(hid_t loc, const char *name, hid_t ftype, hid_t mtype,
   return st;
 }
 
+hid_t gs__tr_compound(size_t n, size_t row_size, bool file,
+                      gs__tr_member_fn member, const void *ctx) {
+  hid_t mt[GS__TR_MEMBERS_MAX];
+  const char *name[GS__TR_MEMBERS_MAX];
+  size_t off[GS__TR_MEMBERS_MAX], size = 0;
+  GS_ASSERT(n <= GS__TR_MEMBERS_MAX);
+  for (size_t i = 0; i < n; i++) {
+    mt[i] = member(ctx, i, file, &name[i], &off[i]);
+    size += mt[i] < 0 ? 0 : H5Tget_size(mt[i]);
+  }
+  hid_t ty = H5Tcreate(H5T_COMPOUND, file ? size : row_size);
+  size_t packed = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (ty >= 0 && (mt[i] < 0 || H5Tinsert(ty, name[i],
+                                           file ? packed : off[i],
+                                           mt[i]) < 0)) {
+      H5Tclose(ty);
+      ty = -1;
+    }
+    if (mt[i] >= 0) {
+      packed += H5Tget_size(mt[i]);
+      H5Tclose(mt[i]);
+    }
+  }
+  return ty;
+}
+
 gs_err_t gs__tr_fail(gs_errbuf_t *eb, const char *path, const char *what,
                      char *cause) {
   /* HDF5's low-level messages quote the system's reason: keep just it. */

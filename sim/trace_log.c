@@ -212,30 +212,18 @@ static hid_t member_type(const field_t *f, bool file) {
   }
 }
 
+static hid_t member(const void *ctx, size_t i, bool file, const char **name,
+                    size_t *off) {
+  const field_t *f = &((const table_t *)ctx)->fields[i];
+  *name = f->name;
+  *off = f->off;
+  return member_type(f, file);
+}
+
 /* The table's compound type: packed for the file, over log_row_t in
  * memory. Negative on error. */
 static hid_t compound(const table_t *tb, bool file) {
-  size_t size = 0;
-  hid_t mt[8];
-  for (size_t i = 0; i < tb->n_fields; i++) {
-    mt[i] = member_type(&tb->fields[i], file);
-    size += mt[i] < 0 ? 0 : H5Tget_size(mt[i]);
-  }
-  hid_t ty = H5Tcreate(H5T_COMPOUND, file ? size : sizeof(log_row_t));
-  size_t off = 0;
-  for (size_t i = 0; i < tb->n_fields; i++) {
-    if (ty >= 0 &&
-        (mt[i] < 0 || H5Tinsert(ty, tb->fields[i].name,
-                                file ? off : tb->fields[i].off, mt[i]) < 0)) {
-      H5Tclose(ty);
-      ty = -1;
-    }
-    if (mt[i] >= 0) {
-      off += H5Tget_size(mt[i]);
-      H5Tclose(mt[i]);
-    }
-  }
-  return ty;
+  return gs__tr_compound(tb->n_fields, sizeof(log_row_t), file, member, tb);
 }
 
 /* Keeps the sampled VENs' opted-out state: declined until the end of the

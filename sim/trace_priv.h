@@ -56,6 +56,19 @@ herr_t gs__tr_put1d(hid_t loc, const char *name, hid_t ftype, hid_t mtype,
                     size_t n, const void *buf, bool compress,
                     const char *units, const char *description);
 
+/* Member `i` of a compound table type: returns its HDF5 type (file or
+ * memory), which gs__tr_compound closes, and sets its name and its
+ * offset in the row struct. */
+typedef hid_t (*gs__tr_member_fn)(const void *ctx, size_t i, bool file,
+                                  const char **name, size_t *off);
+#define GS__TR_MEMBERS_MAX 48
+/* The compound type of a table of `n` members (at most
+ * GS__TR_MEMBERS_MAX): packed in the file, so no padding byte (undefined,
+ * different from run to run) reaches it; over the `row_size`-byte row
+ * struct in memory. Negative on error. */
+hid_t gs__tr_compound(size_t n, size_t row_size, bool file,
+                      gs__tr_member_fn member, const void *ctx);
+
 /* A fixed-length, NUL-terminated UTF-8 string type of `len` characters. */
 hid_t gs__tr_str_type(size_t len);
 /* Scalar attributes: a number of file type `ftype` read from `value` of

@@ -139,29 +139,17 @@ static hid_t member(enum ft t, bool file) {
   }
 }
 
+static hid_t member_of(const void *ctx, size_t i, bool file,
+                       const char **name, size_t *off) {
+  const field_t *f = &((const table_t *)ctx)->f[i];
+  *name = f->name;
+  *off = f->off;
+  return member(f->type, file);
+}
+
 /* Packed in the file, over the row struct in memory; < 0 on error. */
 static hid_t compound(const table_t *tb, bool file) {
-  size_t size = 0;
-  hid_t mt[16];
-  for (size_t i = 0; i < tb->n; i++) {
-    mt[i] = member(tb->f[i].type, file);
-    size += mt[i] < 0 ? 0 : H5Tget_size(mt[i]);
-  }
-  hid_t ty = H5Tcreate(H5T_COMPOUND, file ? size : tb->row_size);
-  size_t off = 0;
-  for (size_t i = 0; i < tb->n; i++) {
-    if (ty >= 0 && (mt[i] < 0 || H5Tinsert(ty, tb->f[i].name,
-                                           file ? off : tb->f[i].off,
-                                           mt[i]) < 0)) {
-      H5Tclose(ty);
-      ty = -1;
-    }
-    if (mt[i] >= 0) {
-      off += H5Tget_size(mt[i]);
-      H5Tclose(mt[i]);
-    }
-  }
-  return ty;
+  return gs__tr_compound(tb->n, tb->row_size, file, member_of, tb);
 }
 
 /* The three tables, empty and extendible; each writes a chunk at a time
