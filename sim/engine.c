@@ -95,7 +95,6 @@ struct gs_engine {
   size_t intern_used; /* bytes used in the newest block */
   const void *recent[GS__INTERN_RECENT];
   size_t recent_size[GS__INTERN_RECENT];
-  unsigned recent_next;
 };
 
 gs_engine_t *gs_engine_create(const gs_engine_config_t *cfg,
@@ -201,9 +200,20 @@ uint32_t gs_engine_entity_meter(const gs_engine_t *e, gs_entity_id_t id) {
 
 const void *gs_engine_intern(gs_engine_t *e, const void *data, size_t size) {
   GS_ASSERT(size > 0 && size <= GS__INTERN_BLOCK);
+  /* The recent records are kept most recently used first: a record that
+   * every entity of a group shares stays found while other models intern
+   * one record per entity in between (a VEN with a sampled latency). */
   for (unsigned i = 0; i < GS__INTERN_RECENT; i++)
-    if (e->recent_size[i] == size && memcmp(e->recent[i], data, size) == 0)
-      return e->recent[i];
+    if (e->recent_size[i] == size && memcmp(e->recent[i], data, size) == 0) {
+      const void *hit = e->recent[i];
+      for (; i > 0; i--) {
+        e->recent[i] = e->recent[i - 1];
+        e->recent_size[i] = e->recent_size[i - 1];
+      }
+      e->recent[0] = hit;
+      e->recent_size[0] = size;
+      return hit;
+    }
   size_t at = (e->intern_used + 15) & ~(size_t)15;
   if (e->interned == NULL || at + size > GS__INTERN_BLOCK) {
     intern_block_t *b = malloc(sizeof *b);
@@ -214,9 +224,12 @@ const void *gs_engine_intern(gs_engine_t *e, const void *data, size_t size) {
   }
   void *copy = memcpy(e->interned->mem + at, data, size);
   e->intern_used = at + size;
-  e->recent[e->recent_next] = copy;
-  e->recent_size[e->recent_next] = size;
-  e->recent_next = (e->recent_next + 1) % GS__INTERN_RECENT;
+  for (unsigned i = GS__INTERN_RECENT - 1; i > 0; i--) {
+    e->recent[i] = e->recent[i - 1];
+    e->recent_size[i] = e->recent_size[i - 1];
+  }
+  e->recent[0] = copy;
+  e->recent_size[0] = size;
   return copy;
 }
 

@@ -172,7 +172,7 @@ START_TEST(test_defaults) {
   ck_assert_ptr_eq(gs_model_find("hvac"), &gs_model_hvac);
   ck_assert_int_eq(gs_model_hvac.role, GS_ROLE_LOAD);
   ck_assert_uint_eq(gs_model_hvac.n_params, GS_HVAC_NPARAMS);
-  ck_assert_uint_le(gs_model_hvac.state_size, 144);
+  ck_assert_uint_le(gs_model_hvac.state_size, 104);
   for (size_t i = 0; i < GS_HVAC_NPARAMS; i++) {
     ck_assert_ptr_nonnull(ps[i].name);
     ck_assert_ptr_nonnull(ps[i].doc);
