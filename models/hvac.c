@@ -23,7 +23,7 @@ static int64_t gs__power_at_mw(const gs__hvac_t *s, gs_time_us_t t_us) {
   if (!s->on || !s->enabled) return 0;
   double heat_w, elec_w;
   gs__hvac_equipment(s, gs__hvac_outdoor_c(s, t_us), &heat_w, &elec_w);
-  return llround(elec_w * 1000.0);
+  return gs__hvac_llround(elec_w * 1000.0);
 }
 
 /* The power on the meter now. */
@@ -498,7 +498,7 @@ void gs_hvac_weather_step(gs_engine_t *eng, void *states, size_t n,
     if (!s->on || !s->enabled || !s->cfg->swept) continue;
     double heat_w, elec_w;
     gs__hvac_equipment_c(s, &k, &heat_w, &elec_w);
-    int64_t new_mw = llround(elec_w * 1000.0);
+    int64_t new_mw = gs__hvac_llround(elec_w * 1000.0);
     if (new_mw != s->power_mw && s->meter != GS_METER_NONE)
       gs_engine_add_power(eng, s->meter, new_mw - s->power_mw);
     s->power_mw = (int32_t)new_mw;

@@ -94,6 +94,19 @@ _Static_assert(GS__HVAC_WALK_MAX < 32, "walk_n holds the count");
 #define GS__HVAC_AWAY_CC_MAX  1023
 #define GS__HVAC_PRICE_CC_MAX 1023
 
+/* llround(x) for finite x with |x| < 2^63, without the call: the
+ * conversion truncates, x - trunc(x) is exact, and a remainder of at
+ * least one half rounds away from zero as llround does. Used where the
+ * hot paths round an event time or a power (test_hvac checks it against
+ * llround). */
+static inline int64_t gs__hvac_llround(double x) {
+  int64_t i = (int64_t)x;
+  double r = x - (double)i;
+  if (r >= 0.5) return i + 1;
+  if (r <= -0.5) return i - 1;
+  return i;
+}
+
 /* +1 when the equipment cools, -1 when it heats: every comparison is
  * written for cooling and mirrored by this sign. */
 static inline double gs__hvac_sgn(const gs__hvac_t *s) {

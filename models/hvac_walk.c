@@ -164,7 +164,8 @@ static gs_time_us_t gs__crossing_us(const gs__hvac_t *s,
     t_s = fmin(t_s, gs_hvac_seg_time_to(seg, s->cfg->comfort_cc / 100.0,
                                         horizon_s));
   if (isinf(t_s)) return end_us;
-  gs_time_us_t at_us = now_us + llround(t_s * (double)GS_US_PER_S);
+  gs_time_us_t at_us =
+      now_us + gs__hvac_llround(t_s * (double)GS_US_PER_S);
   /* A crossing rounded onto the present instant is taken 1 us later, so
    * that the model always moves on (it is then within GS__HVAC_TOL_C). */
   if (at_us <= now_us) at_us = now_us + 1;
