@@ -157,6 +157,12 @@ void gs_hvac_seg_solve_m(const gs_hvac_etp_t *h, const gs_hvac_modes_t *m,
  * that follow (gs_hvac_seg_ta, _eval, _time_to's horizon): the same values
  * as without, fewer exp calls. */
 void gs_hvac_seg_memo(gs_hvac_seg_t *s, double t_s);
+/* The same, taking the exponentials from `prev` (a segment with the same
+ * eigenvalues) when it memoised the same instant: exp of the very same
+ * products, so the same values. A house walking whole weather steps
+ * computes them once per walk instead of once per step. */
+void gs_hvac_seg_memo_like(gs_hvac_seg_t *s, double t_s,
+                           const gs_hvac_seg_t *prev);
 double gs_hvac_seg_ta(const gs_hvac_seg_t *s, double t_s);
 double gs_hvac_seg_tm(const gs_hvac_seg_t *s, double t_s);
 /* Both temperatures at `t_s` (one exponential per mode for the two). */

@@ -230,6 +230,17 @@ void gs_hvac_seg_memo(gs_hvac_seg_t *s, double t_s) {
   s->e2 = exp(s->r2_s * t_s);
 }
 
+void gs_hvac_seg_memo_like(gs_hvac_seg_t *s, double t_s,
+                           const gs_hvac_seg_t *prev) {
+  if (t_s == prev->memo_s && s->r1_s == prev->r1_s && s->r2_s == prev->r2_s) {
+    s->memo_s = t_s;
+    s->e1 = prev->e1;
+    s->e2 = prev->e2;
+    return;
+  }
+  gs_hvac_seg_memo(s, t_s);
+}
+
 /* e^(r1 t) and e^(r2 t), from the memo when it holds them. */
 static void gs__modes_at(const gs_hvac_seg_t *s, double t_s, double *e1,
                          double *e2) {

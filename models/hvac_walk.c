@@ -75,17 +75,25 @@ gs_time_us_t gs__hvac_weather_step_us(const gs__hvac_t *s,
  * one has, so for it this is at most the step at `now_us` itself. */
 static void gs__cursor_walk(const gs__hvac_t *s, const gs_hvac_modes_t *m,
                             gs__cursor_t *c, gs_time_us_t now_us) {
-  gs_hvac_seg_t seg;
+  /* Two segments in turn: whole steps take the previous one's
+   * exponentials (gs_hvac_seg_memo_like). */
+  gs_hvac_seg_t buf[2], *seg = &buf[0], *prev = &buf[1];
+  prev->memo_s = NAN;
   gs__inputs_t in;
   gs__inputs(s, c->t0_us, &in);
   while (in.next_us <= now_us) {
-    gs__segment_at(s, m, c, &in, &seg);
-    gs__cursor_move(c, &seg, in.next_us);
+    gs__segment_at(s, m, c, &in, seg);
+    gs_hvac_seg_memo_like(
+        seg, (double)(in.next_us - c->t0_us) / (double)GS_US_PER_S, prev);
+    gs__cursor_move(c, seg, in.next_us);
     gs__inputs(s, c->t0_us, &in);
+    gs_hvac_seg_t *t = seg;
+    seg = prev;
+    prev = t;
   }
   if (now_us == c->t0_us) return;
-  gs__segment_at(s, m, c, &in, &seg);
-  gs__cursor_move(c, &seg, now_us);
+  gs__segment_at(s, m, c, &in, seg);
+  gs__cursor_move(c, seg, now_us);
 }
 
 static gs__cursor_t gs__read_at(const void *state, gs_time_us_t now_us) {
@@ -206,19 +214,24 @@ gs_time_us_t gs__hvac_next_event_us(const gs__hvac_t *s,
   gs_time_us_t own_us = gs__own_end_us(s, c.t0_us), at_us;
   gs__inputs_t in;
   gs__inputs(s, c.t0_us, &in);
+  gs_hvac_seg_t buf[2], *seg = &buf[0], *prev = &buf[1];
+  prev->memo_s = NAN;
   for (;;) {
     gs_time_us_t idle_us = c.t0_us + GS__HVAC_IDLE_US;
     gs_time_us_t step_us = in.next_us;
     gs_time_us_t end_us = gs__min_t(gs__min_t(idle_us, step_us), own_us);
-    gs_hvac_seg_t seg;
-    gs__segment_at(s, m, &c, &in, &seg);
+    gs__segment_at(s, m, &c, &in, seg);
     /* The crossing search reads Ta at the end first; the move there reads
-     * the same exponentials. */
-    gs_hvac_seg_memo(&seg, (double)(end_us - c.t0_us) / (double)GS_US_PER_S);
-    at_us = gs__crossing_us(s, &seg, c.t0_us, end_us);
+     * the same exponentials, and so does the next whole step. */
+    gs_hvac_seg_memo_like(
+        seg, (double)(end_us - c.t0_us) / (double)GS_US_PER_S, prev);
+    at_us = gs__crossing_us(s, seg, c.t0_us, end_us);
     if (at_us < end_us || step_us >= own_us || step_us >= idle_us) break;
-    gs__cursor_move(&c, &seg, end_us);
+    gs__cursor_move(&c, seg, end_us);
     gs__inputs(s, c.t0_us, &in);
+    gs_hvac_seg_t *t = seg;
+    seg = prev;
+    prev = t;
     /* A step where nothing acts ends the walk all the same after
      * GS__HVAC_WALK_MAX of them: an event there changes no result (it is
      * what every step had before), and it bounds the walks of readers

@@ -224,6 +224,40 @@ START_TEST(test_crossing_same_root) {
 }
 END_TEST
 
+/* gs_hvac_seg_memo_like: the previous segment's exponentials where they
+ * are exactly what gs_hvac_seg_memo computes (same eigenvalues, same
+ * instant), its own otherwise. */
+START_TEST(test_memo_like) {
+  const gs_hvac_etp_t h1 = {
+      .ua_w_k = 250, .ca_j_k = 1.6e6, .cm_j_k = 6.5e6, .hm_w_k = 4000};
+  const gs_hvac_etp_t h2 = {
+      .ua_w_k = 300, .ca_j_k = 1.6e6, .cm_j_k = 6.5e6, .hm_w_k = 4000};
+  gs_hvac_seg_t a, b, c, own;
+  gs_hvac_seg_solve(&h1, 24, 25, 35, -3000, 300, &a);
+  gs_hvac_seg_solve(&h1, 23, 24.5, 36, 500, 300, &b);
+  gs_hvac_seg_solve(&h2, 23, 24.5, 36, 500, 300, &c);
+  gs_hvac_seg_memo(&a, 300.0);
+  own = b;
+  gs_hvac_seg_memo(&own, 300.0);
+  gs_hvac_seg_memo_like(&b, 300.0, &a); /* same house and instant */
+  ck_assert_double_eq(b.e1, own.e1);
+  ck_assert_double_eq(b.e2, own.e2);
+  ck_assert_double_eq(gs_hvac_seg_ta(&b, 300.0), gs_hvac_seg_ta(&own, 300.0));
+  own = c;
+  gs_hvac_seg_memo(&own, 300.0);
+  gs_hvac_seg_memo_like(&c, 300.0, &a); /* another house: its own */
+  ck_assert_double_ne(c.e1, a.e1);
+  ck_assert_double_eq(c.e1, own.e1);
+  ck_assert_double_eq(c.e2, own.e2);
+  own = b;
+  gs_hvac_seg_memo(&own, 150.0);
+  gs_hvac_seg_memo_like(&b, 150.0, &a); /* another instant: its own */
+  ck_assert_double_eq(b.e1, own.e1);
+  ck_assert_double_eq(b.e2, own.e2);
+  ck_assert_double_eq(b.memo_s, 150.0);
+}
+END_TEST
+
 Suite *hvac_shared_suite(void) {
   Suite *s = suite_create("hvac_shared");
   TCase *tc = tcase_create("hvac_shared");
@@ -232,6 +266,7 @@ Suite *hvac_shared_suite(void) {
   tcase_add_test(tc, test_state_size);
   tcase_add_test(tc, test_llround_exact);
   tcase_add_test(tc, test_crossing_same_root);
+  tcase_add_test(tc, test_memo_like);
   suite_add_tcase(s, tc);
   return s;
 }
