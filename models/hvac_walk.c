@@ -156,12 +156,12 @@ static gs_time_us_t gs__own_end_us(const gs__hvac_t *s, gs_time_us_t now_us) {
 /* The first event of segment `seg` starting at `now_us`: an earlier
  * crossing of the edge the thermostat or the comfort limit waits for,
  * found in closed form (Newton on the exponentials), or else the
- * segment's end `end_us`. */
+ * segment's end `end_us`. `sp` is the setpoint, gs__hvac_sp_c at now. */
 static gs_time_us_t gs__crossing_us(const gs__hvac_t *s,
-                                    const gs_hvac_seg_t *seg,
+                                    const gs_hvac_seg_t *seg, double sp,
                                     gs_time_us_t now_us, gs_time_us_t end_us) {
   double horizon_s = (double)(end_us - now_us) / (double)GS_US_PER_S;
-  double sgn = gs__hvac_sgn(s), sp = gs__hvac_sp_c(s, now_us);
+  double sgn = gs__hvac_sgn(s);
   double half = s->cfg->deadband_cc / 200.0;
   double t_s = INFINITY;
   if (s->on && s->enabled) /* satisfied: the far side of the deadband */
@@ -212,6 +212,10 @@ gs_time_us_t gs__hvac_next_event_us(const gs__hvac_t *s,
   gs__cursor_t c = gs__cursor(s);
   unsigned n = 0;
   gs_time_us_t own_us = gs__own_end_us(s, c.t0_us), at_us;
+  /* The setpoint changes only where the walk ends (the schedule's and
+   * pre-cooling's boundaries are in own_us; DR and price flags change at
+   * events): the same value at every segment's start. */
+  double sp = gs__hvac_sp_c(s, c.t0_us);
   gs__inputs_t in;
   gs__inputs(s, c.t0_us, &in);
   gs_hvac_seg_t buf[2], *seg = &buf[0], *prev = &buf[1];
@@ -225,7 +229,10 @@ gs_time_us_t gs__hvac_next_event_us(const gs__hvac_t *s,
      * the same exponentials, and so does the next whole step. */
     gs_hvac_seg_memo_like(
         seg, (double)(end_us - c.t0_us) / (double)GS_US_PER_S, prev);
-    at_us = gs__crossing_us(s, seg, c.t0_us, end_us);
+#ifndef NDEBUG /* Debug and sanitizer builds hold the walk to it. */
+    GS_ASSERT(sp == gs__hvac_sp_c(s, c.t0_us));
+#endif
+    at_us = gs__crossing_us(s, seg, sp, c.t0_us, end_us);
     if (at_us < end_us || step_us >= own_us || step_us >= idle_us) break;
     gs__cursor_move(&c, seg, end_us);
     gs__inputs(s, c.t0_us, &in);
