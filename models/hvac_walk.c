@@ -183,7 +183,7 @@ static gs_time_us_t gs__crossing_us(const gs__hvac_t *s,
 /* Would an event at the weather step where `c` stands change anything
  * but the house's temperatures? It runs the transition of an event on a
  * copy. */
-static bool gs__step_acts(const gs__hvac_t *s, const gs__cursor_t *c) {
+static bool gs__step_acts_slow(const gs__hvac_t *s, const gs__cursor_t *c) {
   gs__hvac_t t = *s;
   t.t0_us = c->t0_us;
   t.ta0_c = c->ta0_c;
@@ -192,6 +192,30 @@ static bool gs__step_acts(const gs__hvac_t *s, const gs__cursor_t *c) {
   return t.on != s->on || t.shed != s->shed || t.opted != s->opted ||
          t.locked != s->locked || t.precool != s->precool ||
          t.mark_us != s->mark_us;
+}
+
+/* The same, with the walk's setpoint `sp`. Without a DR response,
+ * pre-cooling or lock under way (nearly every step of a fleet) the
+ * transition can only switch the thermostat, as gs__decide would: the
+ * comparisons are made here, without copying the state or working out
+ * the schedule again. Debug and sanitizer builds check the answer
+ * against the transition itself. */
+static bool gs__step_acts(const gs__hvac_t *s, const gs__cursor_t *c,
+                          double sp) {
+  if (s->shed || s->precool || s->locked) return gs__step_acts_slow(s, c);
+  double sgn = gs__hvac_sgn(s), half = s->cfg->deadband_cc / 200.0;
+  double ta_c = c->ta0_c;
+  bool on;
+  if (!gs__hvac_allowed(s))
+    on = false;
+  else if (s->on && s->enabled) /* runs until satisfied */
+    on = !(sgn * (ta_c - (sp - sgn * half)) <= GS__HVAC_TOL_C);
+  else /* off until the near edge */
+    on = !(sgn * (ta_c - (sp + sgn * half)) < -GS__HVAC_TOL_C);
+#ifndef NDEBUG
+  GS_ASSERT((on != s->on) == gs__step_acts_slow(s, c));
+#endif
+  return on != s->on;
 }
 
 /* Time of the next event, from the state at the last one (t0). A running
@@ -243,7 +267,7 @@ gs_time_us_t gs__hvac_next_event_us(const gs__hvac_t *s,
      * GS__HVAC_WALK_MAX of them: an event there changes no result (it is
      * what every step had before), and it bounds the walks of readers
      * (gs__cursor_walk), which cannot keep where they got to. */
-    if (++n == GS__HVAC_WALK_MAX || gs__step_acts(s, &c)) {
+    if (++n == GS__HVAC_WALK_MAX || gs__step_acts(s, &c, sp)) {
       at_us = end_us;
       break;
     }
