@@ -203,7 +203,8 @@ double gs_hvac_price_offset_c(const void *state);
 /* True while the compressor (or resistance element) runs. */
 bool gs_hvac_running(const void *state);
 
-/* Time of the pending timer, or GS_TIME_NEVER. */
+/* Time of the pending timer, or GS_TIME_NEVER. Not stored: the walk that
+ * found it is made again (for tests and tools, not hot paths). */
 gs_time_us_t gs_hvac_next_us(const void *state);
 
 /* The present thermostat edges (deadband low and high) in degC. */
