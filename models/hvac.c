@@ -132,7 +132,7 @@ static bool gs__decide(gs__hvac_t *s, gs_time_us_t now_us, double ta_c) {
     if (!satisfied && !run_over) return true;
     if (gs__hvac_duty_active(s)) {
       /* Forced off for run x (1 - D) / D: on-fraction <= D per cycle. */
-      double d = s->cfg->dr_val / 1e4;
+      double d = s->dr_val / 1e4;
       gs_time_us_t run_us = now_us - s->mark_us;
       s->locked = d < 1;
       s->mark_us = now_us + llround((double)run_us * (1 - d) / d);
@@ -262,13 +262,7 @@ static gs_err_t gs__hvac_init(gs_engine_t *eng, gs_entity_id_t self,
   c.deadband_cc = (uint16_t)gs__cc(p[GS_HVAC_P_DEADBAND]);
   c.comfort_cc = gs__cc(comfort);
   c.dr_mode = (uint8_t)p[GS_HVAC_P_DR_MODE];
-  c.dr_val = c.dr_mode == GS_HVAC_DR_OFFSET
-                 ? (uint16_t)gs__cc(p[GS_HVAC_P_DR_OFFSET])
-             : c.dr_mode == GS_HVAC_DR_DUTY
-                 ? (uint16_t)llround(p[GS_HVAC_P_DR_DUTY] * 1e4)
-                 : 0;
   c.window_s = (uint16_t)llround(p[GS_HVAC_P_DR_WINDOW]);
-  c.setback_cc = gs__cc(p[GS_HVAC_P_SETBACK]);
   c.precool_cc = gs__cc(p[GS_HVAC_P_PRECOOL_OFF]);
   c.precool_s = (uint16_t)llround(p[GS_HVAC_P_PRECOOL]);
   c.outdoor_cc = gs__cc(p[GS_HVAC_P_OUTDOOR]);
@@ -293,12 +287,24 @@ static gs_err_t gs__hvac_init(gs_engine_t *eng, gs_entity_id_t self,
   c.sb_start_min = (uint16_t)gs__sim_minute(p[GS_HVAC_P_SETBACK_START],
                                             day0_min);
   c.sb_end_min = (uint16_t)gs__sim_minute(p[GS_HVAC_P_SETBACK_END], day0_min);
+  /* The narrow fields of the state (within every parameter's range). */
   long away_cc = gs__cc(p[GS_HVAC_P_AWAY]);
-  if (!(away_cc >= 0 && away_cc <= GS__HVAC_AWAY_CC_MAX &&
-        c.price_max_cc <= GS__HVAC_PRICE_CC_MAX))
+  long setback_cc = gs__cc(p[GS_HVAC_P_SETBACK]);
+  long dr_val = c.dr_mode == GS_HVAC_DR_OFFSET
+                    ? gs__cc(p[GS_HVAC_P_DR_OFFSET])
+                : c.dr_mode == GS_HVAC_DR_DUTY
+                    ? (long)llround(p[GS_HVAC_P_DR_DUTY] * 1e4)
+                    : 0;
+  long fan_w = (long)llround(fan);
+  if (!(away_cc >= 0 && away_cc <= GS__HVAC_AWAY_CC_MAX && setback_cc >= 0 &&
+        setback_cc <= GS__HVAC_AWAY_CC_MAX &&
+        c.price_max_cc <= GS__HVAC_AWAY_CC_MAX && dr_val >= 0 &&
+        dr_val <= GS__HVAC_DR_VAL_MAX && fan_w >= 0 &&
+        fan_w <= GS__HVAC_FAN_W_MAX))
     return gs_errbuf_set(eb, GS_ESCENARIO,
-                         "%s: away_setup_c and price_max_offset_c must be "
-                         "in [0, 10.23] degC",
+                         "%s: away_setup_c, setback_c, price_max_offset_c "
+                         "and dr_offset_c must be in [0, 10.23] degC, "
+                         "fan_w in [0, 8191] W",
                          id);
   s->cfg = gs_engine_intern(eng, &c, sizeof c);
   if (s->cfg == NULL)
@@ -314,7 +320,9 @@ static gs_err_t gs__hvac_init(gs_engine_t *eng, gs_entity_id_t self,
   s->cap_w = (uint16_t)llround(cap);
   s->solar_cm2 = (uint16_t)llround(solar * 100.0);
   s->gains_w = (uint16_t)llround(gains);
-  s->fan_w = (uint16_t)llround(fan);
+  s->fan_w = (unsigned)fan_w;
+  s->setback_cc = (unsigned)setback_cc;
+  s->dr_val = (unsigned)dr_val;
   s->enabled = 1;
   s->away_cc = (unsigned)away_cc;
   s->away_start_min = gs__sim_minute(p[GS_HVAC_P_AWAY_START], day0_min);

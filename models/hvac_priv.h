@@ -27,17 +27,16 @@
 #define GS__HVAC_WALK_MAX 24u
 
 /* What the houses of a group have in common: parameters a scenario gives
- * per group (thermostat, DR response, prices, schedule, equipment type),
+ * per group (thermostat, DR response, prices, setback hours, equipment),
  * held once (gs_engine_intern) and pointed to by each house. A group with
  * distributions over any of these gets one per house, as before. Compared
  * by its bytes: built on a zeroed record. */
 typedef struct gs__hvac_cfg {
   const gs_weather_t *wx; /* the run's weather, or NULL: outdoor_cc */
   int16_t comfort_cc;     /* comfort limit of a DR response, cdegC  */
-  int16_t setback_cc, precool_cc, outdoor_cc;
+  int16_t precool_cc, outdoor_cc;
   int16_t price_thr_mil;  /* price_threshold, 0.001 $/kWh           */
   uint16_t deadband_cc;
-  uint16_t dr_val;        /* dr offset (cdegC) or duty limit (1e-4) */
   uint16_t window_s, precool_s;
   uint16_t cop_milli;     /* rated COP (1000 for resistance)        */
   uint16_t price_gain;    /* cdegC per $/kWh above the threshold    */
@@ -74,16 +73,21 @@ typedef struct gs__hvac {
   int32_t power_mw;  /* electric power on the meter                 */
   uint16_t cap_w;    /* rated thermal capacity                      */
   uint16_t solar_cm2; /* solar aperture, 0.01 m2                    */
-  uint16_t gains_w, fan_w;
+  uint16_t gains_w;
   int16_t setpoint_cc;  /* base setpoint (cooling or heating), cdegC */
+  unsigned fan_w : 13;
   unsigned away_cc : 10; /* weekday setup while away (0: none), cdegC */
   unsigned away_wd : 3;  /* weekday (0 Monday) of the away window that */
                          /* starts on sim day 0                         */
   unsigned pending : 1;  /* an event (next_seq) is pending              */
-  unsigned on : 1, shed : 1;
+  unsigned on : 1, shed : 1, opted : 1, enabled : 1, locked : 1;
   unsigned away_start_min : 11, away_end_min : 11; /* sim-clock minute */
   unsigned price_off_cc : 10; /* setpoint offset the present price holds */
-  unsigned opted : 1, enabled : 1, locked : 1, precool : 1, blocked : 1;
+  /* Drawn per house by the shipped scenarios (summer-shed-10k,
+   * winter-morning-heating), so kept here rather than in the cfg. */
+  unsigned dr_val : 14;     /* dr offset (cdegC) or duty limit (1e-4) */
+  unsigned setback_cc : 10; /* night setback, cdegC                   */
+  unsigned precool : 1, blocked : 1;
   unsigned walk_n : 5; /* weather steps to walk_ta/tm_c (<= WALK_MAX) */
 } gs__hvac_t;
 
@@ -91,8 +95,9 @@ _Static_assert(sizeof(gs__hvac_t) <= 104, "hvac state must stay small");
 _Static_assert(GS__HVAC_WALK_MAX < 32, "walk_n holds the count");
 
 /* Largest values of the narrow fields (checked at init). */
-#define GS__HVAC_AWAY_CC_MAX  1023
-#define GS__HVAC_PRICE_CC_MAX 1023
+#define GS__HVAC_AWAY_CC_MAX  1023 /* also setback_cc, price_off_cc */
+#define GS__HVAC_DR_VAL_MAX   16383
+#define GS__HVAC_FAN_W_MAX    8191
 
 /* llround(x) for finite x with |x| < 2^63, without the call: the
  * conversion truncates, x - trunc(x) is exact, and a remainder of at
@@ -127,7 +132,7 @@ static inline bool gs__hvac_in_window(int m, unsigned start, unsigned end) {
 static inline bool gs__hvac_setback_on(const gs__hvac_t *s,
                                        gs_time_us_t t_us) {
   const gs__hvac_cfg_t *c = s->cfg;
-  if (c->setback_cc == 0 || c->sb_start_min == c->sb_end_min) return false;
+  if (s->setback_cc == 0 || c->sb_start_min == c->sb_end_min) return false;
   return gs__hvac_in_window(gs__hvac_minute_of_day(t_us), c->sb_start_min,
                             c->sb_end_min);
 }
@@ -160,7 +165,7 @@ static inline double gs__hvac_base_sp_c(const gs__hvac_t *s,
                                         gs_time_us_t t_us) {
   double sp = s->setpoint_cc / 100.0;
   if (gs__hvac_setback_on(s, t_us))
-    sp += gs__hvac_sgn(s) * s->cfg->setback_cc / 100.0;
+    sp += gs__hvac_sgn(s) * s->setback_cc / 100.0;
   if (gs__hvac_away_on(s, t_us)) sp += gs__hvac_sgn(s) * s->away_cc / 100.0;
   return sp;
 }
@@ -171,7 +176,7 @@ static inline double gs__hvac_sp_c(const gs__hvac_t *s, gs_time_us_t t_us) {
   const gs__hvac_cfg_t *c = s->cfg;
   double sp = gs__hvac_base_sp_c(s, t_us);
   if (s->shed && c->dr_mode == GS_HVAC_DR_OFFSET)
-    sp += gs__hvac_sgn(s) * c->dr_val / 100.0;
+    sp += gs__hvac_sgn(s) * s->dr_val / 100.0;
   sp += gs__hvac_sgn(s) * s->price_off_cc / 100.0; /* PRICE signal */
   if (gs__hvac_precooling(s, t_us))
     sp -= gs__hvac_sgn(s) * c->precool_cc / 100.0;
@@ -193,7 +198,7 @@ static inline bool gs__hvac_duty_active(const gs__hvac_t *s) {
 
 /* Longest run of the duty-limit response: duty x window. */
 static inline gs_time_us_t gs__hvac_max_on_us(const gs__hvac_t *s) {
-  return llround(s->cfg->dr_val / 1e4 * s->cfg->window_s *
+  return llround(s->dr_val / 1e4 * s->cfg->window_s *
                  (double)GS_US_PER_S);
 }
 

@@ -131,7 +131,7 @@ static gs_time_us_t gs__next_minute_us(gs_time_us_t now_us, int m) {
 static gs_time_us_t gs__own_end_us(const gs__hvac_t *s, gs_time_us_t now_us) {
   const gs__hvac_cfg_t *c = s->cfg;
   gs_time_us_t end_us = GS_TIME_NEVER;
-  if (c->setback_cc != 0 && c->sb_start_min != c->sb_end_min) {
+  if (s->setback_cc != 0 && c->sb_start_min != c->sb_end_min) {
     end_us = gs__min_t(end_us, gs__next_minute_us(now_us, c->sb_start_min));
     end_us = gs__min_t(end_us, gs__next_minute_us(now_us, c->sb_end_min));
   }

@@ -50,7 +50,8 @@ static void intern_other(gs_engine_t *eng, uint64_t i) {
 }
 
 /* A group's houses share one parameter record, whatever each draws of
- * its own (floor area, setpoint, away setup); another group has its own;
+ * its own (floor area, setpoint, away setup, DR offset, setback); another
+ * group has its own;
  * a parameter drawn per house gives each its record. */
 START_TEST(test_group_record_shared) {
   gs_engine_t *eng = gs_test_engine(5);
@@ -62,6 +63,9 @@ START_TEST(test_group_record_shared) {
     p[GS_HVAC_P_FLOOR_AREA] = 100.0 + 7.0 * i;
     p[GS_HVAC_P_SETPOINT] = 22.0 + 0.1 * i;
     p[GS_HVAC_P_AWAY] = i % 2 ? 1.5 : 0;
+    /* Drawn per house by the shipped shed and winter scenarios. */
+    p[GS_HVAC_P_DR_OFFSET] = 1.5 + 0.05 * i;
+    p[GS_HVAC_P_SETBACK] = i % 3;
     a[i] = add_hvac(eng, (uint64_t)i, p);
     intern_other(eng, (uint64_t)i);
   }
@@ -84,6 +88,8 @@ START_TEST(test_group_record_shared) {
     ck_assert_float_ne(state(eng, a[i])->ua_w_k, state(eng, a[0])->ua_w_k);
     ck_assert_int_eq(state(eng, a[i])->setpoint_cc, 2200 + 10 * i);
     ck_assert_uint_eq(state(eng, a[i])->away_cc, i % 2 ? 150u : 0u);
+    ck_assert_uint_eq(state(eng, a[i])->dr_val, 150u + 5u * (unsigned)i);
+    ck_assert_uint_eq(state(eng, a[i])->setback_cc, 100u * (unsigned)(i % 3));
   }
   /* A thermostat drawn per house: a record each. */
   gs_entity_id_t c[3];
@@ -106,12 +112,22 @@ START_TEST(test_state_size) {
   ck_assert_uint_eq(gs_model_hvac.state_size, sizeof(gs__hvac_t));
   double p[GS_HVAC_NPARAMS];
   defaults(p);
-  p[GS_HVAC_P_AWAY] = 10; /* the parameter's maximum fits */
+  p[GS_HVAC_P_AWAY] = 10; /* the parameters' maxima fit */
   p[GS_HVAC_P_PRICE_MAX] = 10;
+  p[GS_HVAC_P_SETBACK] = 10;
+  p[GS_HVAC_P_DR_OFFSET] = 10;
+  p[GS_HVAC_P_FAN] = 5000;
   gs_engine_t *eng = gs_test_engine(6);
   gs_entity_id_t id = add_hvac(eng, 1, p);
   ck_assert_uint_eq(state(eng, id)->away_cc, 1000);
   ck_assert_uint_eq(state(eng, id)->cfg->price_max_cc, 1000);
+  ck_assert_uint_eq(state(eng, id)->setback_cc, 1000);
+  ck_assert_uint_eq(state(eng, id)->dr_val, 1000);
+  ck_assert_uint_eq(state(eng, id)->fan_w, 5000);
+  p[GS_HVAC_P_DR_MODE] = GS_HVAC_DR_DUTY;
+  p[GS_HVAC_P_DR_DUTY] = 1; /* 10000 in 1e-4 */
+  id = add_hvac(eng, 2, p);
+  ck_assert_uint_eq(state(eng, id)->dr_val, 10000);
   gs_engine_destroy(eng);
 }
 END_TEST
