@@ -11,6 +11,7 @@
 
 #include "gridsim/engine.h"
 #include "gridsim/scenario.h"
+#include "level_sweep.h"
 #include "models.h"
 #include "world.h"
 
@@ -28,8 +29,13 @@ typedef struct gs__appl {
   gs_rng_t rng;            /* GS_RNG_BEHAVIOUR stream                     */
   gs_time_us_t t_us;       /* RUNNING: end of the owed work; PAUSED: the  */
                            /* owed work (µs); IDLE: 0                    */
-  uint32_t timer_seq;      /* sequence number of the pending GS_EV_APPL_END */
-                           /* (its handle with self), or GS__NO_TIMER    */
+  union {
+    uint32_t timer_seq; /* cycle, schedule: sequence number of the      */
+                        /* pending GS_EV_APPL_END (its handle with      */
+                        /* self), or GS__NO_TIMER                       */
+    uint32_t meter;     /* level: its meter, for the level sweep, which */
+                        /* steps it without its entity id               */
+  };
   uint32_t level_mw;       /* draw while running, or this hour's level    */
   uint32_t shed_mw;        /* throttle asked by the active shed           */
   uint32_t tod0_s : 17;    /* local seconds after midnight at t = 0       */
@@ -37,6 +43,7 @@ typedef struct gs__appl {
   uint32_t phase : 2;      /* gs_appl_phase_t                             */
   uint32_t enabled : 1;    /* breaker on (setLoad)                        */
   uint32_t shedding : 1;   /* a DR shed is active                         */
+  uint32_t swept : 1;      /* level: the level sweep books its hours      */
   uint16_t cap_w;          /* setLoad capacity limit, W, or CAP_NONE      */
   uint16_t q[3];           /* kind-specific parameters, see GS__Q_*       */
 } gs__appl_t;
@@ -257,6 +264,24 @@ static void gs__appl_new_level(gs_engine_t *eng, gs__appl_t *s,
   s->level_mw = (uint32_t)llround(mw < max_mw ? mw : max_mw);
 }
 
+void gs_appl_level_step(gs_engine_t *eng, void *states, size_t n,
+                        size_t stride, const gs_appl_class_t *cls,
+                        uint32_t phase_s) {
+  unsigned char *p = states;
+  for (size_t i = 0; i < n; i++, p += stride) {
+    gs__appl_t *s = (gs__appl_t *)(void *)p;
+    if (!s->swept || s->tod0_s % GS_APPL_HOUR_S != phase_s) continue;
+    /* What a GS_EV_APPL_HOUR event of its own does (gs_appl_handle). */
+    int64_t old_mw = gs__appl_power_mw(s, cls);
+    gs__appl_new_level(eng, s, cls);
+    gs_engine_add_power(eng, s->meter, gs__appl_power_mw(s, cls) - old_mw);
+  }
+}
+
+bool gs_appl_swept(const void *state) {
+  return ((const gs__appl_t *)state)->swept != 0;
+}
+
 /* Fixed-point parameter in [0, 65535], refused if it does not fit. */
 static bool gs__appl_q16(double x, double scale, uint16_t *out) {
   double v = round(x * scale);
@@ -357,6 +382,14 @@ gs_err_t gs_appl_init(gs_engine_t *eng, gs_entity_id_t self, void *state,
       break;
     case GS_APPL_LEVEL: {
       gs__appl_new_level(eng, s, cls);
+      /* In a run's world the level sweep books the hours of the level
+       * loads it can take (models/level_sweep.c); the others, and every
+       * one without a world, have an event of their own per hour. */
+      s->meter = init->meter;
+      s->swept = w != NULL && w->weather_sweep &&
+                 gs_level_sweep_join(eng, w->sweep_entity, self, cls,
+                                     s->tod0_s);
+      if (s->swept) break;
       gs_time_us_t local_us =
           gs_engine_now(eng) + (gs_time_us_t)s->tod0_s * GS_US_PER_S;
       gs_engine_schedule(
