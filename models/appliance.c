@@ -133,7 +133,9 @@ gs_time_us_t gs_appl_duration_us(gs_rng_t *r, double mean_s, double sd_s) {
 }
 
 /* The lognormal's sigma for a coefficient of variation `cv` > 0. */
-static double gs__appl_sigma(double cv) { return sqrt(log1p(cv * cv)); }
+static double gs__appl_sigma(double cv) {
+  return sqrt(log1p(cv * cv));
+}
 
 /* gs_appl_noise with its sigma known. */
 static double gs__appl_noise_sigma(gs_rng_t *r, double sigma) {
@@ -279,9 +281,8 @@ static void gs__appl_new_level(gs_engine_t *eng, gs__appl_t *s,
   gs__appl_set_level(s, c, wsum, h, noise);
 }
 
-void gs_appl_level_step(gs_engine_t *eng, void *states, size_t n,
-                        size_t stride, const gs_appl_class_t *cls,
-                        uint32_t phase_s) {
+void gs_appl_level_step(gs_engine_t *eng, void *states, size_t n, size_t stride,
+                        const gs_appl_class_t *cls, uint32_t phase_s) {
   /* What each load's GS_EV_APPL_HOUR event does (gs_appl_handle, with
    * gs__appl_new_level), with what is the same for the whole pass
    * computed once: the profile's sum, and the sigma of the noise of the
@@ -419,9 +420,9 @@ gs_err_t gs_appl_init(gs_engine_t *eng, gs_entity_id_t self, void *state,
        * loads it can take (models/level_sweep.c); the others, and every
        * one without a world, have an event of their own per hour. */
       s->meter = init->meter;
-      s->swept = w != NULL && w->weather_sweep &&
-                 gs_level_sweep_join(eng, w->sweep_entity, self, cls,
-                                     s->tod0_s);
+      s->swept =
+          w != NULL && w->weather_sweep &&
+          gs_level_sweep_join(eng, w->sweep_entity, self, cls, s->tod0_s);
       if (s->swept) break;
       gs_time_us_t local_us =
           gs_engine_now(eng) + (gs_time_us_t)s->tod0_s * GS_US_PER_S;

@@ -152,9 +152,8 @@ void gs_appl_info(const void *state, gs_time_us_t now_us, gs_appl_info_t *out);
  * boundary has phase `phase_s` takes its new hour's level, drawn from
  * its own stream as its own GS_EV_APPL_HOUR event would, and books the
  * change on its meter. Others are left alone. */
-void gs_appl_level_step(gs_engine_t *eng, void *states, size_t n,
-                        size_t stride, const gs_appl_class_t *cls,
-                        uint32_t phase_s);
+void gs_appl_level_step(gs_engine_t *eng, void *states, size_t n, size_t stride,
+                        const gs_appl_class_t *cls, uint32_t phase_s);
 
 /* Whether the level sweep books this level load's hours. */
 bool gs_appl_swept(const void *state);

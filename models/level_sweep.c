@@ -43,7 +43,8 @@ bool gs_level_sweep_join(gs_engine_t *eng, gs_entity_id_t host,
   gs_level_sweep_t *ls = gs_weather_sweep_levels(eng, host);
   const gs_model_type_t *type = gs_engine_type(eng, self);
   unsigned k = 0;
-  while (k < ls->n_types && ls->type[k] != type) k++;
+  while (k < ls->n_types && ls->type[k] != type)
+    k++;
   if (k == GS_LEVEL_SWEEP_TYPES) return false;
   if (k == ls->n_types) {
     ls->type[k] = type;
@@ -52,7 +53,8 @@ bool gs_level_sweep_join(gs_engine_t *eng, gs_entity_id_t host,
   }
   uint16_t phase_s = (uint16_t)(tod0_s % GS_APPL_HOUR_S);
   unsigned j = 0;
-  while (j < ls->n_phases && ls->phase_s[j] != phase_s) j++;
+  while (j < ls->n_phases && ls->phase_s[j] != phase_s)
+    j++;
   if (j < ls->n_phases) return true;
   if (j == GS_LEVEL_SWEEP_PHASES) return false;
   ls->phase_s[ls->n_phases++] = phase_s;

@@ -11,17 +11,17 @@
 #include "gridsim/rng.h"
 #include "level_sweep.h"
 #include "models.h"
+#include "test_util.h"
 #include "weather.h"
 #include "world.h"
-#include "test_util.h"
 
-#define H GS_US_PER_H
+#define H    GS_US_PER_H
 #define SEED 11
 
 /* Local time minus the clock, h, of each home: phases 0 (0, 1, -7),
  * 30 min (5.5), 45 min (-3.25) and 15 min (5.25) past the hour. */
 static const double OFFSETS_H[] = {0, 5.5, 1, -3.25, 5.5, -7, 5.25, 0};
-#define N_HOMES (sizeof OFFSETS_H / sizeof OFFSETS_H[0])
+#define N_HOMES  (sizeof OFFSETS_H / sizeof OFFSETS_H[0])
 #define N_PHASES 4
 
 /* A fleet as one engine holds it: the sweep host (with the weather it
@@ -31,7 +31,7 @@ typedef struct fleet {
   gs_world_t world;
   uint32_t meter[N_HOMES];
   gs_entity_id_t light[N_HOMES], outlets[N_HOMES];
-  gs_entity_id_t late_light; /* a lighting after a battery in its home */
+  gs_entity_id_t late_light;  /* a lighting after a battery in its home */
   gs_entity_id_t early_light; /* one before a battery in its home */
   uint32_t battery_meter[2];
   gs_entity_id_t battery[2];
@@ -49,8 +49,8 @@ static gs_weather_t *make_weather(void) {
   return w;
 }
 
-static gs_entity_id_t add(fleet_t *f, const gs_model_type_t *type,
-                          uint64_t i, const double *p, uint32_t meter) {
+static gs_entity_id_t add(fleet_t *f, const gs_model_type_t *type, uint64_t i,
+                          const double *p, uint32_t meter) {
   gs_errbuf_t eb = {{0}};
   gs_entity_id_t ent;
   gs_model_init_t init = {.seed = SEED,
@@ -79,16 +79,15 @@ static gs_entity_id_t add_level(fleet_t *f, const gs_model_type_t *type,
  * host entity, so the weather's events are the same in both. */
 static void make_fleet(fleet_t *f, gs_weather_t *w, bool swept) {
   *f = (fleet_t){.eng = gs_test_engine(SEED), .world = {.weather = w}};
-  gs_entity_id_t host = add(f, &gs_model_weather_sweep, 0, NULL,
-                            GS_METER_NONE);
+  gs_entity_id_t host = add(f, &gs_model_weather_sweep, 0, NULL, GS_METER_NONE);
   f->world.weather_sweep = swept;
   f->world.sweep_entity = host;
   for (size_t i = 0; i < N_HOMES; i++) {
     f->meter[i] = gs_test_meter(f->eng, GS_METER_NONE);
-    f->light[i] = add_level(f, &gs_model_lighting, i, OFFSETS_H[i],
-                            f->meter[i]);
-    f->outlets[i] = add_level(f, &gs_model_outlets, i, OFFSETS_H[i],
-                              f->meter[i]);
+    f->light[i] =
+        add_level(f, &gs_model_lighting, i, OFFSETS_H[i], f->meter[i]);
+    f->outlets[i] =
+        add_level(f, &gs_model_outlets, i, OFFSETS_H[i], f->meter[i]);
   }
   /* Two homes with a battery, whose EMS reads the meter: the lighting
    * before it is swept, the one after it keeps its own events. (Without
@@ -98,13 +97,13 @@ static void make_fleet(fleet_t *f, gs_weather_t *w, bool swept) {
   for (int b = 0; b < 2; b++) {
     f->battery_meter[b] = gs_test_meter(f->eng, GS_METER_NONE);
     if (b == 0)
-      f->early_light = add_level(f, &gs_model_lighting, 100, 0,
-                                 f->battery_meter[b]);
-    f->battery[b] = add(f, &gs_model_battery, (uint64_t)b, pb,
-                        f->battery_meter[b]);
+      f->early_light =
+          add_level(f, &gs_model_lighting, 100, 0, f->battery_meter[b]);
+    f->battery[b] =
+        add(f, &gs_model_battery, (uint64_t)b, pb, f->battery_meter[b]);
     if (b == 1)
-      f->late_light = add_level(f, &gs_model_lighting, 101, 0,
-                                f->battery_meter[b]);
+      f->late_light =
+          add_level(f, &gs_model_lighting, 101, 0, f->battery_meter[b]);
   }
 }
 
@@ -137,8 +136,7 @@ static void schedule_dr(fleet_t *f) {
 
 /* Boundaries of a load with local offset `utc_h` in (0, until_us]. */
 static int64_t boundaries(double utc_h, gs_time_us_t until_us) {
-  gs_time_us_t local_us =
-      (gs_time_us_t)gs_appl_tod0_s(0, utc_h) * GS_US_PER_S;
+  gs_time_us_t local_us = (gs_time_us_t)gs_appl_tod0_s(0, utc_h) * GS_US_PER_S;
   gs_time_us_t first_us = H - local_us % H;
   return until_us < first_us ? 0 : (until_us - first_us) / H + 1;
 }
@@ -154,17 +152,19 @@ START_TEST(test_swept_equals_own_events) {
   make_fleet(&a, w, true);
   make_fleet(&b, w, false);
   for (size_t i = 0; i < N_HOMES; i++) {
-    ck_assert(swept(&a, a.light[i]) && swept(&a, a.outlets[i]));
-    ck_assert(!swept(&b, b.light[i]) && !swept(&b, b.outlets[i]));
+    ck_assert_int_eq(swept(&a, a.light[i]), 1);
+    ck_assert_int_eq(swept(&a, a.outlets[i]), 1);
+    ck_assert_int_eq(swept(&b, b.light[i]), 0);
+    ck_assert_int_eq(swept(&b, b.outlets[i]), 0);
   }
-  ck_assert(!swept(&a, a.late_light));
-  ck_assert(swept(&a, a.early_light));
+  ck_assert_int_eq(swept(&a, a.late_light), 0);
+  ck_assert_int_eq(swept(&a, a.early_light), 1);
   const gs_level_sweep_t *ls =
       gs_weather_sweep_levels(a.eng, a.world.sweep_entity);
   ck_assert_uint_eq(ls->n_types, 2);
   ck_assert_uint_eq(ls->n_phases, N_PHASES);
-  ck_assert_uint_eq(gs_weather_sweep_levels(b.eng, b.world.sweep_entity)
-                        ->n_phases, 0);
+  ck_assert_uint_eq(
+      gs_weather_sweep_levels(b.eng, b.world.sweep_entity)->n_phases, 0);
   schedule_dr(&a);
   schedule_dr(&b);
   const gs_time_us_t end_us = 30 * H;
@@ -180,8 +180,8 @@ START_TEST(test_swept_equals_own_events) {
                                     {a.outlets[i], b.outlets[i]}};
         for (int j = 0; j < 2; j++) {
           ck_assert_int_eq(level_mw(&a, ids[j][0]), level_mw(&b, ids[j][1]));
-          const gs_model_type_t *ty = j ? &gs_model_outlets
-                                        : &gs_model_lighting;
+          const gs_model_type_t *ty =
+              j ? &gs_model_outlets : &gs_model_lighting;
           gs_load_status_t sa = gs_test_status(a.eng, ty, ids[j][0]);
           gs_load_status_t sb = gs_test_status(b.eng, ty, ids[j][1]);
           ck_assert_int_eq(sa.power_mw, sb.power_mw);
@@ -201,17 +201,17 @@ START_TEST(test_swept_equals_own_events) {
   }
   ck_assert_int_eq(changes, 30); /* every hour: the test compares levels */
   /* The shed was taken from the new hour's level and is over. */
-  ck_assert(!gs_test_status(a.eng, &gs_model_lighting, a.light[0]).shedding);
+  ck_assert_int_eq(
+      gs_test_status(a.eng, &gs_model_lighting, a.light[0]).shedding, 0);
   for (size_t i = 0; i < N_HOMES; i++)
     ck_assert_int_eq(
         gs_meters_energy_mws(gs_engine_meters(a.eng), a.meter[i], end_us),
         gs_meters_energy_mws(gs_engine_meters(b.eng), b.meter[i], end_us));
   for (int m = 0; m < 2; m++)
-    ck_assert_int_eq(
-        gs_meters_energy_mws(gs_engine_meters(a.eng), a.battery_meter[m],
-                             end_us),
-        gs_meters_energy_mws(gs_engine_meters(b.eng), b.battery_meter[m],
-                             end_us));
+    ck_assert_int_eq(gs_meters_energy_mws(gs_engine_meters(a.eng),
+                                          a.battery_meter[m], end_us),
+                     gs_meters_energy_mws(gs_engine_meters(b.eng),
+                                          b.battery_meter[m], end_us));
   /* The swept loads had no event of their own at their boundaries; the
    * host had one per phase and boundary instead. */
   int64_t saved = 0;
@@ -245,9 +245,10 @@ START_TEST(test_full_sweep_falls_back) {
   gs_entity_id_t id[GS_LEVEL_SWEEP_PHASES + 1];
   for (int i = 0; i <= GS_LEVEL_SWEEP_PHASES; i++)
     id[i] = add_level(&f, &gs_model_outlets, (uint64_t)i, i * 0.1, m);
-  for (int i = 0; i < GS_LEVEL_SWEEP_PHASES; i++) ck_assert(swept(&f, id[i]));
+  for (int i = 0; i < GS_LEVEL_SWEEP_PHASES; i++)
+    ck_assert_int_eq(swept(&f, id[i]), 1);
   gs_entity_id_t last = id[GS_LEVEL_SWEEP_PHASES];
-  ck_assert(!swept(&f, last));
+  ck_assert_int_eq(swept(&f, last), 0);
   /* 0.8 h: its boundaries are at 12 min past the hour. */
   int64_t l0 = level_mw(&f, last);
   ck_assert_int_eq(gs_engine_run(f.eng, 12 * GS_US_PER_MIN - 1), GS_OK);
