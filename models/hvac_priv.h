@@ -33,19 +33,19 @@
  * by its bytes: built on a zeroed record. */
 typedef struct gs__hvac_cfg {
   const gs_weather_t *wx; /* the run's weather, or NULL: outdoor_cc */
-  int16_t comfort_cc;     /* comfort limit of a DR response, cdegC  */
+  int16_t comfort_cc;     /* comfort limit of a DR response, cdegC */
   int16_t precool_cc, outdoor_cc;
-  int16_t price_thr_mil;  /* price_threshold, 0.001 $/kWh           */
+  int16_t price_thr_mil; /* price_threshold, 0.001 $/kWh */
   uint16_t deadband_cc;
   uint16_t window_s, precool_s;
-  uint16_t cop_milli;     /* rated COP (1000 for resistance)        */
-  uint16_t price_gain;    /* cdegC per $/kWh above the threshold    */
-  uint16_t price_max_cc;  /* largest price offset                   */
-  uint16_t sb_start_min, sb_end_min; /* sim-clock minute of day     */
+  uint16_t cop_milli;                /* rated COP (1000 for resistance) */
+  uint16_t price_gain;               /* cdegC per $/kWh above the threshold */
+  uint16_t price_max_cc;             /* largest price offset */
+  uint16_t sb_start_min, sb_end_min; /* sim-clock minute of day */
   uint8_t mode, dr_mode, breaker_a;
   uint8_t swept;    /* the run's weather_sweep books its steps */
-  uint8_t critical; /* the VEN's shed skips it                 */
-  uint8_t away_all; /* away every day, not Monday to Friday    */
+  uint8_t critical; /* the VEN's shed skips it */
+  uint8_t away_all; /* away every day, not Monday to Friday */
 } gs__hvac_cfg_t;
 
 /* Per-house state: 104 bytes (was 144 with the group's parameters in it).
@@ -60,33 +60,33 @@ typedef struct gs__hvac_cfg {
  * this state (gs__hvac_next_event_us), recomputed where it is needed
  * after the event that scheduled it (gs_hvac_next_us, unswept STEPs). */
 typedef struct gs__hvac {
-  gs_time_us_t t0_us;  /* start of the present segment              */
-  double ta0_c, tm0_c; /* air and mass temperatures at t0           */
-  gs_time_us_t mark_us; /* pre-cooling: the DR event's start; duty   */
-                        /* limit: on-start (running), lock end (off) */
-  const gs__hvac_cfg_t *cfg; /* shared by the group (engine-owned)  */
-  double walk_ta_c, walk_tm_c; /* where the last walk ended (see      */
-                               /* gs__hvac_reschedule, _advance)      */
+  gs_time_us_t t0_us;          /* start of the present segment */
+  double ta0_c, tm0_c;         /* air and mass temperatures at t0 */
+  gs_time_us_t mark_us;        /* pre-cooling: the DR event's start; duty */
+                               /* limit: on-start (running), lock end (off) */
+  const gs__hvac_cfg_t *cfg;   /* shared by the group (engine-owned) */
+  double walk_ta_c, walk_tm_c; /* where the last walk ended (see */
+                               /* gs__hvac_reschedule, _advance) */
   float ua_w_k, ca_j_k, cm_j_k, hm_w_k;
   uint32_t meter;
-  uint32_t next_seq; /* sequence number of the pending event        */
-  int32_t power_mw;  /* electric power on the meter                 */
-  uint16_t cap_w;    /* rated thermal capacity                      */
-  uint16_t solar_cm2; /* solar aperture, 0.01 m2                    */
+  uint32_t next_seq;  /* sequence number of the pending event */
+  int32_t power_mw;   /* electric power on the meter */
+  uint16_t cap_w;     /* rated thermal capacity */
+  uint16_t solar_cm2; /* solar aperture, 0.01 m2 */
   uint16_t gains_w;
-  int16_t setpoint_cc;  /* base setpoint (cooling or heating), cdegC */
+  int16_t setpoint_cc; /* base setpoint (cooling or heating), cdegC */
   unsigned fan_w : 13;
   unsigned away_cc : 10; /* weekday setup while away (0: none), cdegC */
   unsigned away_wd : 3;  /* weekday (0 Monday) of the away window that */
-                         /* starts on sim day 0                         */
-  unsigned pending : 1;  /* an event (next_seq) is pending              */
+                         /* starts on sim day 0 */
+  unsigned pending : 1;  /* an event (next_seq) is pending */
   unsigned on : 1, shed : 1, opted : 1, enabled : 1, locked : 1;
   unsigned away_start_min : 11, away_end_min : 11; /* sim-clock minute */
   unsigned price_off_cc : 10; /* setpoint offset the present price holds */
   /* Drawn per house by the shipped scenarios (summer-shed-10k,
    * winter-morning-heating), so kept here rather than in the cfg. */
   unsigned dr_val : 14;     /* dr offset (cdegC) or duty limit (1e-4) */
-  unsigned setback_cc : 10; /* night setback, cdegC                   */
+  unsigned setback_cc : 10; /* night setback, cdegC */
   unsigned precool : 1, blocked : 1;
   unsigned walk_n : 5; /* weather steps to walk_ta/tm_c (<= WALK_MAX) */
 } gs__hvac_t;
@@ -95,9 +95,9 @@ _Static_assert(sizeof(gs__hvac_t) <= 104, "hvac state must stay small");
 _Static_assert(GS__HVAC_WALK_MAX < 32, "walk_n holds the count");
 
 /* Largest values of the narrow fields (checked at init). */
-#define GS__HVAC_AWAY_CC_MAX  1023 /* also setback_cc, price_off_cc */
-#define GS__HVAC_DR_VAL_MAX   16383
-#define GS__HVAC_FAN_W_MAX    8191
+#define GS__HVAC_AWAY_CC_MAX 1023 /* also setback_cc, price_off_cc */
+#define GS__HVAC_DR_VAL_MAX  16383
+#define GS__HVAC_FAN_W_MAX   8191
 
 /* llround(x) for finite x with |x| < 2^63, without the call: the
  * conversion truncates, x - trunc(x) is exact, and a remainder of at
@@ -129,8 +129,7 @@ static inline bool gs__hvac_in_window(int m, unsigned start, unsigned end) {
   return m >= (int)start || m < (int)end; /* overnight */
 }
 
-static inline bool gs__hvac_setback_on(const gs__hvac_t *s,
-                                       gs_time_us_t t_us) {
+static inline bool gs__hvac_setback_on(const gs__hvac_t *s, gs_time_us_t t_us) {
   const gs__hvac_cfg_t *c = s->cfg;
   if (s->setback_cc == 0 || c->sb_start_min == c->sb_end_min) return false;
   return gs__hvac_in_window(gs__hvac_minute_of_day(t_us), c->sb_start_min,
@@ -144,8 +143,7 @@ static inline bool gs__hvac_setback_on(const gs__hvac_t *s,
 static inline bool gs__hvac_away_on(const gs__hvac_t *s, gs_time_us_t t_us) {
   if (s->away_cc == 0 || s->away_start_min == s->away_end_min) return false;
   int m = gs__hvac_minute_of_day(t_us);
-  if (!gs__hvac_in_window(m, s->away_start_min, s->away_end_min))
-    return false;
+  if (!gs__hvac_in_window(m, s->away_start_min, s->away_end_min)) return false;
   if (s->cfg->away_all) return true;
   int64_t day = t_us / GS_US_PER_DAY;
   if (m < (int)s->away_start_min) day -= 1; /* began the day before */
@@ -153,8 +151,7 @@ static inline bool gs__hvac_away_on(const gs__hvac_t *s, gs_time_us_t t_us) {
   return (wd < 0 ? wd + 7 : wd) < 5;
 }
 
-static inline bool gs__hvac_precooling(const gs__hvac_t *s,
-                                       gs_time_us_t t_us) {
+static inline bool gs__hvac_precooling(const gs__hvac_t *s, gs_time_us_t t_us) {
   return s->precool &&
          t_us >= s->mark_us - (gs_time_us_t)s->cfg->precool_s * GS_US_PER_S;
 }
@@ -198,8 +195,7 @@ static inline bool gs__hvac_duty_active(const gs__hvac_t *s) {
 
 /* Longest run of the duty-limit response: duty x window. */
 static inline gs_time_us_t gs__hvac_max_on_us(const gs__hvac_t *s) {
-  return llround(s->dr_val / 1e4 * s->cfg->window_s *
-                 (double)GS_US_PER_S);
+  return llround(s->dr_val / 1e4 * s->cfg->window_s * (double)GS_US_PER_S);
 }
 
 /* The equipment curves' multipliers of capacity and electric input ratio
@@ -271,9 +267,8 @@ static inline void gs__hvac_modes_of(const gs__hvac_t *s, gs_hvac_modes_t *m) {
  * the house's modes `m`; fills where the walk to it ended (weather steps
  * walked and the temperatures there). */
 gs_time_us_t gs__hvac_next_event_us(const gs__hvac_t *s,
-                                    const gs_hvac_modes_t *m,
-                                    unsigned *n_steps, double *ta_c,
-                                    double *tm_c);
+                                    const gs_hvac_modes_t *m, unsigned *n_steps,
+                                    double *ta_c, double *tm_c);
 /* Ends the present segment at `now_us`: t0, Ta0 and Tm0 become those of
  * this instant (from where the last walk ended if it got no further). */
 void gs__hvac_advance(gs__hvac_t *s, const gs_hvac_modes_t *m,

@@ -28,8 +28,7 @@ static void gs__inputs(const gs__hvac_t *s, gs_time_us_t t_us,
                        gs__inputs_t *in) {
   const gs__hvac_cfg_t *c = s->cfg;
   if (c->wx) {
-    gs_weather_sample(c->wx, t_us, &in->to_c, &in->glazing_w_m2,
-                      &in->next_us);
+    gs_weather_sample(c->wx, t_us, &in->to_c, &in->glazing_w_m2, &in->next_us);
     return;
   }
   *in = (gs__inputs_t){c->outdoor_cc / 100.0, 0.0, GS_TIME_NEVER};
@@ -62,8 +61,7 @@ static void gs__cursor_move(gs__cursor_t *c, const gs_hvac_seg_t *seg,
   c->t0_us = t_us;
 }
 
-gs_time_us_t gs__hvac_weather_step_us(const gs__hvac_t *s,
-                                      gs_time_us_t t_us) {
+gs_time_us_t gs__hvac_weather_step_us(const gs__hvac_t *s, gs_time_us_t t_us) {
   return s->cfg->wx ? gs_weather_next_change_us(s->cfg->wx, t_us)
                     : GS_TIME_NEVER;
 }
@@ -169,11 +167,10 @@ static gs_time_us_t gs__crossing_us(const gs__hvac_t *s,
   else if (gs__hvac_allowed(s)) /* demand: the near side */
     t_s = fmin(t_s, gs_hvac_seg_time_to(seg, sp + sgn * half, horizon_s));
   if (s->shed)
-    t_s = fmin(t_s, gs_hvac_seg_time_to(seg, s->cfg->comfort_cc / 100.0,
-                                        horizon_s));
+    t_s = fmin(t_s,
+               gs_hvac_seg_time_to(seg, s->cfg->comfort_cc / 100.0, horizon_s));
   if (isinf(t_s)) return end_us;
-  gs_time_us_t at_us =
-      now_us + gs__hvac_llround(t_s * (double)GS_US_PER_S);
+  gs_time_us_t at_us = now_us + gs__hvac_llround(t_s * (double)GS_US_PER_S);
   /* A crossing rounded onto the present instant is taken 1 us later, so
    * that the model always moves on (it is then within GS__HVAC_TOL_C). */
   if (at_us <= now_us) at_us = now_us + 1;
@@ -230,9 +227,8 @@ static bool gs__step_acts(const gs__hvac_t *s, const gs__cursor_t *c,
  * second solve of each segment: in summer about half of all events of a
  * fleet. */
 gs_time_us_t gs__hvac_next_event_us(const gs__hvac_t *s,
-                                    const gs_hvac_modes_t *m,
-                                    unsigned *n_steps, double *ta_c,
-                                    double *tm_c) {
+                                    const gs_hvac_modes_t *m, unsigned *n_steps,
+                                    double *ta_c, double *tm_c) {
   gs__cursor_t c = gs__cursor(s);
   unsigned n = 0;
   gs_time_us_t own_us = gs__own_end_us(s, c.t0_us), at_us;
@@ -251,8 +247,8 @@ gs_time_us_t gs__hvac_next_event_us(const gs__hvac_t *s,
     gs__segment_at(s, m, &c, &in, seg);
     /* The crossing search reads Ta at the end first; the move there reads
      * the same exponentials, and so does the next whole step. */
-    gs_hvac_seg_memo_like(
-        seg, (double)(end_us - c.t0_us) / (double)GS_US_PER_S, prev);
+    gs_hvac_seg_memo_like(seg, (double)(end_us - c.t0_us) / (double)GS_US_PER_S,
+                          prev);
 #ifndef NDEBUG /* Debug and sanitizer builds hold the walk to it. */
     GS_ASSERT(sp == gs__hvac_sp_c(s, c.t0_us));
 #endif

@@ -25,15 +25,15 @@ static void defaults(double *p) {
 static gs_entity_id_t add_hvac(gs_engine_t *eng, uint64_t i, const double *p) {
   gs_errbuf_t eb = {{0}};
   gs_entity_id_t id;
-  gs_err_t err = gs_engine_add_entity(
-      eng, &gs_model_hvac,
-      &(gs_model_init_t){.seed = 5,
-                         .key = gs_rng_key("shared", i, 0),
-                         .params = p,
-                         .ven = GS_ENTITY_NONE,
-                         .meter = GS_METER_NONE,
-                         .id = "hvac1"},
-      &id, &eb);
+  gs_err_t err =
+      gs_engine_add_entity(eng, &gs_model_hvac,
+                           &(gs_model_init_t){.seed = 5,
+                                              .key = gs_rng_key("shared", i, 0),
+                                              .params = p,
+                                              .ven = GS_ENTITY_NONE,
+                                              .meter = GS_METER_NONE,
+                                              .id = "hvac1"},
+                           &id, &eb);
   ck_assert_msg(err == GS_OK, "add hvac: %s", eb.msg);
   return id;
 }
@@ -135,12 +135,26 @@ END_TEST
 /* gs__hvac_llround is llround bit for bit: halves, their neighbours,
  * negatives, the integers above 2^52, and a spread of random values. */
 START_TEST(test_llround_exact) {
-  const double edge[] = {0.0,  -0.0, 0.5, -0.5, 1.5, -1.5, 2.5, -2.5,
-                         0.49999999999999994, -0.49999999999999994,
-                         4503599627370495.5, -4503599627370495.5,
-                         4503599627370497.0, 9007199254740993.0,
-                         1e15 + 0.5, 4.611686018427388e18, -4.6e18,
-                         86400e6 + 0.5, 299999999.5, 299999999.49999994};
+  const double edge[] = {0.0,
+                         -0.0,
+                         0.5,
+                         -0.5,
+                         1.5,
+                         -1.5,
+                         2.5,
+                         -2.5,
+                         0.49999999999999994,
+                         -0.49999999999999994,
+                         4503599627370495.5,
+                         -4503599627370495.5,
+                         4503599627370497.0,
+                         9007199254740993.0,
+                         1e15 + 0.5,
+                         4.611686018427388e18,
+                         -4.6e18,
+                         86400e6 + 0.5,
+                         299999999.5,
+                         299999999.49999994};
   for (size_t i = 0; i < sizeof edge / sizeof edge[0]; i++) {
     double x = edge[i];
     ck_assert_int_eq(gs__hvac_llround(x), llround(x));
@@ -193,8 +207,8 @@ static double ref_root(const gs_hvac_seg_t *s, double edge_c, double h) {
   double f_lo = s->ta0_c - edge_c;
   double f_hi = gs_hvac_seg_ta(s, h) - edge_c;
   if (f_lo == 0 || f_hi == 0 || (f_hi > 0) == (f_lo > 0)) return NAN;
-  gsl_function_fdf fdf = {.f = ref_f, .df = ref_df, .fdf = ref_fdf,
-                          .params = &e};
+  gsl_function_fdf fdf = {
+      .f = ref_f, .df = ref_df, .fdf = ref_fdf, .params = &e};
   gsl_root_fdfsolver *sv = gsl_root_fdfsolver_alloc(gsl_root_fdfsolver_newton);
   double x = h * (f_lo / (f_lo - f_hi)), root = NAN;
   if (!(x > 0 && x < h)) x = 0.5 * h;
