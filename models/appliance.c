@@ -96,16 +96,23 @@ gs_time_us_t gs_appl_next_start_us(gs_rng_t *r, double rate_per_day,
   /* Expected starts in local hour h: rate w(h)/sum w, so the peak rate is
    * rate (max w / sum w) per hour. */
   double peak_per_s = rate_per_day * (wmax / wsum) / 3600.0;
-  gsl_rng g = gs_rng_view(r);
+  gs_rng_lease_t l;
+  gsl_rng *g = gs_rng_borrow(&l, r);
+  gs_time_us_t start_us = GS_TIME_NEVER;
   double offset_s = 0;
   for (;;) {
-    offset_s += gsl_ran_exponential(&g, 1.0 / peak_per_s);
+    offset_s += gsl_ran_exponential(g, 1.0 / peak_per_s);
     /* Beyond ~30 years the run is over anyway; avoids overflow. */
-    if (offset_s > 1e9) return GS_TIME_NEVER;
+    if (offset_s > 1e9) break;
     gs_time_us_t t_us = from_us + llround(offset_s * 1e6);
     double accept = profile[gs_appl_hour(tod0_s, t_us)] / wmax;
-    if (gsl_rng_uniform(&g) < accept) return t_us;
+    if (gsl_rng_uniform(g) < accept) {
+      start_us = t_us;
+      break;
+    }
   }
+  gs_rng_return(&l);
+  return start_us;
 }
 
 gs_time_us_t gs_appl_duration_us(gs_rng_t *r, double mean_s, double sd_s) {
@@ -115,8 +122,10 @@ gs_time_us_t gs_appl_duration_us(gs_rng_t *r, double mean_s, double sd_s) {
      * mu = ln m - sigma^2 / 2. */
     double cv = sd_s / mean_s;
     double sigma = sqrt(log1p(cv * cv));
-    gsl_rng g = gs_rng_view(r);
-    d_s = gsl_ran_lognormal(&g, log(mean_s) - sigma * sigma / 2, sigma);
+    gs_rng_lease_t l;
+    d_s = gsl_ran_lognormal(gs_rng_borrow(&l, r),
+                            log(mean_s) - sigma * sigma / 2, sigma);
+    gs_rng_return(&l);
   }
   gs_time_us_t d_us = llround(d_s * 1e6);
   if (d_us < 1) d_us = 1;
@@ -127,8 +136,10 @@ gs_time_us_t gs_appl_duration_us(gs_rng_t *r, double mean_s, double sd_s) {
 double gs_appl_noise(gs_rng_t *r, double cv) {
   if (!(cv > 0)) return 1.0;
   double sigma = sqrt(log1p(cv * cv));
-  gsl_rng g = gs_rng_view(r);
-  return gsl_ran_lognormal(&g, -sigma * sigma / 2, sigma);
+  gs_rng_lease_t l;
+  double x = gsl_ran_lognormal(gs_rng_borrow(&l, r), -sigma * sigma / 2, sigma);
+  gs_rng_return(&l);
+  return x;
 }
 
 void gs_appl_info(const void *state, gs_time_us_t now_us, gs_appl_info_t *out) {

@@ -317,15 +317,21 @@ gs_time_us_t gs_water_heater_next_arrival_us(gs_rng_t *r, gs_time_us_t t_us,
   /* Thinning (Lewis & Shedler 1979): candidates at the peak hourly rate,
    * each kept with probability rate(t) / peak rate. */
   double mean_gap_s = 3600.0 / (draws_per_day * GS__WH_PEAK);
-  gsl_rng g = gs_rng_view(r);
+  gs_rng_lease_t l;
+  gsl_rng *g = gs_rng_borrow(&l, r);
   for (;;) {
-    gs_time_us_t gap_us = llround(gsl_ran_exponential(&g, mean_gap_s) * 1e6);
+    gs_time_us_t gap_us = llround(gsl_ran_exponential(g, mean_gap_s) * 1e6);
     if (gap_us < 1) gap_us = 1; /* keep time moving */
-    if (gap_us >= GS_TIME_NEVER / 2 - t_us) return GS_TIME_NEVER;
+    if (gap_us >= GS_TIME_NEVER / 2 - t_us) {
+      t_us = GS_TIME_NEVER;
+      break;
+    }
     t_us += gap_us;
     double keep = gs_water_heater_hourly[gs__wh_hour(t_us, clock_min)];
-    if (gsl_rng_uniform(&g) * GS__WH_PEAK < keep) return t_us;
+    if (gsl_rng_uniform(g) * GS__WH_PEAK < keep) break;
   }
+  gs_rng_return(&l);
+  return t_us;
 }
 
 /* Ends the present segment now: the temperature is taken from it at the
@@ -491,8 +497,10 @@ static gs_err_t gs__wh_init(gs_engine_t *eng, gs_entity_id_t self, void *state,
 static void gs__wh_draw_start(gs_engine_t *eng, gs_entity_id_t self,
                               gs__wh_t *s) {
   gs_time_us_t now_us = gs_engine_now(eng);
-  gsl_rng g = gs_rng_view(&s->rng);
-  gs_time_us_t dur_us = llround(gsl_ran_exponential(&g, s->mean_draw_s) * 1e6);
+  gs_rng_lease_t l;
+  gs_time_us_t dur_us = llround(
+      gsl_ran_exponential(gs_rng_borrow(&l, &s->rng), s->mean_draw_s) * 1e6);
+  gs_rng_return(&l);
   if (dur_us < 1) dur_us = 1;
   if (s->n_draws < GS__WH_MAX_DRAWS) {
     int64_t before_mw = gs__wh_begin(eng, s);
