@@ -145,7 +145,7 @@ void gs_appl_info(const void *state, gs_time_us_t now_us, gs_appl_info_t *out);
 
 /* Bytes of state every appliance type declares (checked against the
  * private struct in appliance.c). */
-#define GS_APPL_STATE_SIZE 56
+#define GS_APPL_STATE_SIZE 48
 
 /* Largest owed work a cycle or schedule appliance keeps: one day. Work
  * piled up beyond it (a circuit switched off for days) is dropped. */

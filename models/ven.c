@@ -11,7 +11,7 @@
 #include "ven_priv.h"
 #include "ven_signal.h"
 
-_Static_assert(sizeof(gs__ven_t) <= 208, "VEN state must stay small");
+_Static_assert(sizeof(gs__ven_t) <= 160, "VEN state must stay small");
 
 static gs__ven_t *ven_of(gs_engine_t *eng, gs_entity_id_t id) {
   GS_ASSERT(gs_engine_type(eng, id) == &gs_model_ven);
