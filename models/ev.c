@@ -426,7 +426,10 @@ static gs_err_t gs__ev_init(gs_engine_t *eng, gs_entity_id_t self, void *state,
   gs_rng_init(&root, init->seed, init->key, GS_RNG_BEHAVIOUR);
   gs_rng_lease_t l;
   gsl_rng *g = gs_rng_borrow(&l, &root);
-  s->stream = (uint64_t)gsl_rng_get(g) << 32 | (uint64_t)gsl_rng_get(g);
+  /* Two statements: the operands of | may be evaluated in either order,
+   * so one expression's stream would depend on the compiler. */
+  uint64_t first = gsl_rng_get(g);
+  s->stream = first << 32 | (uint64_t)gsl_rng_get(g);
   gs_rng_return(&l);
 
   /* Daily grid energy = miles x kwh_per_mi, lognormal with the given mean:
