@@ -41,15 +41,24 @@ static uint64_t bits_of(double x) {
 /* One draw of kind `k` (a mix of what the models and gs_dist use). */
 static double draw_kind(const gsl_rng *g, int k) {
   switch (k % 9) {
-    case 0: return gsl_rng_uniform(g);
-    case 1: return (double)gsl_rng_get(g);
-    case 2: return gsl_ran_gaussian(g, 2.0);
-    case 3: return gsl_ran_gaussian_ziggurat(g, 1.5);
-    case 4: return gsl_ran_exponential(g, 3.0);
-    case 5: return gsl_ran_lognormal(g, 0.5, 0.8);
-    case 6: return gsl_ran_gamma(g, 0.7, 2.0); /* variable draws per value */
-    case 7: return (double)gsl_ran_poisson(g, 4.2);
-    default: return gsl_rng_uniform_pos(g);
+    case 0:
+      return gsl_rng_uniform(g);
+    case 1:
+      return (double)gsl_rng_get(g);
+    case 2:
+      return gsl_ran_gaussian(g, 2.0);
+    case 3:
+      return gsl_ran_gaussian_ziggurat(g, 1.5);
+    case 4:
+      return gsl_ran_exponential(g, 3.0);
+    case 5:
+      return gsl_ran_lognormal(g, 0.5, 0.8);
+    case 6:
+      return gsl_ran_gamma(g, 0.7, 2.0); /* variable draws per value */
+    case 7:
+      return (double)gsl_ran_poisson(g, 4.2);
+    default:
+      return gsl_rng_uniform_pos(g);
   }
 }
 
