@@ -36,6 +36,11 @@ struct gs_meters {
   meter_t *m;       /* aligned view into raw */
   unsigned char *raw; /* the allocation (cap meters + one line of slack) */
   uint32_t n, cap;
+  /* Devices on, per meter, for the meters below n_on: every meter with
+   * children is (parents come first), leaves past the last parent need
+   * no entry. */
+  uint32_t *on;
+  uint32_t n_on;
 };
 
 gs_meters_t *gs_meters_create(void) { return calloc(1, sizeof(gs_meters_t)); }
@@ -43,6 +48,7 @@ gs_meters_t *gs_meters_create(void) { return calloc(1, sizeof(gs_meters_t)); }
 void gs_meters_destroy(gs_meters_t *ms) {
   if (ms == NULL) return;
   free(ms->raw);
+  free(ms->on);
   free(ms);
 }
 
@@ -50,6 +56,14 @@ gs_err_t gs_meters_add(gs_meters_t *ms, uint32_t parent, uint32_t *out) {
   if (ms == NULL || out == NULL) return GS_EINVAL;
   if (parent != GS_METER_NONE && parent >= ms->n) return GS_EINVAL;
   if (ms->n == GS_METER_NONE - 1) return GS_ERANGE;
+  if (parent != GS_METER_NONE && parent >= ms->n_on) {
+    uint32_t n_on = ms->n; /* every meter so far: room for the next ones */
+    uint32_t *on = realloc(ms->on, (size_t)n_on * sizeof *on);
+    if (on == NULL) return GS_ENOMEM;
+    memset(on + ms->n_on, 0, (size_t)(n_on - ms->n_on) * sizeof *on);
+    ms->on = on;
+    ms->n_on = n_on;
+  }
   if (ms->n == ms->cap) {
     /* realloc, not aligned_alloc + copy: a large block grows in place
      * (mremap) without a second copy resident. If its alignment changed,
@@ -176,4 +190,19 @@ int64_t gs_meters_peak_mw(const gs_meters_t *ms, uint32_t meter,
   }
   if (at_us) *at_us = at;
   return peak;
+}
+
+void gs_meters_count_on(gs_meters_t *ms, uint32_t meter, int32_t delta) {
+  GS_ASSERT(meter < ms->n);
+  for (uint32_t i = ms->m[meter].up[0]; i != GS_METER_NONE;
+       i = ms->m[i].up[0]) {
+    GS_ASSERT(i < ms->n_on);
+    GS_ASSERT(delta >= 0 || ms->on[i] >= (uint32_t)-delta);
+    ms->on[i] += (uint32_t)delta;
+  }
+}
+
+uint32_t gs_meters_on(const gs_meters_t *ms, uint32_t meter) {
+  GS_ASSERT(meter < ms->n);
+  return meter < ms->n_on ? ms->on[meter] : 0;
 }

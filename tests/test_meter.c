@@ -121,6 +121,41 @@ START_TEST(deep_tree_propagates) {
 }
 END_TEST
 
+/* Devices on: counted at every ancestor of the device's meter, not at
+ * the meter itself, and back to zero when they all switch off. */
+START_TEST(devices_on_counted_at_ancestors) {
+  gs_meters_t *m = gs_meters_create();
+  uint32_t fleet, f1, f2, t1, t2, h[4];
+  gs_meters_add(m, GS_METER_NONE, &fleet);
+  gs_meters_add(m, fleet, &f1);
+  gs_meters_add(m, fleet, &f2);
+  gs_meters_add(m, f1, &t1);
+  gs_meters_add(m, f2, &t2);
+  for (int i = 0; i < 4; i++) gs_meters_add(m, i < 3 ? t1 : t2, &h[i]);
+  gs_meters_count_on(m, h[0], 1);
+  gs_meters_count_on(m, h[1], 1);
+  gs_meters_count_on(m, h[3], 1);
+  gs_meters_count_on(m, h[0], -1);
+  gs_meters_count_on(m, h[2], 1);
+  ck_assert_uint_eq(gs_meters_on(m, t1), 2);
+  ck_assert_uint_eq(gs_meters_on(m, t2), 1);
+  ck_assert_uint_eq(gs_meters_on(m, f1), 2);
+  ck_assert_uint_eq(gs_meters_on(m, f2), 1);
+  ck_assert_uint_eq(gs_meters_on(m, fleet), 3);
+  ck_assert_uint_eq(gs_meters_on(m, h[1]), 0); /* not at its own meter */
+  gs_meters_count_on(m, t2, 1); /* metered at t2: counts above t2 */
+  ck_assert_uint_eq(gs_meters_on(m, t2), 1);
+  ck_assert_uint_eq(gs_meters_on(m, f2), 2);
+  gs_meters_count_on(m, t2, -1);
+  gs_meters_count_on(m, h[1], -1);
+  gs_meters_count_on(m, h[2], -1);
+  gs_meters_count_on(m, h[3], -1);
+  ck_assert_uint_eq(gs_meters_on(m, fleet), 0);
+  ck_assert_uint_eq(gs_meters_on(m, t1), 0);
+  gs_meters_destroy(m);
+}
+END_TEST
+
 Suite *meter_suite(void) {
   Suite *s = suite_create("meter");
   TCase *tc = tcase_create("meter");
@@ -128,6 +163,7 @@ Suite *meter_suite(void) {
   tcase_add_test(tc, energy_of_root_is_sum_of_leaves);
   tcase_add_test(tc, energy_and_peak_closed_form);
   tcase_add_test(tc, deep_tree_propagates);
+  tcase_add_test(tc, devices_on_counted_at_ancestors);
   suite_add_tcase(s, tc);
   return s;
 }

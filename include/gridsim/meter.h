@@ -54,4 +54,16 @@ int64_t gs_meters_energy_mws(const gs_meters_t *m, uint32_t meter,
 int64_t gs_meters_peak_mw(const gs_meters_t *m, uint32_t meter,
                           gs_time_us_t now_us, gs_time_us_t *at_us);
 
+/* Devices on: every meter with children keeps a count of the devices
+ * below it that are on (the grid's figure: EVs drawing power), kept by
+ * their models at each switch so that reading it costs no scan.
+ * gs_meters_count_on adds `delta` (+1 when a device of `meter` switches
+ * on, -1 when off) to the count of every ancestor of `meter`, not to
+ * `meter` itself. */
+void gs_meters_count_on(gs_meters_t *m, uint32_t meter, int32_t delta);
+
+/* Devices on below `meter`: the sum of the deltas counted at the meters
+ * under it (0 for a meter without children). */
+uint32_t gs_meters_on(const gs_meters_t *m, uint32_t meter);
+
 #endif /* GRIDSIM_METER_H */
