@@ -334,9 +334,13 @@ static void gs__ev_settle(gs_engine_t *eng, gs_entity_id_t self, gs__ev_t *s,
   while ((at_us = gs__ev_timer(s, &kind)) <= s->t0_us &&
          kind == GS_EV_EV_OVERRIDE)
     gs__ev_override(s);
-  int64_t delta_mw = gs__ev_power_mw(s) - old_mw;
+  int64_t new_mw = gs__ev_power_mw(s), delta_mw = new_mw - old_mw;
   if (delta_mw != 0 && s->meter != GS_METER_NONE)
     gs_engine_add_power(eng, s->meter, delta_mw);
+  /* The grid counts EVs drawing power per transformer from these
+   * switches (status().power_mw > 0 is exactly new_mw > 0). */
+  if ((old_mw > 0) != (new_mw > 0) && s->meter != GS_METER_NONE)
+    gs_meters_count_on(gs_engine_meters(eng), s->meter, new_mw > 0 ? 1 : -1);
   if (at_us != GS_TIME_NEVER)
     s->next = gs_engine_schedule(eng, self, at_us, GS_PHASE_MODEL, kind, 0, 0);
 }

@@ -77,17 +77,14 @@ struct gs_grid_obs {
   double pf;
   xacc_t *x;
   gs_time_us_t *below_us;    /* per feeder: time under Range A */
-  uint32_t *ev_first;        /* EVs of transformer t: ev_first[t] .. [t+1] */
-  gs_entity_id_t *ev_entity; /* the EV load entities, by transformer */
-  const gs_model_type_t *ev_type;
+  uint32_t *evs;             /* per transformer: EVs of its VENs */
 };
 
 void gs_grid_obs_free(gs_grid_obs_t *o) {
   if (o == NULL) return;
   free(o->x);
   free(o->below_us);
-  free(o->ev_first);
-  free(o->ev_entity);
+  free(o->evs);
   free(o);
 }
 
@@ -107,13 +104,9 @@ static void sample(void *ud, gs_engine_t *eng, gs_time_us_t t) {
     double kva = kw_of(gs_meters_power_mw(m, o->w->xfmr_meter[i])) / o->pf;
     if (kva > g->xfmrs[i].kva) a->above_us += wt;
     if (kva > GS__SEVERE_RATIO * g->xfmrs[i].kva) a->above120_us += wt;
-    uint32_t on = 0;
-    for (uint32_t k = o->ev_first[i]; k < o->ev_first[i + 1]; k++) {
-      gs_load_status_t st;
-      memset(&st, 0, sizeof st);
-      o->ev_type->status(gs_engine_state(eng, o->ev_entity[k]), t, &st);
-      on += st.power_mw > 0;
-    }
+    /* EVs drawing power: the EVs count themselves at their transformer's
+     * meter when they switch (models/ev.c), so no EV is read here. */
+    uint32_t on = gs_meters_on(m, o->w->xfmr_meter[i]);
     if (on > a->evs_charging_max) a->evs_charging_max = on;
   }
   for (uint32_t f = 0; f < g->n_feeders; f++) {
@@ -157,35 +150,16 @@ static void finish_demand(void *ud, gs_engine_t *eng) {
   close_block(o, eng, now < o->end_us ? now : o->end_us);
 }
 
-/* The EV load entities of every VEN, grouped by transformer (counting
- * sort): a VEN's loads are the load entities right after it. */
-static gs_err_t index_evs(gs_grid_obs_t *o, gs_engine_t *eng) {
+/* The EVs of each transformer: a VEN's loads are the load entities right
+ * after it. */
+static void count_evs(gs_grid_obs_t *o, gs_engine_t *eng) {
   const gs_world_t *w = o->w;
-  uint32_t nx = w->grid->n_xfmrs;
-  size_t n_ent = gs_engine_entity_count(eng), n_ev = 0;
-  o->ev_first = calloc((size_t)nx + 1, sizeof *o->ev_first);
-  if (o->ev_first == NULL) return GS_ENOMEM;
-  for (int pass = 0; pass < 2; pass++) {
-    for (uint64_t i = 0; i < w->n_vens; i++) {
-      for (gs_entity_id_t id = w->ven_entity[i] + 1;
-           id < n_ent && gs_engine_type(eng, id)->role == GS_ROLE_LOAD; id++) {
-        if (gs_engine_type(eng, id) != o->ev_type) continue;
-        uint32_t t = w->ven_xfmr[i];
-        if (pass == 0) o->ev_first[t + 1]++;
-        else o->ev_entity[o->ev_first[t]++] = id;
-      }
-    }
-    if (pass == 0) {
-      for (uint32_t t = 0; t < nx; t++) o->ev_first[t + 1] += o->ev_first[t];
-      n_ev = o->ev_first[nx];
-      o->ev_entity = calloc(n_ev ? n_ev : 1, sizeof *o->ev_entity);
-      if (o->ev_entity == NULL) return GS_ENOMEM;
-    }
-  }
-  /* The second pass advanced each start to the next one's: shift back. */
-  for (uint32_t t = nx; t > 0; t--) o->ev_first[t] = o->ev_first[t - 1];
-  o->ev_first[0] = 0;
-  return GS_OK;
+  const gs_model_type_t *ev = gs_model_find("ev");
+  size_t n_ent = gs_engine_entity_count(eng);
+  for (uint64_t i = 0; i < w->n_vens && ev != NULL; i++)
+    for (gs_entity_id_t id = w->ven_entity[i] + 1;
+         id < n_ent && gs_engine_type(eng, id)->role == GS_ROLE_LOAD; id++)
+      o->evs[w->ven_xfmr[i]] += gs_engine_type(eng, id) == ev;
 }
 
 gs_err_t gs_grid_observe(gs_world_t *w, gs_time_us_t interval_us,
@@ -198,18 +172,14 @@ gs_err_t gs_grid_observe(gs_world_t *w, gs_time_us_t interval_us,
   o->interval_us = interval_us;
   o->end_us = end_us;
   o->pf = w->grid->power_factor;
-  o->ev_type = gs_model_find("ev");
-  o->x = calloc(w->grid->n_xfmrs ? w->grid->n_xfmrs : 1, sizeof *o->x);
+  size_t nx = w->grid->n_xfmrs ? w->grid->n_xfmrs : 1;
+  o->x = calloc(nx, sizeof *o->x);
   o->below_us = calloc(w->grid->n_feeders, sizeof *o->below_us);
-  if (o->x == NULL || o->below_us == NULL) goto nomem;
+  o->evs = calloc(nx, sizeof *o->evs);
+  if (o->x == NULL || o->below_us == NULL || o->evs == NULL) goto nomem;
   for (uint32_t i = 0; i < w->grid->n_xfmrs; i++)
     o->x[i].demand_mw = INT64_MIN;
-  if (o->ev_type != NULL && o->ev_type->status != NULL) {
-    if (index_evs(o, w->engine) != GS_OK) goto nomem;
-  } else {
-    o->ev_first = calloc((size_t)w->grid->n_xfmrs + 1, sizeof *o->ev_first);
-    if (o->ev_first == NULL) goto nomem;
-  }
+  count_evs(o, w->engine);
   gs_observer_t obs = {.name = "grid", .interval_us = interval_us,
                        .sample = sample, .ud = o};
   gs_observer_t dobs = {.name = "grid demand",
@@ -248,7 +218,7 @@ void gs_grid_xfmr_figs(const gs_world_t *w, uint32_t t, gs_xfmr_figs_t *out) {
   }
   out->time_above_s = (double)o->x[t].above_us / 1e6;
   out->time_above_120_s = (double)o->x[t].above120_us / 1e6;
-  out->evs = o->ev_first[t + 1] - o->ev_first[t];
+  out->evs = o->evs[t];
   out->evs_charging_max = o->x[t].evs_charging_max;
 }
 

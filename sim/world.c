@@ -134,10 +134,14 @@ static gs_err_t add_grid_meters(gs_world_t *w) {
     return GS_ENOMEM;
   for (uint32_t f = 0; f < g->n_feeders; f++) {
     const gs_feeder_cfg_t *fd = &g->feeders[f];
+    /* Full meters: the grid figures ask when their peaks were. */
     gs_err_t err = gs_meters_add(m, w->fleet_meter, &w->feeder_meter[f]);
+    if (err == GS_OK) err = gs_meters_keep_full(m, w->feeder_meter[f]);
     for (uint32_t t = fd->first_xfmr;
-         err == GS_OK && t < fd->first_xfmr + fd->n_xfmrs; t++)
+         err == GS_OK && t < fd->first_xfmr + fd->n_xfmrs; t++) {
       err = gs_meters_add(m, w->feeder_meter[f], &w->xfmr_meter[t]);
+      if (err == GS_OK) err = gs_meters_keep_full(m, w->xfmr_meter[t]);
+    }
     if (err != GS_OK) return err;
   }
   return GS_OK;
@@ -191,6 +195,8 @@ gs_err_t gs_world_build_opts(const gs_scenario_t *s, gs_engine_t *eng,
       !w->dr)
     goto nomem;
   err = gs_meters_add(gs_engine_meters(eng), GS_METER_NONE, &w->fleet_meter);
+  if (err == GS_OK) /* its peak time is a summary figure */
+    err = gs_meters_keep_full(gs_engine_meters(eng), w->fleet_meter);
   if (err != GS_OK) goto nomem;
   gs_model_init_t pi = {.seed = s->seed, .key = gs_rng_key("program", 0, 0),
                         .id = "program", .ven = GS_ENTITY_NONE,

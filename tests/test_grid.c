@@ -115,6 +115,7 @@ typedef struct sums {
   gs_world_t *w;
   int samples;
   uint32_t *ev_max; /* per transformer, counted independently */
+  uint64_t on_total; /* EVs drawing power, summed over samples */
 } sums_t;
 
 static void check_sums(void *ud, gs_engine_t *eng, gs_time_us_t t) {
@@ -145,8 +146,15 @@ static void check_sums(void *ud, gs_engine_t *eng, gs_time_us_t t) {
   int64_t fleet = 0;
   for (uint32_t x = 0; x < g->n_xfmrs; x++) {
     ck_assert_int_eq(gs_meters_power_mw(m, c->w->xfmr_meter[x]), xs[x]);
+    /* The count the EVs keep at their transformer is the scan's. */
+    ck_assert_uint_eq(gs_meters_on(m, c->w->xfmr_meter[x]), evs[x]);
+    c->on_total += evs[x];
     if (evs[x] > c->ev_max[x]) c->ev_max[x] = evs[x];
   }
+  uint32_t feeders_on = 0;
+  for (uint32_t f = 0; f < g->n_feeders; f++)
+    feeders_on += gs_meters_on(m, c->w->feeder_meter[f]);
+  ck_assert_uint_eq(gs_meters_on(m, c->w->fleet_meter), feeders_on);
   for (uint32_t f = 0; f < g->n_feeders; f++) {
     ck_assert_int_eq(gs_meters_power_mw(m, c->w->feeder_meter[f]), fs[f]);
     fleet += fs[f];
@@ -201,6 +209,66 @@ START_TEST(totals_exact_every_step) {
           ef = gs_meters_energy_mws(m, r.w->fleet_meter, now);
   ck_assert_int_ge(ef, e0 + e1);
   ck_assert_int_le(ef, e0 + e1 + 1); /* two floors of mW·s */
+  free(c.ev_max);
+  destroy(&r);
+}
+END_TEST
+
+/* ---- EVs counted at every switch: sheds, throttles, setLoad, breaker ---- */
+
+/* Sends `kind` (arg, arg2) at `t_s` to every `every`-th EV from `first`. */
+static void to_evs(run_t *r, double t_s, uint16_t kind, int64_t arg,
+                   uint64_t arg2, unsigned first, unsigned every) {
+  const gs_model_type_t *ev = gs_model_find("ev");
+  unsigned k = 0;
+  for (gs_entity_id_t id = 0; id < gs_engine_entity_count(r->e); id++) {
+    if (gs_engine_type(r->e, id) != ev) continue;
+    if (k++ % every == first)
+      gs_engine_schedule(r->e, id, llround(t_s * 1e6), GS_PHASE_MODEL, kind,
+                         arg, arg2);
+  }
+}
+
+/* The evening's charging is deferred, throttled (above and below J1772's
+ * 6 A), capped by setLoad below the minimum, switched off at the breaker
+ * and back on, at instants off the sampling grid; a scan of every EV's
+ * status at every 7 s agrees with the counts the EVs keep, and so does
+ * the grid's figure. */
+START_TEST(ev_counts_follow_every_switch) {
+  const char *text = SCN(86400, TWO_FEEDERS,
+                         HOME("a", 40, "\"feeder\":\"f1\",") ","
+                         HOME("b", 20, "\"feeder\":\"f2\","));
+  run_t r = build_only(text, NULL);
+  const gs_grid_cfg_t *g = r.w->grid;
+  double h = 3600;
+  to_evs(&r, 18 * h + 7, GS_EV_LOAD_SHED, 1000000, 0, 0, 3);   /* 6.2 kW */
+  to_evs(&r, 18 * h + 7, GS_EV_LOAD_SHED, 6000000, 0, 1, 3);   /* < 6 A */
+  to_evs(&r, 18 * h + 7, GS_EV_LOAD_SHED, 1000000000, 0, 2, 3); /* defer */
+  to_evs(&r, 18.5 * h + 11, GS_EV_LOAD_RESTORE, 0, 0, 0, 1);
+  to_evs(&r, 19 * h + 13, GS_EV_LOAD_SET, 1000000, 0, 0, 2);    /* 1 kW */
+  to_evs(&r, 19.3 * h + 1, GS_EV_LOAD_SET, -1, 2, 1, 2);        /* off */
+  to_evs(&r, 19.6 * h + 3, GS_EV_LOAD_SET, -1, 3, 0, 1);        /* on */
+  to_evs(&r, 20 * h + 5, GS_EV_LOAD_SET, -1, 2, 0, 1);          /* off */
+  sums_t c = {.w = r.w};
+  c.ev_max = calloc(g->n_xfmrs, sizeof *c.ev_max);
+  gs_observer_t o = {.name = "sums", .interval_us = 7 * GS_US_PER_S,
+                     .sample = check_sums, .ud = &c};
+  ck_assert_int_eq(gs_engine_add_observer(r.e, &o), GS_OK);
+  ck_assert_int_eq(gs_engine_run(r.e, llround(20.5 * h * 1e6)), GS_OK);
+  /* Every EV is off at the breaker now. */
+  ck_assert_uint_eq(gs_meters_on(gs_engine_meters(r.e), r.w->fleet_meter), 0);
+  ck_assert_uint_gt(c.on_total, 1000); /* the counts did move */
+  finish(&r);
+  ck_assert_int_eq(c.samples, 86400 / 7 + 1);
+  uint32_t busiest = 0;
+  for (uint32_t x = 0; x < g->n_xfmrs; x++) {
+    gs_xfmr_figs_t f;
+    gs_grid_xfmr_figs(r.w, x, &f);
+    /* The grid samples every 300 s, a subset of every 7 s: at most. */
+    ck_assert_uint_le(f.evs_charging_max, c.ev_max[x]);
+    if (f.evs_charging_max > busiest) busiest = f.evs_charging_max;
+  }
+  ck_assert_uint_gt(busiest, 1);
   free(c.ev_max);
   destroy(&r);
 }
@@ -551,6 +619,7 @@ Suite *grid_suite(void) {
   TCase *tc = tcase_create("grid");
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, totals_exact_every_step);
+  tcase_add_test(tc, ev_counts_follow_every_switch);
   tcase_add_test(tc, assignment_stable);
   tcase_add_test(tc, time_above_rating_hand_built);
   tcase_add_test(tc, voltage_drop_closed_form);

@@ -66,6 +66,7 @@ START_TEST(energy_and_peak_closed_form) {
   gs_meters_t *m = gs_meters_create();
   uint32_t a;
   gs_meters_add(m, GS_METER_NONE, &a);
+  gs_meters_keep_full(m, a); /* its peak time is asked */
   /* 2 kW for 1 h, then 5 kW for 30 min, then 1 kW for 2 h: 6.5 kWh. */
   gs_meters_add_power(m, a, 0, 2000000);
   gs_meters_add_power(m, a, 3600 * GS_US_PER_S, 3000000);
@@ -94,6 +95,9 @@ START_TEST(deep_tree_propagates) {
   for (int i = 1; i < DEPTH; i++)
     ck_assert_int_eq(gs_meters_add(m, id[i - 1], &id[i]), GS_OK);
   ck_assert_int_eq(gs_meters_add(m, id[5], &side), GS_OK);
+  /* The leaf's peak time is asked below. */
+  ck_assert_int_eq(gs_meters_keep_full(m, id[DEPTH - 1]), GS_OK);
+  ck_assert_int_eq(gs_meters_keep_full(m, DEPTH + 5), GS_EINVAL);
   gs_meters_prefetch(m, id[DEPTH - 1], true);
   gs_meters_prefetch(m, id[DEPTH - 1], false);
   gs_meters_prefetch(m, 12345, true); /* out of range: ignored */
@@ -121,6 +125,175 @@ START_TEST(deep_tree_propagates) {
 }
 END_TEST
 
+/* Devices on: counted at every ancestor of the device's meter, not at
+ * the meter itself, and back to zero when they all switch off. */
+START_TEST(devices_on_counted_at_ancestors) {
+  gs_meters_t *m = gs_meters_create();
+  uint32_t fleet, f1, f2, t1, t2, h[4];
+  gs_meters_add(m, GS_METER_NONE, &fleet);
+  gs_meters_add(m, fleet, &f1);
+  gs_meters_add(m, fleet, &f2);
+  gs_meters_add(m, f1, &t1);
+  gs_meters_add(m, f2, &t2);
+  for (int i = 0; i < 4; i++) gs_meters_add(m, i < 3 ? t1 : t2, &h[i]);
+  gs_meters_count_on(m, h[0], 1);
+  gs_meters_count_on(m, h[1], 1);
+  gs_meters_count_on(m, h[3], 1);
+  gs_meters_count_on(m, h[0], -1);
+  gs_meters_count_on(m, h[2], 1);
+  ck_assert_uint_eq(gs_meters_on(m, t1), 2);
+  ck_assert_uint_eq(gs_meters_on(m, t2), 1);
+  ck_assert_uint_eq(gs_meters_on(m, f1), 2);
+  ck_assert_uint_eq(gs_meters_on(m, f2), 1);
+  ck_assert_uint_eq(gs_meters_on(m, fleet), 3);
+  ck_assert_uint_eq(gs_meters_on(m, h[1]), 0); /* not at its own meter */
+  gs_meters_count_on(m, t2, 1); /* metered at t2: counts above t2 */
+  ck_assert_uint_eq(gs_meters_on(m, t2), 1);
+  ck_assert_uint_eq(gs_meters_on(m, f2), 2);
+  gs_meters_count_on(m, t2, -1);
+  gs_meters_count_on(m, h[1], -1);
+  gs_meters_count_on(m, h[2], -1);
+  gs_meters_count_on(m, h[3], -1);
+  ck_assert_uint_eq(gs_meters_on(m, fleet), 0);
+  ck_assert_uint_eq(gs_meters_on(m, t1), 0);
+  gs_meters_destroy(m);
+}
+END_TEST
+
+/* ---- compact (32-byte) meters against full ones ---- */
+
+/* The figures of compact meter `c` and full meter `f` at `t`: equal. */
+static void same_figures(gs_meters_t *m, uint32_t c, uint32_t f,
+                         gs_time_us_t t) {
+  ck_assert_int_eq(gs_meters_power_mw(m, c), gs_meters_power_mw(m, f));
+  ck_assert_int_eq(gs_meters_energy_mws(m, c, t),
+                   gs_meters_energy_mws(m, f, t));
+  double kc = gs_meters_energy_kwh(m, c, t), kf = gs_meters_energy_kwh(m, f, t);
+  ck_assert_mem_eq(&kc, &kf, sizeof kc); /* to the bit */
+  ck_assert_int_eq(gs_meters_peak_mw(m, c, t, NULL),
+                   gs_meters_peak_mw(m, f, t, NULL));
+}
+
+/* A home's meter (compact) and one kept full, under the same transformer,
+ * given the same random changes (several within one instant, exports
+ * below zero): every figure equal at every step, and the transformer
+ * holds their sum. */
+START_TEST(compact_meter_is_exact) {
+  gs_meters_t *m = gs_meters_create();
+  uint32_t root, xf, c, f;
+  gs_meters_add(m, GS_METER_NONE, &root);
+  gs_meters_add(m, root, &xf);
+  gs_meters_add(m, xf, &c);
+  gs_meters_add(m, xf, &f);
+  ck_assert_int_eq(gs_meters_keep_full(m, f), GS_OK);
+  ck_assert_uint_eq(gs_meters_parent(m, c), xf);
+  ck_assert_uint_eq(gs_meters_parent(m, f), xf);
+  ck_assert_uint_eq(gs_meters_parent(m, xf), root);
+  same_figures(m, c, f, 0); /* before any change: all zero */
+  gs_rng_t r;
+  gs_rng_init(&r, 7, 3, 1);
+  gs_time_us_t t = 0;
+  for (int step = 0; step < 50000; step++) {
+    if (gs_rng_uniform(&r) < 0.8)
+      t += (gs_time_us_t)(gs_rng_uniform(&r) * 6e8); /* up to 10 min */
+    int64_t d = (int64_t)((gs_rng_uniform(&r) - 0.45) * 2e7);
+    gs_meters_add_power(m, c, t, d);
+    gs_meters_add_power(m, f, t, d);
+    if (step % 97 == 0) same_figures(m, c, f, t + 12345);
+  }
+  same_figures(m, c, f, t + 1);
+  ck_assert_int_eq(gs_meters_power_mw(m, xf), 2 * gs_meters_power_mw(m, c));
+  ck_assert_int_eq(gs_meters_energy_mws(m, xf, t),
+                   2 * gs_meters_energy_mws(m, c, t) +
+                       (gs_meters_energy_mws(m, xf, t) % 2));
+  gs_meters_destroy(m);
+}
+END_TEST
+
+/* Past the compact bounds (power 2^47 mW, energy 2^79 mW·us, time 2^48
+ * us) a meter goes on at full width: still exact. 2^47 - 1 mW held for
+ * 2^33 us is 2^80 mW·us, past 80 bits; then a power past 48 bits; then a
+ * time past 48 bits. A home at 100 kW for a year stays well inside. */
+START_TEST(compact_bounds_widen_exactly) {
+  gs_meters_t *m = gs_meters_create();
+  uint32_t root, c, f, root2, home, home_f;
+  gs_meters_add(m, GS_METER_NONE, &root);
+  gs_meters_add(m, root, &c);
+  gs_meters_add(m, root, &f);
+  gs_meters_add(m, GS_METER_NONE, &root2);
+  gs_meters_add(m, root2, &home);
+  gs_meters_add(m, root2, &home_f);
+  gs_meters_keep_full(m, f);
+  gs_meters_keep_full(m, home_f);
+  const int64_t p47 = ((int64_t)1 << 47) - 1;
+  const gs_time_us_t t33 = (gs_time_us_t)1 << 33, t48 = (gs_time_us_t)1 << 48;
+  gs_meters_add_power(m, c, 0, p47); /* the largest compact power */
+  gs_meters_add_power(m, f, 0, p47);
+  same_figures(m, c, f, t33 - 1);
+  /* Energy past 2^79: (2^47 - 1) x 2^33 mW·us = 2^80 - 2^33, in mW·s. */
+  gs_meters_add_power(m, c, t33, 1); /* power 2^47: past 48 bits too */
+  gs_meters_add_power(m, f, t33, 1);
+  __extension__ __int128 want = (__int128)p47 * t33 / 1000000;
+  ck_assert_int_eq(gs_meters_energy_mws(m, c, t33), (int64_t)want);
+  same_figures(m, c, f, t33 + 1000);
+  gs_meters_add_power(m, c, t48 + 5, -2 * p47); /* a time past 48 bits */
+  gs_meters_add_power(m, f, t48 + 5, -2 * p47);
+  same_figures(m, c, f, t48 + 99);
+  ck_assert_int_eq(gs_meters_power_mw(m, c), 1 - p47);
+  /* A home at 100 kW for a (leap) year, closed form: 1e8 mW x 3.16e13 us
+   * = 3.16e21 mW·us, 191 times below 2^79. */
+  const gs_time_us_t year = 366 * GS_US_PER_DAY;
+  gs_meters_add_power(m, home, 0, 100000000);
+  gs_meters_add_power(m, home_f, 0, 100000000);
+  gs_meters_add_power(m, home, year, -100000000);
+  gs_meters_add_power(m, home_f, year, -100000000);
+  ck_assert_int_eq(gs_meters_energy_mws(m, home, year + 1),
+                   100000000LL * (year / 1000000));
+  same_figures(m, home, home_f, year + 1);
+  ck_assert_int_eq(gs_meters_peak_mw(m, home, year + 1, NULL), 100000000);
+  /* The roots: exactly the sums of their children. */
+  ck_assert_int_eq(gs_meters_power_mw(m, root), 2 - 2 * p47);
+  ck_assert_int_eq(gs_meters_energy_mws(m, root2, year + 1),
+                   2 * gs_meters_energy_mws(m, home, year + 1));
+  gs_meters_destroy(m);
+}
+END_TEST
+
+/* A compact leaf's ancestors come from its parent's list: on a chain of
+ * nine full meters (twice the four a list holds) every one sees the
+ * leaf's power and devices on, and gs_meters_parent walks back up. */
+START_TEST(compact_leaf_reaches_ancestors) {
+  enum { DEPTH = 9 };
+  gs_meters_t *m = gs_meters_create();
+  uint32_t id[DEPTH], leaf;
+  gs_meters_add(m, GS_METER_NONE, &id[0]);
+  for (int i = 1; i < DEPTH; i++) gs_meters_add(m, id[i - 1], &id[i]);
+  gs_meters_add(m, id[DEPTH - 1], &leaf);
+  gs_meters_prefetch(m, leaf, true);
+  gs_meters_prefetch(m, leaf, false);
+  gs_meters_add_power(m, leaf, 10, 4321);
+  gs_meters_count_on(m, leaf, 1);
+  gs_meters_add_power(m, leaf, 20, 1000);
+  uint32_t up = leaf;
+  for (int i = DEPTH - 1; i >= 0; i--) {
+    up = gs_meters_parent(m, up);
+    ck_assert_uint_eq(up, id[i]);
+    ck_assert_int_eq(gs_meters_power_mw(m, id[i]), 5321);
+    /* 4321 mW for 10 us, then 5321 mW for 1 s; peak 4321 at 10. */
+    ck_assert_int_eq(gs_meters_energy_mws(m, id[i], 1000020),
+                     (43210 + 5321LL * 1000000) / 1000000);
+    gs_time_us_t at;
+    ck_assert_int_eq(gs_meters_peak_mw(m, id[i], 20, &at), 4321);
+    ck_assert_int_eq(at, 10);
+    ck_assert_uint_eq(gs_meters_on(m, id[i]), 1);
+  }
+  ck_assert_uint_eq(gs_meters_parent(m, id[0]), GS_METER_NONE);
+  ck_assert_uint_eq(gs_meters_on(m, leaf), 0);
+  ck_assert_int_eq(gs_meters_peak_mw(m, leaf, 30, NULL), 5321);
+  gs_meters_destroy(m);
+}
+END_TEST
+
 Suite *meter_suite(void) {
   Suite *s = suite_create("meter");
   TCase *tc = tcase_create("meter");
@@ -128,6 +301,10 @@ Suite *meter_suite(void) {
   tcase_add_test(tc, energy_of_root_is_sum_of_leaves);
   tcase_add_test(tc, energy_and_peak_closed_form);
   tcase_add_test(tc, deep_tree_propagates);
+  tcase_add_test(tc, devices_on_counted_at_ancestors);
+  tcase_add_test(tc, compact_meter_is_exact);
+  tcase_add_test(tc, compact_bounds_widen_exactly);
+  tcase_add_test(tc, compact_leaf_reaches_ancestors);
   suite_add_tcase(s, tc);
   return s;
 }

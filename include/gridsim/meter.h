@@ -11,8 +11,11 @@
 
 /* A meter is a node in a tree (VEN -> transformer -> feeder -> fleet).
  * Adding power to a meter adds it to every ancestor. Power is held as
- * int64 milliwatts, so totals are exact and independent of the order of
- * addition; energy is integrated exactly in milliwatt-microseconds. */
+ * integer milliwatts, so totals are exact and independent of the order of
+ * addition; energy is integrated exactly in milliwatt-microseconds.
+ * A meter without children (a home's) is compact, 32 bytes, and keeps no
+ * time for its peak; one with children, or kept full, is 64 bytes. The
+ * figures are exact either way (sim/meter.c gives the bounds). */
 typedef struct gs_meters gs_meters_t;
 #define GS_METER_NONE UINT32_MAX
 
@@ -23,6 +26,12 @@ void gs_meters_destroy(gs_meters_t *m);
 /* Adds a meter under `parent` (GS_METER_NONE for a root). Returns GS_ENOMEM
  * on failure; else stores the new index in `*out`. */
 gs_err_t gs_meters_add(gs_meters_t *m, uint32_t parent, uint32_t *out);
+
+/* Keeps `meter` at full width, with the time of its peak: a meter whose
+ * peak time will be asked (gs_meters_peak_mw with `at_us`) and that may
+ * have no children must be kept so before its first power change.
+ * GS_EINVAL for no such meter, GS_ENOMEM. */
+gs_err_t gs_meters_keep_full(gs_meters_t *m, uint32_t meter);
 
 uint32_t gs_meters_count(const gs_meters_t *m);
 uint32_t gs_meters_parent(const gs_meters_t *m, uint32_t meter);
@@ -49,9 +58,23 @@ int64_t gs_meters_energy_mws(const gs_meters_t *m, uint32_t meter,
                              gs_time_us_t now_us);
 
 /* Highest power held by `meter` over an interval of positive length up to
- * its last change (or up to `now_us`), and the start of that interval.
+ * its last change (or up to `now_us`), and the start of that interval
+ * (`at_us` may be NULL; a compact meter's peak time is known only until
+ * it has had a peak: asking it later is a programming error).
  * Intermediate values within one instant never count as a peak. */
 int64_t gs_meters_peak_mw(const gs_meters_t *m, uint32_t meter,
                           gs_time_us_t now_us, gs_time_us_t *at_us);
+
+/* Devices on: every meter with children keeps a count of the devices
+ * below it that are on (the grid's figure: EVs drawing power), kept by
+ * their models at each switch so that reading it costs no scan.
+ * gs_meters_count_on adds `delta` (+1 when a device of `meter` switches
+ * on, -1 when off) to the count of every ancestor of `meter`, not to
+ * `meter` itself. */
+void gs_meters_count_on(gs_meters_t *m, uint32_t meter, int32_t delta);
+
+/* Devices on below `meter`: the sum of the deltas counted at the meters
+ * under it (0 for a meter without children). */
+uint32_t gs_meters_on(const gs_meters_t *m, uint32_t meter);
 
 #endif /* GRIDSIM_METER_H */
