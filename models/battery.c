@@ -38,9 +38,9 @@
 
 /* A sleeping EMS's limit event is scheduled at most this far ahead; a
  * re-arm event (GS_EV_BATTERY_LIMIT with arg2 1) takes it on from there.
- * A wake supersedes the pending event, which stays in the queue until its
- * time: without the bound, limits hours ahead piled up, two dozen per
- * battery. */
+ * A wake that goes back to sleep keeps it; one that starts a new segment
+ * supersedes it, and it stays in the queue until its time: without the
+ * bound, limits hours ahead piled up, two dozen per battery. */
 #define GS__BAT_REARM_US (30 * GS_US_PER_MIN)
 
 /* Per-entity state: 104 bytes. The segment (t0_us, e0_kwh, power_mw) and
@@ -194,10 +194,6 @@ double gs_battery_soc_pct(const void *state, gs_time_us_t now_us) {
   return 100.0 * gs_battery_energy_kwh(state, now_us) / s->cap_kwh;
 }
 
-gs_time_us_t gs_battery_next_us(const void *state) {
-  return ((const gs__battery_t *)state)->next_us;
-}
-
 bool gs_battery_rebounding(const void *state) {
   return ((const gs__battery_t *)state)->rebound != 0;
 }
@@ -228,6 +224,16 @@ static gs_time_us_t gs__battery_next_tick(const gs__battery_t *s,
   if (now_us < (gs_time_us_t)s->phase_us) return s->phase_us;
   gs_time_us_t k = (now_us - s->phase_us) / s->ctrl_us + 1;
   return (gs_time_us_t)s->phase_us + k * (gs_time_us_t)s->ctrl_us;
+}
+
+gs_time_us_t gs_battery_next_us(gs_engine_t *eng, gs_entity_id_t id) {
+  const gs__battery_t *s = gs_engine_state(eng, id);
+  if (!s->asleep || gs_engine_watching(eng, s->meter, id)) return s->next_us;
+  /* Woken: the wake comes at the first tick after the change, and no tick
+   * has passed since (it would have been the wake), so it is the first
+   * after now. */
+  gs_time_us_t wake_us = gs__battery_next_tick(s, gs_engine_now(eng));
+  return wake_us < s->next_us ? wake_us : s->next_us;
 }
 
 /* Replaces the pending event: the earlier of the next control tick (self-
@@ -282,10 +288,11 @@ static void gs__battery_reschedule(gs_engine_t *eng, gs_entity_id_t self,
  * At a control tick that changes nothing (in a day of the default fleet,
  * 94 % of them: the home's net load is steady, or the store is full or
  * at its reserve), the EMS goes to sleep instead: no segment restart, no
- * ticks, a watch on the home's meter (gs_engine_watch_meter). The first
- * change of the rest of the home wakes it for the next tick, the one
- * that would have been the first to see the change; a limit of the
- * store ends the segment as before. The ticks in between would have
+ * ticks, a watch on the home's meter (gs_engine_watch_meter_every). The
+ * first change of the rest of the home wakes it at the next tick, the one
+ * that would have been the first to see the change, which the engine
+ * delivers itself (GS_EV_METER); a limit of the store ends the segment
+ * as before, and the wake then comes awake and is ignored. The ticks in between would have
  * found what this one found. Not restarting the segment at them only
  * saves roundings of the stored energy (E0 + P t instead of a chain of
  * restarts). */
@@ -308,9 +315,13 @@ static void gs__battery_evaluate(gs_engine_t *eng, gs_entity_id_t self,
   if (!s->enabled) p_mw = 0;
   if (tick && p_mw == s->power_mw && rebound == was_rebound &&
       s->mode == GS_BATTERY_SELF_CONSUMPTION && s->meter != GS_METER_NONE) {
-    s->asleep = 1;
-    gs_engine_watch_meter(eng, s->meter, self);
-    gs__battery_reschedule(eng, self, s);
+    gs_engine_watch_meter_every(eng, s->meter, self, s->phase_us, s->ctrl_us);
+    /* Woken asleep: the segment goes on, and so does the limit (or re-arm)
+     * event scheduled when it fell asleep. */
+    if (!s->asleep) {
+      s->asleep = 1;
+      gs__battery_reschedule(eng, self, s);
+    }
     return;
   }
   if (s->asleep) gs_engine_unwatch_meter(eng, s->meter, self);
@@ -423,12 +434,12 @@ static void gs__battery_handle(gs_engine_t *eng, gs_entity_id_t self,
       gs__battery_evaluate(eng, self, s, ev->kind == GS_EV_BATTERY_TICK);
       break;
     case GS_EV_METER:
-      /* The rest of the home changed: tick again from the next tick on
-       * (a wake that arrives awake, after a limit or a command, is
-       * stale). */
+      /* The rest of the home changed: the watch delivers this at the next
+       * control tick, which is read as one (a wake that arrives awake,
+       * after a limit or a command, is stale: that woke it and it ticks
+       * again by itself). */
       if (!s->asleep) break;
-      s->asleep = 0;
-      gs__battery_reschedule(eng, self, s);
+      gs__battery_evaluate(eng, self, s, true);
       break;
     case GS_EV_LOAD_SHED:
       gs__battery_shed(eng, self, s, ev->arg);

@@ -53,6 +53,15 @@ typedef struct intern_block {
  * after the other, so the VENs of one group meet their record here. */
 #define GS__INTERN_RECENT 8
 
+/* A meter watch: who is woken and at which instants (see
+ * gs_engine_watch_meter_every). A meter keeps its record once watched:
+ * a home's battery watches the same meter all day. */
+typedef struct watch {
+  gs_entity_id_t entity;
+  uint32_t phase_us, period_us;
+} watch_t;
+#define GS__WATCH_NONE UINT32_MAX
+
 typedef struct observer_slot {
   gs_observer_t obs;
   gs_time_us_t next_sample_us;
@@ -76,10 +85,12 @@ struct gs_engine {
   bool has_pacer, finished, released;
   gs_entity_id_t current; /* the entity whose event is being handled */
   /* Meter watches: a bit per meter (small enough to stay cached, tested
-   * at every power change) and the watcher of each watched meter. */
+   * at every power change) and the record of each meter ever watched. */
   uint64_t *watch_bits;
-  gs_entity_id_t *watcher;
-  uint32_t n_watch; /* meters covered by both arrays */
+  uint32_t *watch_slot; /* per meter: index in `watches`, or NONE */
+  uint32_t n_watch;     /* meters covered by both arrays */
+  watch_t *watches;
+  uint32_t n_watches, cap_watches;
   size_t pending_released; /* gs_engine_pending once released */
   volatile sig_atomic_t stop;
   gs_meters_t *meters;
@@ -128,7 +139,8 @@ void gs_engine_destroy(gs_engine_t *e) {
   gs__cancel_set_free(&e->cancelled);
   gs_meters_destroy(e->meters);
   free(e->watch_bits);
-  free(e->watcher);
+  free(e->watch_slot);
+  free(e->watches);
   free(e->spill);
   while (e->interned) {
     intern_block_t *next = e->interned->next;
@@ -575,8 +587,9 @@ static bool watched(const gs_engine_t *e, uint32_t meter) {
          (e->watch_bits[meter / 64] >> (meter % 64) & 1u) != 0;
 }
 
-void gs_engine_watch_meter(gs_engine_t *e, uint32_t meter,
-                           gs_entity_id_t entity) {
+void gs_engine_watch_meter_every(gs_engine_t *e, uint32_t meter,
+                                 gs_entity_id_t entity, uint32_t phase_us,
+                                 uint32_t period_us) {
   GS_ASSERT(entity < e->n_ent && meter < gs_meters_count(e->meters));
   if (meter >= e->n_watch) {
     uint32_t n = gs_meters_count(e->meters);
@@ -584,28 +597,62 @@ void gs_engine_watch_meter(gs_engine_t *e, uint32_t meter,
     uint64_t *bits = realloc(e->watch_bits, n / 64 * sizeof *bits);
     GS_ASSERT(bits != NULL);
     e->watch_bits = bits;
-    gs_entity_id_t *who = realloc(e->watcher, n * sizeof *who);
-    GS_ASSERT(who != NULL);
-    e->watcher = who;
+    uint32_t *slot = realloc(e->watch_slot, n * sizeof *slot);
+    GS_ASSERT(slot != NULL);
+    e->watch_slot = slot;
     memset(bits + e->n_watch / 64, 0, (n - e->n_watch) / 64 * sizeof *bits);
+    for (uint32_t m = e->n_watch; m < n; m++)
+      slot[m] = GS__WATCH_NONE;
     e->n_watch = n;
   }
+  if (e->watch_slot[meter] == GS__WATCH_NONE) {
+    if (e->n_watches == e->cap_watches) {
+      GS_ASSERT(e->cap_watches < UINT32_MAX / 2);
+      uint32_t cap = e->cap_watches ? e->cap_watches * 2 : 16;
+      watch_t *grown = realloc(e->watches, cap * sizeof *grown);
+      GS_ASSERT(grown != NULL);
+      e->watches = grown;
+      e->cap_watches = cap;
+    }
+    e->watch_slot[meter] = e->n_watches++;
+  }
+  e->watches[e->watch_slot[meter]] =
+      (watch_t){.entity = entity, .phase_us = phase_us, .period_us = period_us};
   e->watch_bits[meter / 64] |= UINT64_C(1) << (meter % 64);
-  e->watcher[meter] = entity;
+}
+
+void gs_engine_watch_meter(gs_engine_t *e, uint32_t meter,
+                           gs_entity_id_t entity) {
+  gs_engine_watch_meter_every(e, meter, entity, 0, 0);
+}
+
+bool gs_engine_watching(const gs_engine_t *e, uint32_t meter,
+                        gs_entity_id_t entity) {
+  return watched(e, meter) && e->watches[e->watch_slot[meter]].entity == entity;
 }
 
 void gs_engine_unwatch_meter(gs_engine_t *e, uint32_t meter,
                              gs_entity_id_t entity) {
-  if (watched(e, meter) && e->watcher[meter] == entity)
+  if (gs_engine_watching(e, meter, entity))
     e->watch_bits[meter / 64] &= ~(UINT64_C(1) << (meter % 64));
+}
+
+/* The instant a fired watch wakes its entity: the first of its instants
+ * strictly after now, or now itself for a watch without a period. */
+static gs_time_us_t wake_us(const watch_t *w, gs_time_us_t now_us) {
+  if (w->period_us == 0) return now_us;
+  if (now_us < (gs_time_us_t)w->phase_us) return w->phase_us;
+  gs_time_us_t k = (now_us - w->phase_us) / w->period_us + 1;
+  return (gs_time_us_t)w->phase_us + k * (gs_time_us_t)w->period_us;
 }
 
 void gs_engine_add_power(gs_engine_t *e, uint32_t meter, int64_t delta_mw) {
   if (meter == GS_METER_NONE || delta_mw == 0) return;
   gs_meters_add_power(e->meters, meter, e->now_us, delta_mw);
-  if (watched(e, meter) && e->watcher[meter] != e->current) {
-    e->watch_bits[meter / 64] &= ~(UINT64_C(1) << (meter % 64));
-    gs_engine_schedule(e, e->watcher[meter], e->now_us, GS_PHASE_MODEL,
-                       GS_EV_METER, meter, 0);
-  }
+  if (!watched(e, meter)) return;
+  const watch_t *w = &e->watches[e->watch_slot[meter]];
+  if (w->entity == e->current) return;
+  e->watch_bits[meter / 64] &= ~(UINT64_C(1) << (meter % 64));
+  gs_engine_schedule(e, w->entity, wake_us(w, e->now_us), GS_PHASE_MODEL,
+                     GS_EV_METER, meter, 0);
 }

@@ -436,10 +436,13 @@ START_TEST(release_keeps_counters_and_meters) {
 END_TEST
 
 /* A model for meter watches: kind 300 adds arg mW to meter arg2;
- * GS_EV_METER is counted with its time. */
+ * GS_EV_METER is counted with its time and meter; every event's kind is
+ * logged in order. */
 typedef struct watcher {
-  int n_meter;
+  int n_meter, n_log;
   gs_time_us_t last_us;
+  int64_t last_meter;
+  uint16_t log[8];
 } watcher_t;
 
 static void watcher_handle(gs_engine_t *eng, gs_entity_id_t self, void *state,
@@ -450,7 +453,9 @@ static void watcher_handle(gs_engine_t *eng, gs_entity_id_t self, void *state,
   if (ev->kind == GS_EV_METER) {
     w->n_meter++;
     w->last_us = gs_engine_now(eng);
+    w->last_meter = ev->arg;
   }
+  if (w->n_log < 8) w->log[w->n_log++] = ev->kind;
 }
 
 static const gs_model_type_t watcher_type = {
@@ -493,6 +498,74 @@ START_TEST(meter_watch_is_one_shot) {
   ck_assert_int_eq(wa->n_meter, 1);
   ck_assert_int_eq(gs_meters_power_mw(ms, m), 0);
   ck_assert_int_eq(gs_meters_power_mw(ms, root), 1000);
+  gs_engine_destroy(e);
+}
+END_TEST
+
+/* A watch with a period wakes its entity at the first of its instants
+ * phase + k period strictly after the change (the phase itself before
+ * it), once however many changes come before then, and in the order of
+ * an event scheduled at the change. */
+START_TEST(meter_watch_wakes_at_next_instant) {
+  gs_errbuf_t eb;
+  gs_engine_t *e = gs_engine_create(&(gs_engine_config_t){.seed = 1}, &eb);
+  ck_assert_ptr_nonnull(e);
+  gs_entity_id_t a, b;
+  gs_model_init_t init = {.ven = GS_ENTITY_NONE, .meter = GS_METER_NONE};
+  ck_assert_int_eq(gs_engine_add_entity(e, &watcher_type, &init, &a, &eb),
+                   GS_OK);
+  ck_assert_int_eq(gs_engine_add_entity(e, &watcher_type, &init, &b, &eb),
+                   GS_OK);
+  uint32_t m;
+  gs_meters_t *ms = gs_engine_meters(e);
+  ck_assert_int_eq(gs_meters_add(ms, GS_METER_NONE, &m), GS_OK);
+  const watcher_t *wa = gs_engine_state(e, a);
+  /* Before the phase: the phase itself. */
+  gs_engine_watch_meter_every(e, m, a, 700, 1000);
+  ck_assert(gs_engine_watching(e, m, a));
+  ck_assert(!gs_engine_watching(e, m, b));
+  gs_engine_schedule(e, b, 300, GS_PHASE_MODEL, 300, 5, m);
+  ck_assert_int_eq(gs_engine_run(e, 699), GS_OK);
+  ck_assert_int_eq(wa->n_meter, 0);
+  ck_assert(!gs_engine_watching(e, m, a)); /* ended by the change */
+  ck_assert_int_eq(gs_engine_run(e, 700), GS_OK);
+  ck_assert_int_eq(wa->n_meter, 1);
+  ck_assert_int_eq(wa->last_us, 700);
+  ck_assert_int_eq(wa->last_meter, m);
+  /* Between instants: the next one; further changes add nothing. An
+   * event of a's own scheduled at that instant after the change comes
+   * after the wake. */
+  gs_engine_watch_meter_every(e, m, a, 700, 1000);
+  gs_engine_schedule(e, b, 1234, GS_PHASE_MODEL, 300, 5, m);
+  gs_engine_schedule(e, b, 1500, GS_PHASE_MODEL, 300, 5, m);
+  ck_assert_int_eq(gs_engine_run(e, 1699), GS_OK);
+  ck_assert_int_eq(wa->n_meter, 1);
+  gs_engine_schedule(e, a, 1700, GS_PHASE_MODEL, 301, 0, 0);
+  ck_assert_int_eq(gs_engine_run(e, 5000), GS_OK);
+  ck_assert_int_eq(wa->n_meter, 2);
+  ck_assert_int_eq(wa->last_us, 1700);
+  ck_assert_int_eq(wa->n_log, 3);
+  ck_assert_int_eq(wa->log[1], GS_EV_METER);
+  ck_assert_int_eq(wa->log[2], 301);
+  /* At an instant: strictly after it. */
+  gs_engine_watch_meter_every(e, m, a, 700, 1000);
+  gs_engine_schedule(e, b, 5700, GS_PHASE_MODEL, 300, 5, m);
+  ck_assert_int_eq(gs_engine_run(e, 10000), GS_OK);
+  ck_assert_int_eq(wa->n_meter, 3);
+  ck_assert_int_eq(wa->last_us, 6700);
+  /* Period 0 (gs_engine_watch_meter): at the change. */
+  gs_engine_watch_meter_every(e, m, a, 700, 0);
+  gs_engine_schedule(e, b, 10001, GS_PHASE_MODEL, 300, 5, m);
+  ck_assert_int_eq(gs_engine_run(e, 20000), GS_OK);
+  ck_assert_int_eq(wa->n_meter, 4);
+  ck_assert_int_eq(wa->last_us, 10001);
+  /* A new watch by another entity replaces it. */
+  gs_engine_watch_meter_every(e, m, a, 700, 1000);
+  gs_engine_watch_meter_every(e, m, b, 0, 0);
+  ck_assert(!gs_engine_watching(e, m, a));
+  gs_engine_unwatch_meter(e, m, a); /* not a's: nothing */
+  ck_assert(gs_engine_watching(e, m, b));
+  ck_assert_int_eq(gs_meters_power_mw(ms, m), 25);
   gs_engine_destroy(e);
 }
 END_TEST
@@ -624,6 +697,7 @@ Suite *engine_suite(void) {
   tcase_add_test(tc, bad_arguments);
   tcase_add_test(tc, release_keeps_counters_and_meters);
   tcase_add_test(tc, meter_watch_is_one_shot);
+  tcase_add_test(tc, meter_watch_wakes_at_next_instant);
   tcase_add_test(tc, lookahead_equals_plain_heap);
   tcase_add_test(tc, lookahead_yields_to_earlier_and_cancel);
   tcase_add_test(tc, event_payload_round_trips);

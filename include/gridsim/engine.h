@@ -3,6 +3,7 @@
 #ifndef GRIDSIM_ENGINE_H
 #define GRIDSIM_ENGINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -148,6 +149,20 @@ gs_meters_t *gs_engine_meters(gs_engine_t *eng);
  * gs_engine_schedule. */
 void gs_engine_watch_meter(gs_engine_t *eng, uint32_t meter,
                            gs_entity_id_t entity);
+/* The same watch, for a controller that reads the meter only at its own
+ * instants phase_us + k * period_us (k >= 0): the GS_EV_METER event comes
+ * at the first of them strictly after the change (period_us 0: at the
+ * change), so the controller wakes for the reading that would have been
+ * the first to see the change, in one event instead of a wake-up and a
+ * reading. The change ends the watch, and further changes before that
+ * instant deliver nothing more. */
+void gs_engine_watch_meter_every(gs_engine_t *eng, uint32_t meter,
+                                 gs_entity_id_t entity, uint32_t phase_us,
+                                 uint32_t period_us);
+/* True while `entity`'s watch of `meter` is armed: set and not yet ended
+ * by a change or gs_engine_unwatch_meter. */
+bool gs_engine_watching(const gs_engine_t *eng, uint32_t meter,
+                        gs_entity_id_t entity);
 /* Ends a watch of `meter` by `entity` (none: nothing). */
 void gs_engine_unwatch_meter(gs_engine_t *eng, uint32_t meter,
                              gs_entity_id_t entity);
