@@ -292,10 +292,10 @@ static void gs__battery_reschedule(gs_engine_t *eng, gs_entity_id_t self,
  * first change of the rest of the home wakes it at the next tick, the one
  * that would have been the first to see the change, which the engine
  * delivers itself (GS_EV_METER); a limit of the store ends the segment
- * as before, and the wake then comes awake and is ignored. The ticks in between would have
- * found what this one found. Not restarting the segment at them only
- * saves roundings of the stored energy (E0 + P t instead of a chain of
- * restarts). */
+ * as before, and the wake then finds it awake and is ignored. The ticks
+ * in between would have found what this one found. Not restarting the
+ * segment at them only saves roundings of the stored energy (E0 + P t
+ * instead of a chain of restarts). */
 static void gs__battery_evaluate(gs_engine_t *eng, gs_entity_id_t self,
                                  gs__battery_t *s, bool tick) {
   gs_time_us_t now_us = gs_engine_now(eng);
