@@ -282,6 +282,37 @@ static void gs__battery_reschedule(gs_engine_t *eng, gs_entity_id_t self,
         gs_engine_schedule(eng, self, at_us, GS_PHASE_MODEL, kind, 0, rearm);
 }
 
+/* The home meter powers at which a tick would find what the one that
+ * put the EMS to sleep found, when it sleeps at 0 W (at its reserve or
+ * full, nearly always): a store that stays still keeps its limits
+ * (`lo_mw`, `hi_mw`) and rebound, and nothing else but the meter changes
+ * while it sleeps (a command wakes it). The other changes of the home
+ * need not wake it: the tick they would bring finds 0 W again. A moving
+ * store (its limits change with its energy) and a single point leave the
+ * band empty: every change wakes it. */
+static void gs__battery_idle_band(const gs__battery_t *s, int64_t lo_mw,
+                                  int64_t hi_mw, gs_meter_watch_t *when) {
+  when->lo_mw = 1; /* empty */
+  when->hi_mw = 0;
+  if (s->power_mw != 0) return;
+  /* wanted = (rebound ? max(-meter, R) : -meter) - S, clamped to
+   * [lo, hi]: 0 for every meter if both limits are 0 or it is off; with
+   * only the upper one 0, for wanted >= 0; with only the lower, <= 0. */
+  int64_t shed_mw = s->shed ? s->shed_mw : 0;
+  bool any = !s->enabled || (lo_mw == 0 && hi_mw == 0) ||
+             (hi_mw == 0 && s->rebound && s->recharge_mw >= shed_mw);
+  if (any) {
+    when->lo_mw = INT64_MIN;
+    when->hi_mw = INT64_MAX;
+  } else if (hi_mw == 0) {
+    when->lo_mw = INT64_MIN; /* -meter >= S */
+    when->hi_mw = -shed_mw;
+  } else if (lo_mw == 0 && !(s->rebound && s->recharge_mw > shed_mw)) {
+    when->lo_mw = -shed_mw; /* -meter <= S (and R <= S) */
+    when->hi_mw = INT64_MAX;
+  }
+}
+
 /* Starts a new segment at the present time with the power the EMS, the
  * store's limits and setLoad allow, and schedules what comes next.
  *
@@ -315,7 +346,9 @@ static void gs__battery_evaluate(gs_engine_t *eng, gs_entity_id_t self,
   if (!s->enabled) p_mw = 0;
   if (tick && p_mw == s->power_mw && rebound == was_rebound &&
       s->mode == GS_BATTERY_SELF_CONSUMPTION && s->meter != GS_METER_NONE) {
-    gs_engine_watch_meter_every(eng, s->meter, self, s->phase_us, s->ctrl_us);
+    gs_meter_watch_t when = {.phase_us = s->phase_us, .period_us = s->ctrl_us};
+    gs__battery_idle_band(s, lo_mw, hi_mw, &when);
+    gs_engine_watch_meter_when(eng, s->meter, self, &when);
     /* Woken asleep: the segment goes on, and so does the limit (or re-arm)
      * event scheduled when it fell asleep. */
     if (!s->asleep) {

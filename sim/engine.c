@@ -53,12 +53,12 @@ typedef struct intern_block {
  * after the other, so the VENs of one group meet their record here. */
 #define GS__INTERN_RECENT 8
 
-/* A meter watch: who is woken and at which instants (see
- * gs_engine_watch_meter_every). A meter keeps its record once watched:
- * a home's battery watches the same meter all day. */
+/* A meter watch: who is woken, at which instants, for which changes
+ * (gs_meter_watch_t). A meter keeps its record once watched: a home's
+ * battery watches the same meter all day. */
 typedef struct watch {
+  gs_meter_watch_t when;
   gs_entity_id_t entity;
-  uint32_t phase_us, period_us;
 } watch_t;
 #define GS__WATCH_NONE UINT32_MAX
 
@@ -587,9 +587,9 @@ static bool watched(const gs_engine_t *e, uint32_t meter) {
          (e->watch_bits[meter / 64] >> (meter % 64) & 1u) != 0;
 }
 
-void gs_engine_watch_meter_every(gs_engine_t *e, uint32_t meter,
-                                 gs_entity_id_t entity, uint32_t phase_us,
-                                 uint32_t period_us) {
+void gs_engine_watch_meter_when(gs_engine_t *e, uint32_t meter,
+                                gs_entity_id_t entity,
+                                const gs_meter_watch_t *when) {
   GS_ASSERT(entity < e->n_ent && meter < gs_meters_count(e->meters));
   if (meter >= e->n_watch) {
     uint32_t n = gs_meters_count(e->meters);
@@ -616,14 +616,14 @@ void gs_engine_watch_meter_every(gs_engine_t *e, uint32_t meter,
     }
     e->watch_slot[meter] = e->n_watches++;
   }
-  e->watches[e->watch_slot[meter]] =
-      (watch_t){.entity = entity, .phase_us = phase_us, .period_us = period_us};
+  e->watches[e->watch_slot[meter]] = (watch_t){.when = *when, .entity = entity};
   e->watch_bits[meter / 64] |= UINT64_C(1) << (meter % 64);
 }
 
 void gs_engine_watch_meter(gs_engine_t *e, uint32_t meter,
                            gs_entity_id_t entity) {
-  gs_engine_watch_meter_every(e, meter, entity, 0, 0);
+  gs_engine_watch_meter_when(e, meter, entity,
+                             &(gs_meter_watch_t){.lo_mw = 1, .hi_mw = 0});
 }
 
 bool gs_engine_watching(const gs_engine_t *e, uint32_t meter,
@@ -639,7 +639,7 @@ void gs_engine_unwatch_meter(gs_engine_t *e, uint32_t meter,
 
 /* The instant a fired watch wakes its entity: the first of its instants
  * strictly after now, or now itself for a watch without a period. */
-static gs_time_us_t wake_us(const watch_t *w, gs_time_us_t now_us) {
+static gs_time_us_t wake_us(const gs_meter_watch_t *w, gs_time_us_t now_us) {
   if (w->period_us == 0) return now_us;
   if (now_us < (gs_time_us_t)w->phase_us) return w->phase_us;
   gs_time_us_t k = (now_us - w->phase_us) / w->period_us + 1;
@@ -652,7 +652,11 @@ void gs_engine_add_power(gs_engine_t *e, uint32_t meter, int64_t delta_mw) {
   if (!watched(e, meter)) return;
   const watch_t *w = &e->watches[e->watch_slot[meter]];
   if (w->entity == e->current) return;
+  if (w->when.lo_mw <= w->when.hi_mw) {
+    int64_t p_mw = gs_meters_power_mw(e->meters, meter);
+    if (p_mw >= w->when.lo_mw && p_mw <= w->when.hi_mw) return;
+  }
   e->watch_bits[meter / 64] &= ~(UINT64_C(1) << (meter % 64));
-  gs_engine_schedule(e, w->entity, wake_us(w, e->now_us), GS_PHASE_MODEL,
+  gs_engine_schedule(e, w->entity, wake_us(&w->when, e->now_us), GS_PHASE_MODEL,
                      GS_EV_METER, meter, 0);
 }
