@@ -7,6 +7,7 @@
 #include "cancel_set.h"
 #include "gridsim/engine.h"
 #include "gridsim/rng.h"
+#include "hugemem.h"
 
 /* 16 bytes per entity: where its state is, its own event counter, how
  * many of its pending events are cancelled and the meter it adds to. The
@@ -28,6 +29,12 @@ typedef struct type_slot {
   unsigned char *states;
   size_t n, cap;
 } type_slot_t;
+
+/* Bytes of a type's state array (a stateless type still takes a byte an
+ * entity, so that every entity has its own address). */
+static size_t states_bytes(const type_slot_t *ts, size_t cap) {
+  return cap * (ts->type->state_size ? ts->type->state_size : 1);
+}
 
 /* Events popped ahead of their turn, so that what each will touch can be
  * fetched into cache while the ones before it run (a power of two). */
@@ -132,9 +139,11 @@ fail:
 void gs_engine_destroy(gs_engine_t *e) {
   if (e == NULL) return;
   if (e->queue) e->qops->destroy(e->queue);
-  for (size_t i = 0; i < e->n_types; i++) free(e->types[i].states);
+  for (size_t i = 0; i < e->n_types; i++)
+    gs_hugemem_free(e->types[i].states,
+                    states_bytes(&e->types[i], e->types[i].cap));
   free(e->types);
-  free(e->ent);
+  gs_hugemem_free(e->ent, e->cap_ent * sizeof *e->ent);
   free(e->obs);
   gs__cancel_set_free(&e->cancelled);
   gs_meters_destroy(e->meters);
@@ -178,15 +187,16 @@ gs_err_t gs_engine_add_entity(gs_engine_t *e, const gs_model_type_t *type,
   if (ts == NULL) goto nomem;
   if (ts->n == ts->cap) {
     size_t cap = ts->cap ? ts->cap * 2 : 64;
-    size_t size = type->state_size ? type->state_size : 1;
-    unsigned char *grown = realloc(ts->states, cap * size);
+    unsigned char *grown = gs_hugemem_grow(
+        ts->states, states_bytes(ts, ts->cap), states_bytes(ts, cap));
     if (grown == NULL) goto nomem;
     ts->states = grown;
     ts->cap = cap;
   }
   if (e->n_ent == e->cap_ent) {
     size_t cap = e->cap_ent ? e->cap_ent * 2 : 256;
-    entity_t *grown = realloc(e->ent, cap * sizeof *grown);
+    entity_t *grown = gs_hugemem_grow(e->ent, e->cap_ent * sizeof *grown,
+                                      cap * sizeof *grown);
     if (grown == NULL) goto nomem;
     e->ent = grown;
     e->cap_ent = cap;
@@ -518,11 +528,12 @@ void gs_engine_release(gs_engine_t *e) {
   if (e->queue) e->qops->destroy(e->queue);
   e->queue = NULL;
   for (size_t i = 0; i < e->n_types; i++) {
-    free(e->types[i].states);
+    gs_hugemem_free(e->types[i].states,
+                    states_bytes(&e->types[i], e->types[i].cap));
     e->types[i].states = NULL;
     e->types[i].n = e->types[i].cap = 0;
   }
-  free(e->ent);
+  gs_hugemem_free(e->ent, e->cap_ent * sizeof *e->ent);
   e->ent = NULL;
   e->cap_ent = 0;
   gs__cancel_set_free(&e->cancelled);
