@@ -616,6 +616,38 @@ START_TEST(meter_watch_band_ignores_changes_inside) {
 }
 END_TEST
 
+/* The packed entity record keeps meters up to 2^28 - 2 and GS_METER_NONE
+ * and 64 model types; beyond, adding an entity is a range error, never a
+ * silently truncated record. */
+START_TEST(entity_record_limits) {
+  gs_errbuf_t eb = {{0}};
+  gs_engine_t *e = gs_engine_create(&(gs_engine_config_t){.seed = 1}, &eb);
+  ck_assert_ptr_nonnull(e);
+  gs_entity_id_t id;
+  gs_model_init_t init = {.ven = GS_ENTITY_NONE, .meter = GS_METER_NONE};
+  ck_assert_int_eq(gs_engine_add_entity(e, &watcher_type, &init, &id, &eb),
+                   GS_OK);
+  ck_assert_uint_eq(gs_engine_entity_meter(e, id), GS_METER_NONE);
+  init.meter = (UINT32_C(1) << 28) - 2;
+  ck_assert_int_eq(gs_engine_add_entity(e, &watcher_type, &init, &id, &eb),
+                   GS_OK);
+  ck_assert_uint_eq(gs_engine_entity_meter(e, id), (UINT32_C(1) << 28) - 2);
+  init.meter = (UINT32_C(1) << 28) - 1;
+  ck_assert_int_eq(gs_engine_add_entity(e, &watcher_type, &init, &id, &eb),
+                   GS_ERANGE);
+  init.meter = GS_METER_NONE;
+  static gs_model_type_t types[64];
+  for (int i = 0; i < 64; i++) {
+    types[i] = watcher_type;
+    gs_err_t want = i < 63 ? GS_OK : GS_ERANGE; /* watcher_type is one */
+    ck_assert_int_eq(gs_engine_add_entity(e, &types[i], &init, &id, &eb), want);
+  }
+  ck_assert_uint_eq(gs_engine_entity_count(e), 65);
+  ck_assert_ptr_eq(gs_engine_type(e, 64), &types[62]);
+  gs_engine_destroy(e);
+}
+END_TEST
+
 START_TEST(bad_arguments) {
   gs_errbuf_t eb = {{0}};
   gs_engine_t *e = loggers(0);
@@ -741,6 +773,7 @@ Suite *engine_suite(void) {
   tcase_add_test(tc, stop_interrupts_run);
   tcase_add_test(tc, pacer_injects_input);
   tcase_add_test(tc, bad_arguments);
+  tcase_add_test(tc, entity_record_limits);
   tcase_add_test(tc, release_keeps_counters_and_meters);
   tcase_add_test(tc, meter_watch_is_one_shot);
   tcase_add_test(tc, meter_watch_wakes_at_next_instant);
