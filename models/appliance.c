@@ -3,6 +3,7 @@
  * hourly levels and daily schedules, with pause/throttle demand response. */
 #include "appliance.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 
@@ -11,6 +12,7 @@
 
 #include "gridsim/engine.h"
 #include "gridsim/scenario.h"
+#include "level_sweep.h"
 #include "models.h"
 #include "world.h"
 
@@ -28,8 +30,13 @@ typedef struct gs__appl {
   gs_rng_t rng;            /* GS_RNG_BEHAVIOUR stream                     */
   gs_time_us_t t_us;       /* RUNNING: end of the owed work; PAUSED: the  */
                            /* owed work (µs); IDLE: 0                    */
-  uint32_t timer_seq;      /* sequence number of the pending GS_EV_APPL_END */
-                           /* (its handle with self), or GS__NO_TIMER    */
+  union {
+    uint32_t timer_seq; /* cycle, schedule: sequence number of the      */
+                        /* pending GS_EV_APPL_END (its handle with      */
+                        /* self), or GS__NO_TIMER                       */
+    uint32_t meter;     /* level: its meter, for the level sweep, which */
+                        /* steps it without its entity id               */
+  };
   uint32_t level_mw;       /* draw while running, or this hour's level    */
   uint32_t shed_mw;        /* throttle asked by the active shed           */
   uint32_t tod0_s : 17;    /* local seconds after midnight at t = 0       */
@@ -37,6 +44,7 @@ typedef struct gs__appl {
   uint32_t phase : 2;      /* gs_appl_phase_t                             */
   uint32_t enabled : 1;    /* breaker on (setLoad)                        */
   uint32_t shedding : 1;   /* a DR shed is active                         */
+  uint32_t swept : 1;      /* level: the level sweep books its hours      */
   uint16_t cap_w;          /* setLoad capacity limit, W, or CAP_NONE      */
   uint16_t q[3];           /* kind-specific parameters, see GS__Q_*       */
 } gs__appl_t;
@@ -124,11 +132,20 @@ gs_time_us_t gs_appl_duration_us(gs_rng_t *r, double mean_s, double sd_s) {
   return d_us;
 }
 
-double gs_appl_noise(gs_rng_t *r, double cv) {
-  if (!(cv > 0)) return 1.0;
-  double sigma = sqrt(log1p(cv * cv));
+/* The lognormal's sigma for a coefficient of variation `cv` > 0. */
+static double gs__appl_sigma(double cv) {
+  return sqrt(log1p(cv * cv));
+}
+
+/* gs_appl_noise with its sigma known. */
+static double gs__appl_noise_sigma(gs_rng_t *r, double sigma) {
   gsl_rng g = gs_rng_view(r);
   return gsl_ran_lognormal(&g, -sigma * sigma / 2, sigma);
+}
+
+double gs_appl_noise(gs_rng_t *r, double cv) {
+  if (!(cv > 0)) return 1.0;
+  return gs__appl_noise_sigma(r, gs__appl_sigma(cv));
 }
 
 void gs_appl_info(const void *state, gs_time_us_t now_us, gs_appl_info_t *out) {
@@ -244,17 +261,59 @@ static void gs__appl_next_arrival(gs_engine_t *eng, gs_entity_id_t self,
                      0);
 }
 
-/* This local hour's level: daily energy x the hour's fraction x noise. */
+/* Sets the level of local hour `h` from the hour's noise factor and the
+ * profile's sum of weights: daily energy x the hour's fraction x noise. */
+static void gs__appl_set_level(gs__appl_t *s, const gs_appl_class_t *c,
+                               double wsum, int h, double noise) {
+  /* kWh in this hour = average kW over it; 1 kW = 1e6 mW. */
+  double mw = s->q[GS__Q_DAILY_WH] * 1000.0 * (c->profile[h] / wsum) * noise;
+  double max_mw = (double)s->breaker_a * GS__APPL_VOLTS * 1000.0;
+  s->level_mw = (uint32_t)llround(mw < max_mw ? mw : max_mw);
+}
+
+/* This local hour's level, with one noise draw from the load's stream. */
 static void gs__appl_new_level(gs_engine_t *eng, gs__appl_t *s,
                                const gs_appl_class_t *c) {
   double wsum, wmax;
   gs__appl_profile_stats(c->profile, &wsum, &wmax);
   int h = gs_appl_hour(s->tod0_s, gs_engine_now(eng));
   double noise = gs_appl_noise(&s->rng, s->q[GS__Q_CV_MILLI] / 1000.0);
-  /* kWh in this hour = average kW over it; 1 kW = 1e6 mW. */
-  double mw = s->q[GS__Q_DAILY_WH] * 1000.0 * (c->profile[h] / wsum) * noise;
-  double max_mw = (double)s->breaker_a * GS__APPL_VOLTS * 1000.0;
-  s->level_mw = (uint32_t)llround(mw < max_mw ? mw : max_mw);
+  gs__appl_set_level(s, c, wsum, h, noise);
+}
+
+void gs_appl_level_step(gs_engine_t *eng, void *states, size_t n, size_t stride,
+                        const gs_appl_class_t *cls, uint32_t phase_s) {
+  /* What each load's GS_EV_APPL_HOUR event does (gs_appl_handle, with
+   * gs__appl_new_level), with what is the same for the whole pass
+   * computed once: the profile's sum, and the sigma of the noise of the
+   * last cv seen (a fleet's loads of a type mostly share theirs). The
+   * same operations on the same values: the same levels. */
+  double wsum, wmax;
+  gs__appl_profile_stats(cls->profile, &wsum, &wmax);
+  gs_time_us_t now_us = gs_engine_now(eng);
+  unsigned cv_milli = UINT_MAX;
+  double sigma = 0;
+  unsigned char *p = states;
+  for (size_t i = 0; i < n; i++, p += stride) {
+    gs__appl_t *s = (gs__appl_t *)(void *)p;
+    if (!s->swept || s->tod0_s % GS_APPL_HOUR_S != phase_s) continue;
+    int64_t old_mw = gs__appl_power_mw(s, cls);
+    double noise = 1.0;
+    double cv = s->q[GS__Q_CV_MILLI] / 1000.0;
+    if (cv > 0) {
+      if (s->q[GS__Q_CV_MILLI] != cv_milli) {
+        cv_milli = s->q[GS__Q_CV_MILLI];
+        sigma = gs__appl_sigma(cv);
+      }
+      noise = gs__appl_noise_sigma(&s->rng, sigma);
+    }
+    gs__appl_set_level(s, cls, wsum, gs_appl_hour(s->tod0_s, now_us), noise);
+    gs_engine_add_power(eng, s->meter, gs__appl_power_mw(s, cls) - old_mw);
+  }
+}
+
+bool gs_appl_swept(const void *state) {
+  return ((const gs__appl_t *)state)->swept != 0;
 }
 
 /* Fixed-point parameter in [0, 65535], refused if it does not fit. */
@@ -357,6 +416,14 @@ gs_err_t gs_appl_init(gs_engine_t *eng, gs_entity_id_t self, void *state,
       break;
     case GS_APPL_LEVEL: {
       gs__appl_new_level(eng, s, cls);
+      /* In a run's world the level sweep books the hours of the level
+       * loads it can take (models/level_sweep.c); the others, and every
+       * one without a world, have an event of their own per hour. */
+      s->meter = init->meter;
+      s->swept =
+          w != NULL && w->weather_sweep &&
+          gs_level_sweep_join(eng, w->sweep_entity, self, cls, s->tod0_s);
+      if (s->swept) break;
       gs_time_us_t local_us =
           gs_engine_now(eng) + (gs_time_us_t)s->tod0_s * GS_US_PER_S;
       gs_engine_schedule(

@@ -143,6 +143,21 @@ typedef struct gs_appl_info {
 } gs_appl_info_t;
 void gs_appl_info(const void *state, gs_time_us_t now_us, gs_appl_info_t *out);
 
+/* Seconds in an hour: a level load's hour boundaries fall where its
+ * tod0_s modulo this is `phase_s` seconds past a whole hour of t. */
+#define GS_APPL_HOUR_S 3600u
+
+/* The level sweep's pass over the `n` states of one level type, `stride`
+ * bytes apart (gs_engine_type_states): every swept load whose hour
+ * boundary has phase `phase_s` takes its new hour's level, drawn from
+ * its own stream as its own GS_EV_APPL_HOUR event would, and books the
+ * change on its meter. Others are left alone. */
+void gs_appl_level_step(gs_engine_t *eng, void *states, size_t n, size_t stride,
+                        const gs_appl_class_t *cls, uint32_t phase_s);
+
+/* Whether the level sweep books this level load's hours. */
+bool gs_appl_swept(const void *state);
+
 /* Bytes of state every appliance type declares (checked against the
  * private struct in appliance.c). */
 #define GS_APPL_STATE_SIZE 56

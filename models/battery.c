@@ -530,4 +530,5 @@ const gs_model_type_t gs_model_battery = {
     .handle = gs__battery_handle,
     .finish = NULL,
     .status = gs__battery_status,
+    .reads_meter = true, /* self-consumption follows the meter */
 };

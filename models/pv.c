@@ -375,4 +375,5 @@ const gs_model_type_t gs_model_pv = {
     .handle = gs__pv_handle,
     .finish = NULL,
     .status = gs__pv_status,
+    .reads_meter = true, /* an export limit reads the meter */
 };

@@ -51,7 +51,7 @@ const double gs_water_heater_hourly[24] = {
 };
 #define GS__WH_PEAK GS__WH_F(0.087) /* the largest hourly fraction */
 
-/* Per-entity state: 88 bytes. The segment (t0_us, temp0_c) is double so
+/* Per-entity state: 96 bytes. The segment (t0_us, temp0_c) is double so
  * the closed form keeps full precision; every parameter is quantised to a
  * resolution far finer than it is known: temperatures to 0.01 degC, flow
  * to 0.01 L/min, draws per day to 0.01, power to 1 W, C and UA to float.
@@ -62,6 +62,8 @@ typedef struct gs__wh {
   gs_time_us_t t0_us;              /* start of the present segment        */
   double temp0_c;                  /* tank temperature at t0_us           */
   gs_time_us_t edge_us;            /* when the pending edge event fires   */
+  gs_time_us_t draw_us;            /* the pending GS_EV_WH_DRAW_START, or  */
+                                   /* NEVER: the edge horizon (see commit) */
   float cap_j_per_k;               /* C = volume rho c_p                  */
   float ua_w_per_k;                /* standby loss conductance            */
   float mean_draw_s;               /* mean duration of one draw           */
@@ -83,7 +85,7 @@ typedef struct gs__wh {
   unsigned draws_cpd : 16;         /* mean draws per day x 100               */
 } gs__wh_t;
 
-_Static_assert(sizeof(gs__wh_t) <= 88, "water heater state must stay small");
+_Static_assert(sizeof(gs__wh_t) <= 96, "water heater state must stay small");
 
 /* Defaults and their sources (details in README.md, section Water heater):
  * tank 50 gal with a 4.5 kW element and UA = 2 Btu/(h degF) are GridLAB-D's
@@ -354,9 +356,12 @@ static bool gs__wh_edge_due(gs_engine_t *eng, gs_entity_id_t self,
   gs_time_us_t at_us = gs_water_heater_next_edge_us(s);
   if (at_us == GS_TIME_NEVER) return false;
   if (at_us <= gs_engine_now(eng)) return true;
-  gs__wh_arm(eng, self, s, at_us);
+  if (at_us <= s->draw_us) gs__wh_arm(eng, self, s, at_us);
   return false;
 }
+
+static void gs__wh_plan_edge(gs_engine_t *eng, gs_entity_id_t self,
+                             gs__wh_t *s);
 
 /* After a change of state: applies the change of draw to the meter and
  * makes sure an edge event comes no later than the new segment's edge. */
@@ -365,9 +370,23 @@ static void gs__wh_commit(gs_engine_t *eng, gs_entity_id_t self, gs__wh_t *s,
   int64_t delta_mw = gs__wh_power_mw(s) - before_mw;
   if (delta_mw != 0 && s->meter != GS_METER_NONE)
     gs_engine_add_power(eng, s->meter, delta_mw);
+  gs__wh_plan_edge(eng, self, s);
+}
+
+/* Makes sure an edge event comes no later than the segment's edge, if
+ * that edge comes no later than the next draw. */
+static void gs__wh_plan_edge(gs_engine_t *eng, gs_entity_id_t self,
+                             gs__wh_t *s) {
   gs_time_us_t at_us = gs_water_heater_next_edge_us(s);
   gs_time_us_t now_us = gs_engine_now(eng);
   if (at_us != GS_TIME_NEVER && at_us < now_us) at_us = now_us;
+  /* The next draw start ends the segment and plans the edge anew, so an
+   * edge after it is not scheduled at all. Without this horizon every
+   * draw superseded the standby edge hours ahead, and those events stayed
+   * queued until their time: seven per heater by the evening peak, 80
+   * bytes per home of a large fleet, and as many events that did nothing.
+   * An edge at the draw's very instant is kept, as it always was. */
+  if (at_us > s->draw_us) at_us = GS_TIME_NEVER;
   /* Every draw moves the edge, mostly later, and a cancelled edge would
    * stay in the queue (and the engine's cancel set) until its time: a
    * hundred bytes per home in a large fleet. So a pending edge that comes
@@ -480,6 +499,7 @@ static gs_err_t gs__wh_init(gs_engine_t *eng, gs_entity_id_t self, void *state,
   if (first_us != GS_TIME_NEVER)
     gs_engine_schedule(eng, self, first_us, GS_PHASE_MODEL, GS_EV_WH_DRAW_START,
                        0, 0);
+  s->draw_us = first_us;
   gs__wh_commit(eng, self, s, 0);
   return GS_OK;
 }
@@ -494,15 +514,21 @@ static void gs__wh_draw_start(gs_engine_t *eng, gs_entity_id_t self,
   gsl_rng g = gs_rng_view(&s->rng);
   gs_time_us_t dur_us = llround(gsl_ran_exponential(&g, s->mean_draw_s) * 1e6);
   if (dur_us < 1) dur_us = 1;
+  /* The next arrival is drawn before the edge is planned, as the edge's
+   * horizon (the stream's order of draws is unchanged: duration, then
+   * arrival). */
+  gs_time_us_t next_us = gs_water_heater_next_arrival_us(
+      &s->rng, now_us, s->draws_cpd / 100.0, s->clock_min);
+  s->draw_us = next_us;
   if (s->n_draws < GS__WH_MAX_DRAWS) {
     int64_t before_mw = gs__wh_begin(eng, s);
     s->n_draws++;
     gs__wh_commit(eng, self, s, before_mw);
     gs_engine_schedule(eng, self, now_us + dur_us, GS_PHASE_MODEL,
                        GS_EV_WH_DRAW_END, 0, 0);
+  } else {
+    gs__wh_plan_edge(eng, self, s); /* the horizon moved */
   }
-  gs_time_us_t next_us = gs_water_heater_next_arrival_us(
-      &s->rng, now_us, s->draws_cpd / 100.0, s->clock_min);
   if (next_us != GS_TIME_NEVER)
     gs_engine_schedule(eng, self, next_us, GS_PHASE_MODEL, GS_EV_WH_DRAW_START,
                        0, 0);

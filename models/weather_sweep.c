@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* The weather sweep: one event per weather step books the new power of
- * every running HVAC and every PV array, instead of one event for each. */
+ * every running HVAC and every PV array, instead of one event for each;
+ * its entity also hosts the level sweep of lighting and outlets. */
 #include "gridsim/engine.h"
 #include "hvac.h"
+#include "level_sweep.h"
 #include "models.h"
 #include "pv.h"
 #include "weather.h"
@@ -22,11 +24,20 @@
  * replaces its step events (an array with an export limit keeps them: its
  * output depends on the rest of its home at its own place in the order).
  * Power totals are exact integer sums: the order within a pass changes
- * nothing. */
+ * nothing. The level loads' hour boundaries are passes of this entity
+ * too (models/level_sweep.c): one entity before the homes for both, as
+ * a run always has weather. */
 
 typedef struct gs__sweep {
   const gs_weather_t *wx;
+  gs_level_sweep_t level; /* filled by the level loads' inits */
 } gs__sweep_t;
+
+gs_level_sweep_t *gs_weather_sweep_levels(gs_engine_t *eng,
+                                          gs_entity_id_t host) {
+  GS_ASSERT(gs_engine_type(eng, host) == &gs_model_weather_sweep);
+  return &((gs__sweep_t *)gs_engine_state(eng, host))->level;
+}
 
 static void gs__sweep_next(gs_engine_t *eng, gs_entity_id_t self,
                            const gs__sweep_t *s) {
@@ -50,6 +61,10 @@ static gs_err_t gs__sweep_init(gs_engine_t *eng, gs_entity_id_t self,
 static void gs__sweep_handle(gs_engine_t *eng, gs_entity_id_t self,
                              void *state, const gs_event_t *ev) {
   const gs__sweep_t *s = state;
+  if (ev->kind == GS_EV_LEVEL_SWEEP) {
+    gs_level_sweep_run(eng, self, &s->level, ev->arg);
+    return;
+  }
   if (ev->kind != GS_EV_MODEL) return;
   size_t n;
   gs_time_us_t now_us = gs_engine_now(eng);
@@ -65,7 +80,7 @@ static void gs__sweep_handle(gs_engine_t *eng, gs_entity_id_t self,
 const gs_model_type_t gs_model_weather_sweep = {
     .name = "weather_sweep",
     .doc = "books every running HVAC's and PV array's power at each "
-           "weather step",
+           "weather step, and every level load's at its hour boundaries",
     .role = GS_ROLE_SYSTEM,
     .state_size = sizeof(gs__sweep_t),
     .params = NULL,

@@ -198,11 +198,13 @@ gs_err_t gs_world_build_opts(const gs_scenario_t *s, gs_engine_t *eng,
   err = gs_engine_add_entity(eng, &gs_model_program, &pi, &w->program, eb);
   if (err != GS_OK) goto fail;
   if (w->weather != NULL) {
-    /* Before the homes: at a weather step it runs before their events. */
+    /* Before the homes: at a weather step or a level load's hour
+     * boundary it runs before their events. */
     gs_model_init_t hi = {.seed = s->seed, .id = "weather_sweep",
                           .ven = GS_ENTITY_NONE, .meter = GS_METER_NONE,
                           .world = w};
-    err = gs_engine_add_entity(eng, &gs_model_weather_sweep, &hi, NULL, eb);
+    err = gs_engine_add_entity(eng, &gs_model_weather_sweep, &hi,
+                               &w->sweep_entity, eb);
     if (err != GS_OK) goto fail;
     w->weather_sweep = true;
   }

@@ -108,6 +108,9 @@ typedef struct gs_world {
    * and every PV array at each weather step (models/weather_sweep.c), so
    * they have no event there. */
   bool weather_sweep;
+  gs_entity_id_t sweep_entity; /* that entity, if weather_sweep: it also */
+                               /* books the level loads' hours           */
+                               /* (models/level_sweep.c)                 */
   const gs_ven_sink_t *sink;        /* NULL in pure simulation */
   const struct gs_log *log; /* event log sink (sim/trace_log.h), or NULL */
   int32_t suppressed;               /* event not sent (twin), or -1 */

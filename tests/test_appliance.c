@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Tests of the stochastic appliances (dryer, range, lighting, outlets, pool
- * pump): Poisson starts, profiles, energies, DR pause/throttle/defer. */
+ * pump): Poisson starts, profiles, energies, DR pause/throttle/defer.
+ * Built without a world, level loads here step at their own hourly
+ * events; test_level_sweep.c checks that a run's sweep steps the same. */
 #include <check.h>
 #include <math.h>
 #include <stdint.h>

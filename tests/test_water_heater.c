@@ -190,7 +190,7 @@ START_TEST(test_defaults) {
   ck_assert_str_eq(gs_model_water_heater.name, "water_heater");
   ck_assert_int_eq(gs_model_water_heater.role, GS_ROLE_LOAD);
   ck_assert_uint_eq(gs_model_water_heater.n_params, GS_WH_NPARAMS);
-  ck_assert_uint_le(gs_model_water_heater.state_size, 88);
+  ck_assert_uint_le(gs_model_water_heater.state_size, 96);
   ck_assert_ptr_eq(gs_model_find("water_heater"), &gs_model_water_heater);
   ck_assert_double_eq(ps[GS_WH_P_SETPOINT].def, SET_C);
   ck_assert_double_eq(ps[GS_WH_P_DEADBAND].def, BAND_C);
@@ -748,6 +748,30 @@ START_TEST(test_independent_streams) {
 }
 END_TEST
 
+/* Superseded edges do not pile up: an edge beyond the next draw is not
+ * scheduled (the draw plans it anew), so a heater keeps at most its next
+ * draw, its running draws' ends and one or two edges pending. Before the
+ * horizon, every draw left the standby edge hours ahead in the queue:
+ * eight or more pending by the evening. */
+START_TEST(test_pending_bounded) {
+  double p[GS_WH_NPARAMS];
+  defaults(p);
+  p[GS_WH_P_DRAWS] = 30; /* many draws: many chances to supersede */
+  gs_engine_t *eng = make_engine(12);
+  uint32_t m = add_meter(eng, GS_METER_NONE);
+  add_wh(eng, 12, 0, p, m);
+  size_t most = 0;
+  for (gs_time_us_t t = 0; t <= 2 * GS_US_PER_DAY; t += GS_US_PER_MIN) {
+    ck_assert_int_eq(gs_engine_run(eng, t), GS_OK);
+    size_t n = gs_engine_pending(eng);
+    if (n > most) most = n;
+  }
+  ck_assert_uint_le(most, 5);
+  ck_assert_uint_ge(most, 2); /* a draw and an edge, at times */
+  finish(eng);
+}
+END_TEST
+
 START_TEST(test_bad_params) {
   double p[GS_WH_NPARAMS];
   defaults(p);
@@ -788,6 +812,7 @@ Suite *water_heater_suite(void) {
   tcase_add_test(tc, test_fleet_rebound);
   tcase_add_test(tc, test_determinism);
   tcase_add_test(tc, test_independent_streams);
+  tcase_add_test(tc, test_pending_bounded);
   tcase_add_test(tc, test_bad_params);
   suite_add_tcase(s, tc);
   return s;

@@ -110,6 +110,12 @@ typedef struct gs_model_type {
    * event the entity handled). NULL for other roles. */
   void (*status)(const void *state, gs_time_us_t now_us,
                  gs_load_status_t *out);
+  /* Loads only: some of its GS_PHASE_MODEL events read its VEN's meter
+   * (a battery's EMS, a PV export limit), so what they see depends on
+   * which of the home's other loads changed before them at the same
+   * instant. The level sweep (models/level_sweep.c) leaves the loads
+   * after it in a home to their own events. */
+  bool reads_meter;
 } gs_model_type_t;
 
 /* The registry: every model type, ending in NULL. Adding a type is one new
