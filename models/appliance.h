@@ -160,7 +160,7 @@ bool gs_appl_swept(const void *state);
 
 /* Bytes of state every appliance type declares (checked against the
  * private struct in appliance.c). */
-#define GS_APPL_STATE_SIZE 56
+#define GS_APPL_STATE_SIZE 48
 
 /* Largest owed work a cycle or schedule appliance keeps: one day. Work
  * piled up beyond it (a circuit switched off for days) is dropped. */

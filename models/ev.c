@@ -130,11 +130,13 @@ gs_time_us_t gs_ev_draw_arrival_us(const void *state, int64_t day,
   const gs__ev_t *s = state;
   gs_rng_t r;
   gs__ev_stream(s, day, 0, &r);
-  gsl_rng g = gs_rng_view(&r);
+  gs_rng_lease_t l;
+  gsl_rng *g = gs_rng_borrow(&l, &r);
   int64_t base_s = day * GS__EV_DAY_S;
   double lo_s = (double)dep_us / 1e6 - (double)base_s + GS__EV_MIN_GAP_S;
-  double x_s = gs__ev_trunc_normal(&g, s->arr_t * (double)GS__EV_TICK_S,
+  double x_s = gs__ev_trunc_normal(g, s->arr_t * (double)GS__EV_TICK_S,
                                    s->arr_sd_t * (double)GS__EV_TICK_S, lo_s);
+  gs_rng_return(&l);
   return (base_s + llround(x_s)) * GS_US_PER_S;
 }
 
@@ -143,17 +145,19 @@ void gs_ev_draw_stay(const void *state, int64_t day, gs_time_us_t arr_us,
   const gs__ev_t *s = state;
   gs_rng_t r;
   gs__ev_stream(s, day, 1, &r);
-  gsl_rng g = gs_rng_view(&r);
+  gs_rng_lease_t l;
+  gsl_rng *g = gs_rng_borrow(&l, &r);
   /* A day longer than the range is capped: the rest was charged away from
    * home, which this model does not see. */
-  double e_kwh = gsl_ran_lognormal(&g, s->mu_e, s->sigma_e);
+  double e_kwh = gsl_ran_lognormal(g, s->mu_e, s->sigma_e);
   if (e_kwh > s->cap_kwh) e_kwh = s->cap_kwh;
   out->drive_mwus = llround(e_kwh * GS__EV_MWUS_PER_KWH);
-  out->plug = gsl_rng_uniform(&g) * 65535.0 < (double)s->plug_q;
+  out->plug = gsl_rng_uniform(g) * 65535.0 < (double)s->plug_q;
   int64_t base_s = (day + 1) * GS__EV_DAY_S;
   double lo_s = (double)arr_us / 1e6 - (double)base_s + GS__EV_MIN_GAP_S;
-  double y_s = gs__ev_trunc_normal(&g, s->dep_t * (double)GS__EV_TICK_S,
+  double y_s = gs__ev_trunc_normal(g, s->dep_t * (double)GS__EV_TICK_S,
                                    s->dep_sd_t * (double)GS__EV_TICK_S, lo_s);
+  gs_rng_return(&l);
   out->dep_us = (base_s + llround(y_s)) * GS_US_PER_S;
 }
 
@@ -420,8 +424,13 @@ static gs_err_t gs__ev_init(gs_engine_t *eng, gs_entity_id_t self, void *state,
 
   gs_rng_t root;
   gs_rng_init(&root, init->seed, init->key, GS_RNG_BEHAVIOUR);
-  gsl_rng g = gs_rng_view(&root);
-  s->stream = (uint64_t)gsl_rng_get(&g) << 32 | (uint64_t)gsl_rng_get(&g);
+  gs_rng_lease_t l;
+  gsl_rng *g = gs_rng_borrow(&l, &root);
+  /* Two statements: the operands of | may be evaluated in either order,
+   * so one expression's stream would depend on the compiler. */
+  uint64_t first = gsl_rng_get(g);
+  s->stream = first << 32 | (uint64_t)gsl_rng_get(g);
+  gs_rng_return(&l);
 
   /* Daily grid energy = miles x kwh_per_mi, lognormal with the given mean:
    * mu = ln(mean) - sigma^2 / 2, shifted by ln(kwh_per_mi). */

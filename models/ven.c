@@ -11,7 +11,7 @@
 #include "ven_priv.h"
 #include "ven_signal.h"
 
-_Static_assert(sizeof(gs__ven_t) <= 208, "VEN state must stay small");
+_Static_assert(sizeof(gs__ven_t) <= 160, "VEN state must stay small");
 
 static gs__ven_t *ven_of(gs_engine_t *eng, gs_entity_id_t id) {
   GS_ASSERT(gs_engine_type(eng, id) == &gs_model_ven);
@@ -54,8 +54,10 @@ static double event_draw(gs_engine_t *eng, const gs__ven_t *v, int32_t k,
 static void schedule_outage(gs_engine_t *eng, gs_entity_id_t self,
                             gs__ven_t *v) {
   if (v->cfg->outages_per_s <= 0) return;
-  gsl_rng g = gs_rng_view(&v->rng);
-  double wait_s = gsl_ran_exponential(&g, 1.0 / v->cfg->outages_per_s);
+  gs_rng_lease_t l;
+  double wait_s = gsl_ran_exponential(gs_rng_borrow(&l, &v->rng),
+                                      1.0 / v->cfg->outages_per_s);
+  gs_rng_return(&l);
   gs_engine_schedule(eng, self, gs_engine_now(eng) + us_of(wait_s),
                      GS_PHASE_INPUT, GS_VEN_EV_OUTAGE, 0, 0);
 }
@@ -389,11 +391,12 @@ static void ven_handle(gs_engine_t *eng, gs_entity_id_t self, void *state,
     break;
   case GS_VEN_EV_OUTAGE:
     if (ev->arg == 0) { /* down for an exponential time, then back */
-      gsl_rng g = gs_rng_view(&v->rng);
+      gs_rng_lease_t l;
+      gs_time_us_t down_us = us_of(gsl_ran_exponential(
+          gs_rng_borrow(&l, &v->rng), v->cfg->outage_mean_s));
+      gs_rng_return(&l);
       v->online = 0;
       v->offline_us = now; /* the backend's silence timer starts */
-      gs_time_us_t down_us =
-          us_of(gsl_ran_exponential(&g, v->cfg->outage_mean_s));
       gs_log_fault(v->cfg->world, v->index, GS_LOG_FAULT_COMMS_OUTAGE, down_us);
       gs_engine_schedule(eng, self, now + down_us, GS_PHASE_INPUT,
                          GS_VEN_EV_OUTAGE, 1, 0);

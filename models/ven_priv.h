@@ -25,8 +25,9 @@ typedef struct gs__ven_cfg {
   uint8_t strategy;
 } gs__ven_cfg_t;
 
+/* 160 bytes: the 8-byte fields first, then the 12-byte stream with the
+ * 32-bit ones, so that no padding sits between them. */
 typedef struct gs__ven {
-  gs_rng_t rng; /* GS_RNG_COMMS: loss, opt-out, outages */
   const gs__ven_cfg_t *cfg; /* shared, owned by the engine */
   uint64_t key;             /* stable identity, for per-event draws */
   int64_t mark_energy_mws;  /* meter energy at the baseline mark */
@@ -39,6 +40,7 @@ typedef struct gs__ven {
   gs_time_us_t event_end_us;
   gs_event_handle_t expiry; /* pending end of the active event */
   gs_time_us_t offline_us;  /* when comms last went down */
+  gs_rng_t rng;             /* GS_RNG_COMMS: loss, opt-out, outages */
   gs_entity_id_t first_load;
   uint32_t meter, index;
   uint32_t shed_mask;    /* loads curtailed by the active event */

@@ -51,24 +51,24 @@ const double gs_water_heater_hourly[24] = {
 };
 #define GS__WH_PEAK GS__WH_F(0.087) /* the largest hourly fraction */
 
-/* Per-entity state: 96 bytes. The segment (t0_us, temp0_c) is double so
+/* Per-entity state: 80 bytes. The segment (t0_us, temp0_c) is double so
  * the closed form keeps full precision; every parameter is quantised to a
  * resolution far finer than it is known: temperatures to 0.01 degC, flow
  * to 0.01 L/min, draws per day to 0.01, power to 1 W, C and UA to float.
  * The pending edge is kept as its sequence number only: a handle is
- * (target << 32) | seq (gridsim/event.h) and the target is this entity. */
+ * (target << 32) | seq (gridsim/event.h) and the target is this entity.
+ * The meter is the engine's (gs_engine_entity_meter). */
 typedef struct gs__wh {
-  gs_rng_t rng;                    /* GS_RNG_BEHAVIOUR: start state, draws */
   gs_time_us_t t0_us;              /* start of the present segment        */
   double temp0_c;                  /* tank temperature at t0_us           */
   gs_time_us_t edge_us;            /* when the pending edge event fires   */
   gs_time_us_t draw_us;            /* the pending GS_EV_WH_DRAW_START, or  */
                                    /* NEVER: the edge horizon (see commit) */
+  gs_rng_t rng;                    /* GS_RNG_BEHAVIOUR: start state, draws */
   float cap_j_per_k;               /* C = volume rho c_p                  */
   float ua_w_per_k;                /* standby loss conductance            */
   float mean_draw_s;               /* mean duration of one draw           */
   uint32_t edge_seq;               /* pending GS_EV_WH_EDGE, or NO_EDGE   */
-  uint32_t meter;                  /* meter the power adds to, or NONE    */
   int16_t low_cc, high_cc, min_cc; /* edges, comfort limit; centi-degC */
   int16_t amb_cc, inlet_cc;        /* surroundings, cold water        */
   uint16_t flow_clpm;              /* one draw's flow, centi-L/min    */
@@ -85,7 +85,7 @@ typedef struct gs__wh {
   unsigned draws_cpd : 16;         /* mean draws per day x 100               */
 } gs__wh_t;
 
-_Static_assert(sizeof(gs__wh_t) <= 96, "water heater state must stay small");
+_Static_assert(sizeof(gs__wh_t) <= 80, "water heater state must stay small");
 
 /* Defaults and their sources (details in README.md, section Water heater):
  * tank 50 gal with a 4.5 kW element and UA = 2 Btu/(h degF) are GridLAB-D's
@@ -319,15 +319,21 @@ gs_time_us_t gs_water_heater_next_arrival_us(gs_rng_t *r, gs_time_us_t t_us,
   /* Thinning (Lewis & Shedler 1979): candidates at the peak hourly rate,
    * each kept with probability rate(t) / peak rate. */
   double mean_gap_s = 3600.0 / (draws_per_day * GS__WH_PEAK);
-  gsl_rng g = gs_rng_view(r);
+  gs_rng_lease_t l;
+  gsl_rng *g = gs_rng_borrow(&l, r);
   for (;;) {
-    gs_time_us_t gap_us = llround(gsl_ran_exponential(&g, mean_gap_s) * 1e6);
+    gs_time_us_t gap_us = llround(gsl_ran_exponential(g, mean_gap_s) * 1e6);
     if (gap_us < 1) gap_us = 1; /* keep time moving */
-    if (gap_us >= GS_TIME_NEVER / 2 - t_us) return GS_TIME_NEVER;
+    if (gap_us >= GS_TIME_NEVER / 2 - t_us) {
+      t_us = GS_TIME_NEVER;
+      break;
+    }
     t_us += gap_us;
     double keep = gs_water_heater_hourly[gs__wh_hour(t_us, clock_min)];
-    if (gsl_rng_uniform(&g) * GS__WH_PEAK < keep) return t_us;
+    if (gsl_rng_uniform(g) * GS__WH_PEAK < keep) break;
   }
+  gs_rng_return(&l);
+  return t_us;
 }
 
 /* Ends the present segment now: the temperature is taken from it at the
@@ -368,8 +374,10 @@ static void gs__wh_plan_edge(gs_engine_t *eng, gs_entity_id_t self,
 static void gs__wh_commit(gs_engine_t *eng, gs_entity_id_t self, gs__wh_t *s,
                           int64_t before_mw) {
   int64_t delta_mw = gs__wh_power_mw(s) - before_mw;
-  if (delta_mw != 0 && s->meter != GS_METER_NONE)
-    gs_engine_add_power(eng, s->meter, delta_mw);
+  if (delta_mw != 0) {
+    uint32_t meter = gs_engine_entity_meter(eng, self);
+    if (meter != GS_METER_NONE) gs_engine_add_power(eng, meter, delta_mw);
+  }
   gs__wh_plan_edge(eng, self, s);
 }
 
@@ -455,7 +463,6 @@ static gs_err_t gs__wh_init(gs_engine_t *eng, gs_entity_id_t self, void *state,
   s->breaker_a = (unsigned)lround(p[GS_WH_P_BREAKER]);
   s->critical = p[GS_WH_P_CRITICAL] != 0;
   s->enabled = 1;
-  s->meter = init->meter;
   s->edge_seq = GS__WH_NO_EDGE;
   /* No volume means no draws. The mean duration follows from the daily
    * volume at the quantised rate and flow, so the mean daily volume is
@@ -511,8 +518,10 @@ static gs_err_t gs__wh_init(gs_engine_t *eng, gs_entity_id_t self, void *state,
 static void gs__wh_draw_start(gs_engine_t *eng, gs_entity_id_t self,
                               gs__wh_t *s) {
   gs_time_us_t now_us = gs_engine_now(eng);
-  gsl_rng g = gs_rng_view(&s->rng);
-  gs_time_us_t dur_us = llround(gsl_ran_exponential(&g, s->mean_draw_s) * 1e6);
+  gs_rng_lease_t l;
+  gs_time_us_t dur_us = llround(
+      gsl_ran_exponential(gs_rng_borrow(&l, &s->rng), s->mean_draw_s) * 1e6);
+  gs_rng_return(&l);
   if (dur_us < 1) dur_us = 1;
   /* The next arrival is drawn before the edge is planned, as the edge's
    * horizon (the stream's order of draws is unchanged: duration, then

@@ -386,13 +386,14 @@ static gs_err_t build_synthetic(const synth_cfg_t *cfg, int64_t start_unix_s,
    * same sky, and adding homes leaves the sky unchanged. */
   gs_rng_t r;
   gs_rng_init(&r, seed, gs_rng_key("weather", 0, 0), GS_RNG_BEHAVIOUR);
-  gsl_rng g = gs_rng_view(&r);
+  gs_rng_lease_t l;
+  gsl_rng *g = gs_rng_borrow(&l, &r);
   double rho = exp(-cfg->step_s / cfg->cloud_time_s);
   double innov = sqrt(1.0 - rho * rho);
-  double x = gsl_ran_gaussian_ziggurat(&g, 1.0); /* stationary start */
+  double x = gsl_ran_gaussian_ziggurat(g, 1.0); /* stationary start */
   long day0 = 0;
   for (size_t k = 0; k < n; k++) {
-    if (k > 0) x = rho * x + innov * gsl_ran_gaussian_ziggurat(&g, 1.0);
+    if (k > 0) x = rho * x + innov * gsl_ran_gaussian_ziggurat(g, 1.0);
     gs_sun_t sun;
     gs_weather_sun(cfg->lat_deg, cfg->lon_deg,
                    step_mid_unix(w, start_unix_s, k), &sun);
@@ -410,6 +411,7 @@ static gs_err_t build_synthetic(const synth_cfg_t *cfg, int64_t start_unix_s,
     w->cover[k] = (float)cover;
     w->ghi_w_m2[k] = (float)(clear * gs_weather_cloud_factor(cover));
   }
+  gs_rng_return(&l);
   free(cm);
   gs__weather_fill_glazing(w, start_unix_s, cfg->lat_deg, cfg->lon_deg);
   *out = w;

@@ -431,11 +431,13 @@ double gs_dist_sample_in(const gs_dist_t *d, gs_rng_t *r, double lo, double hi,
   }
   double x = d->p[0];
   if (d->kind != GS_DIST_CONST) {
-    gsl_rng g = gs_rng_view(r);
+    gs_rng_lease_t l;
+    gsl_rng *g = gs_rng_borrow(&l, r);
     for (int i = 0; i < GS__DIST_TRIES; i++) {
-      x = draw(d, &g);
+      x = draw(d, g);
       if (x >= a && x <= b) break;
     }
+    gs_rng_return(&l);
   }
   x = fmin(fmax(x, a), b);
   if (integer) {

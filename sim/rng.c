@@ -22,28 +22,30 @@ uint64_t gs_rng_key(const char *name, uint64_t a, uint64_t b) {
 }
 
 void gs_rng_init(gs_rng_t *r, uint64_t seed, uint64_t key, uint32_t purpose) {
-  /* taus2 keeps three 32-bit words in unsigned longs (GSL's taus.c); the
+  /* taus2 keeps three 32-bit words (in unsigned longs, GSL's taus.c); the
    * words must exceed 1, 7 and 15 respectively. Filling all 96 bits from
    * the hash avoids the collisions of gsl_rng_set's 32-bit seed when
    * millions of streams exist. */
-  _Static_assert(sizeof(gs_rng_t) >= 3 * sizeof(unsigned long),
-                 "gs_rng_t must hold the taus2 state");
+  _Static_assert(sizeof(gs_rng_t) == 12, "gs_rng_t is three 32-bit words");
   uint64_t h1 = gs_mix64(seed ^ gs_mix64(key ^ gs_mix64(purpose)));
   uint64_t h2 = gs_mix64(h1);
-  static const unsigned long min_word[3] = {2, 8, 16};
-  unsigned long w[3] = {(unsigned long)(h1 & 0xffffffffu),
-                        (unsigned long)(h1 >> 32),
-                        (unsigned long)(h2 & 0xffffffffu)};
+  static const uint32_t min_word[3] = {2, 8, 16};
+  uint32_t w[3] = {(uint32_t)(h1 & 0xffffffffu), (uint32_t)(h1 >> 32),
+                   (uint32_t)(h2 & 0xffffffffu)};
   for (int i = 0; i < 3; i++) {
     if (w[i] < min_word[i]) w[i] += min_word[i];
     r->s[i] = w[i];
   }
   /* Warm up as gsl's taus_set does, to decorrelate from the seed. */
-  gsl_rng g = gs_rng_view(r);
-  for (int i = 0; i < 6; i++) gsl_rng_get(&g);
+  gs_rng_lease_t l;
+  gsl_rng *g = gs_rng_borrow(&l, r);
+  for (int i = 0; i < 6; i++) gsl_rng_get(g);
+  gs_rng_return(&l);
 }
 
 double gs_rng_uniform(gs_rng_t *r) {
-  gsl_rng g = gs_rng_view(r);
-  return gsl_rng_uniform(&g);
+  gs_rng_lease_t l;
+  double u = gsl_rng_uniform(gs_rng_borrow(&l, r));
+  gs_rng_return(&l);
+  return u;
 }

@@ -19,9 +19,13 @@ typedef struct pinger {
 enum { EV_TIMER = GS_EV_MODEL, EV_PING };
 
 static gs_time_us_t draw_delay(gs_rng_t *r) {
-  gsl_rng g = gs_rng_view(r);
-  if (gsl_rng_uniform(&g) < 0.1) return 0; /* a tie at the same instant */
-  return (gs_time_us_t)(gsl_ran_exponential(&g, 1e6) / 1000) * 1000;
+  gs_rng_lease_t l;
+  gsl_rng *g = gs_rng_borrow(&l, r);
+  gs_time_us_t delay_us = 0; /* a tie at the same instant */
+  if (!(gsl_rng_uniform(g) < 0.1))
+    delay_us = (gs_time_us_t)(gsl_ran_exponential(g, 1e6) / 1000) * 1000;
+  gs_rng_return(&l);
+  return delay_us;
 }
 
 static gs_err_t pinger_init(gs_engine_t *eng, gs_entity_id_t self,

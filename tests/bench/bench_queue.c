@@ -23,12 +23,14 @@ static void hold(const gs_queue_ops_t *ops, size_t n, size_t ops_count,
                  double *rate, uint64_t *digest) {
   gs_rng_t r;
   gs_rng_init(&r, 1, n, 0);
-  gsl_rng g = gs_rng_view(&r);
+  gs_rng_lease_t l;
+  gsl_rng *g = gs_rng_borrow(&l, &r);
   /* Increments are drawn up front so the timing measures the queue only. */
   size_t n_inc = 1 << 20;
   int64_t *inc = malloc(n_inc * sizeof *inc);
   for (size_t i = 0; i < n_inc; i++)
-    inc[i] = (int64_t)(gsl_ran_exponential(&g, 1e6));
+    inc[i] = (int64_t)(gsl_ran_exponential(g, 1e6));
+  gs_rng_return(&l);
   gs_queue_t *q = ops->create(n);
   uint32_t seq = 0;
   for (size_t i = 0; i < n; i++) {
