@@ -38,12 +38,13 @@
 
 /* A sleeping EMS's limit event is scheduled at most this far ahead; a
  * re-arm event (GS_EV_BATTERY_LIMIT with arg2 1) takes it on from there.
- * A wake supersedes the pending event, which stays in the queue until its
- * time: without the bound, limits hours ahead piled up, two dozen per
- * battery. */
+ * A wake that goes back to sleep keeps it; one that starts a new segment
+ * supersedes it, and it stays in the queue until its time: without the
+ * bound, limits hours ahead piled up, two dozen per battery. */
 #define GS__BAT_REARM_US (30 * GS_US_PER_MIN)
+#define GS__BAT_SPARE_NONE UINT32_MAX
 
-/* Per-entity state: 104 bytes. The segment (t0_us, e0_kwh, power_mw) and
+/* Per-entity state: 112 bytes. The segment (t0_us, e0_kwh, power_mw) and
  * the limits are double so SOC stays exact; energy is always recomputed
  * from the segment start, so rounding event times never accumulates. */
 typedef struct gs__battery {
@@ -53,8 +54,8 @@ typedef struct gs__battery {
   double sqrt_eta;        /* one-way efficiency                           */
   double rebound_kwh;     /* post-DR recharge target: E at the shed       */
   gs_time_us_t t0_us;     /* start of the present segment                 */
-  gs_time_us_t next_us;   /* next tick or limit, or NEVER (a re-arm event */
-                          /* may come before a limit)                     */
+  gs_time_us_t next_us;   /* time of `next`, or NEVER                      */
+  gs_time_us_t spare_us;  /* time of the spare event                      */
   gs_event_handle_t next; /* pending TICK or LIMIT, or NONE               */
   int32_t power_mw;       /* AC power at the meter, + charging            */
   int32_t shed_mw;        /* reduction asked by the active DR shed        */
@@ -64,6 +65,8 @@ typedef struct gs__battery {
   uint32_t meter;         /* the VEN's meter, or NONE                     */
   uint32_t ctrl_us;       /* control interval                             */
   uint32_t phase_us;      /* offset of this EMS's ticks                   */
+  uint32_t spare_seq;     /* a superseded event of ours still pending, to */
+                          /* be taken back as a re-arm; UINT32_MAX: none  */
   uint16_t breaker_a;     /* circuit breaker, A                           */
   uint8_t mode : 2;       /* GS_BATTERY_SELF_CONSUMPTION, IDLE, BACKUP    */
   uint8_t shed : 1;       /* a DR shed is active                          */
@@ -72,6 +75,7 @@ typedef struct gs__battery {
   uint8_t enabled : 1;  /* setLoad's enabled: 0 opens the breaker       */
   uint8_t critical : 1; /* never shed                                   */
   uint8_t asleep : 1;   /* no ticks until the meter changes (see below) */
+  uint8_t next_rearm : 1; /* `next` only re-arms (see GS__BAT_REARM_US)   */
 } gs__battery_t;
 
 _Static_assert(sizeof(gs__battery_t) <= 112, "battery state must stay small");
@@ -194,10 +198,6 @@ double gs_battery_soc_pct(const void *state, gs_time_us_t now_us) {
   return 100.0 * gs_battery_energy_kwh(state, now_us) / s->cap_kwh;
 }
 
-gs_time_us_t gs_battery_next_us(const void *state) {
-  return ((const gs__battery_t *)state)->next_us;
-}
-
 bool gs_battery_rebounding(const void *state) {
   return ((const gs__battery_t *)state)->rebound != 0;
 }
@@ -230,16 +230,11 @@ static gs_time_us_t gs__battery_next_tick(const gs__battery_t *s,
   return (gs_time_us_t)s->phase_us + k * (gs_time_us_t)s->ctrl_us;
 }
 
-/* Replaces the pending event: the earlier of the next control tick (self-
- * consumption only: the other modes do not follow the meter) and the time
- * the present segment reaches its energy limit, floored so the store never
- * passes the limit. */
-static void gs__battery_reschedule(gs_engine_t *eng, gs_entity_id_t self,
-                                   gs__battery_t *s) {
-  /* The pending event is superseded rather than cancelled (it is ignored
-   * when it comes): no cancel-set look-ups for this entity meanwhile. */
-  s->next = GS_EVENT_HANDLE_NONE;
-  gs_time_us_t now_us = gs_engine_now(eng);
+/* When the present segment reaches its energy limit (full, the reserve,
+ * or the end of a rebound), floored so the store never passes it, and
+ * after now; GS_TIME_NEVER if the store does not move. */
+static gs_time_us_t gs__battery_limit_us(const gs__battery_t *s,
+                                         gs_time_us_t now_us) {
   /* From the segment's start, which is now unless asleep (then the
    * segment goes on from an earlier tick). */
   gs_time_us_t base_us = s->t0_us;
@@ -250,13 +245,46 @@ static void gs__battery_reschedule(gs_engine_t *eng, gs_entity_id_t self,
                     ? INFINITY
                     : gs_battery_time_to_s(s->e0_kwh, s->power_mw / 1000.0,
                                            s->sqrt_eta, target_kwh);
-  gs_time_us_t at_us = GS_TIME_NEVER;
-  uint16_t kind = GS_EV_BATTERY_LIMIT;
-  if (isfinite(dt_s) && dt_s * 1e6 < (double)(GS_TIME_NEVER - base_us) / 2) {
-    gs_time_us_t dt_us = (gs_time_us_t)floor(dt_s * 1e6);
-    at_us = base_us + (dt_us > 0 ? dt_us : 1);
-    if (at_us <= now_us) at_us = now_us + 1;
+  if (!(isfinite(dt_s) && dt_s * 1e6 < (double)(GS_TIME_NEVER - base_us) / 2))
+    return GS_TIME_NEVER;
+  gs_time_us_t dt_us = (gs_time_us_t)floor(dt_s * 1e6);
+  gs_time_us_t at_us = base_us + (dt_us > 0 ? dt_us : 1);
+  return at_us <= now_us ? now_us + 1 : at_us;
+}
+
+gs_time_us_t gs_battery_next_us(gs_engine_t *eng, gs_entity_id_t id) {
+  const gs__battery_t *s = gs_engine_state(eng, id);
+  gs_time_us_t now_us = gs_engine_now(eng);
+  /* A re-arm changes nothing: the next change is the limit. */
+  gs_time_us_t next_us =
+      s->next_rearm ? gs__battery_limit_us(s, now_us) : s->next_us;
+  if (!s->asleep || gs_engine_watching(eng, s->meter, id)) return next_us;
+  /* Woken: the wake comes at the first tick after the change, and no tick
+   * has passed since (it would have been the wake), so it is the first
+   * after now. */
+  gs_time_us_t wake_us = gs__battery_next_tick(s, now_us);
+  return wake_us < next_us ? wake_us : next_us;
+}
+
+/* Replaces the pending event: the earlier of the next control tick (self-
+ * consumption only: the other modes do not follow the meter) and the time
+ * the present segment reaches its energy limit. */
+static void gs__battery_reschedule(gs_engine_t *eng, gs_entity_id_t self,
+                                   gs__battery_t *s) {
+  gs_time_us_t now_us = gs_engine_now(eng);
+  /* The pending event is superseded rather than cancelled (it is ignored
+   * when it comes): no cancel-set look-ups for this entity meanwhile. The
+   * latest one still to come is kept as a spare: falling asleep, the EMS
+   * takes it back as its re-arm instead of scheduling one more event. */
+  if (s->next != GS_EVENT_HANDLE_NONE && s->next_us > now_us) {
+    s->spare_seq = (uint32_t)s->next;
+    s->spare_us = s->next_us;
   }
+  s->next = GS_EVENT_HANDLE_NONE;
+  s->next_us = GS_TIME_NEVER;
+  s->next_rearm = 0;
+  gs_time_us_t at_us = gs__battery_limit_us(s, now_us);
+  uint16_t kind = GS_EV_BATTERY_LIMIT;
   if (s->mode == GS_BATTERY_SELF_CONSUMPTION && !s->asleep) {
     gs_time_us_t tick_us = gs__battery_next_tick(s, now_us);
     if (tick_us <= at_us) {
@@ -264,16 +292,61 @@ static void gs__battery_reschedule(gs_engine_t *eng, gs_entity_id_t self,
       kind = GS_EV_BATTERY_TICK;
     }
   }
-  s->next_us = at_us;
+  if (at_us == GS_TIME_NEVER) return;
   uint32_t rearm = 0;
-  if (s->asleep && kind == GS_EV_BATTERY_LIMIT && at_us != GS_TIME_NEVER &&
-      at_us - now_us > GS__BAT_REARM_US) {
-    at_us = now_us + GS__BAT_REARM_US;
-    rearm = 1;
+  if (s->asleep && kind == GS_EV_BATTERY_LIMIT) {
+    /* Any event of ours before the limit can serve as the re-arm that
+     * schedules it: the limit event comes at the same instant, and before
+     * every command there (commands are sent for the instant they are
+     * sent at), whoever scheduled it. */
+    if (s->spare_seq != GS__BAT_SPARE_NONE && s->spare_us > now_us &&
+        s->spare_us < at_us) {
+      s->next = (gs_event_handle_t)self << 32 | s->spare_seq;
+      s->next_us = s->spare_us;
+      s->next_rearm = 1;
+      s->spare_seq = GS__BAT_SPARE_NONE;
+      return;
+    }
+    if (at_us - now_us > GS__BAT_REARM_US) {
+      at_us = now_us + GS__BAT_REARM_US;
+      rearm = 1;
+    }
   }
-  if (at_us != GS_TIME_NEVER)
-    s->next =
-        gs_engine_schedule(eng, self, at_us, GS_PHASE_MODEL, kind, 0, rearm);
+  s->next =
+      gs_engine_schedule(eng, self, at_us, GS_PHASE_MODEL, kind, 0, rearm);
+  s->next_us = at_us;
+  s->next_rearm = rearm != 0;
+}
+
+/* The home meter powers at which a tick would find what the one that
+ * put the EMS to sleep found, when it sleeps at 0 W (at its reserve or
+ * full, nearly always): a store that stays still keeps its limits
+ * (`lo_mw`, `hi_mw`) and rebound, and nothing else but the meter changes
+ * while it sleeps (a command wakes it). The other changes of the home
+ * need not wake it: the tick they would bring finds 0 W again. A moving
+ * store (its limits change with its energy) and a single point leave the
+ * band empty: every change wakes it. */
+static void gs__battery_idle_band(const gs__battery_t *s, int64_t lo_mw,
+                                  int64_t hi_mw, gs_meter_watch_t *when) {
+  when->lo_mw = 1; /* empty */
+  when->hi_mw = 0;
+  if (s->power_mw != 0) return;
+  /* wanted = (rebound ? max(-meter, R) : -meter) - S, clamped to
+   * [lo, hi]: 0 for every meter if both limits are 0 or it is off; with
+   * only the upper one 0, for wanted >= 0; with only the lower, <= 0. */
+  int64_t shed_mw = s->shed ? s->shed_mw : 0;
+  bool any = !s->enabled || (lo_mw == 0 && hi_mw == 0) ||
+             (hi_mw == 0 && s->rebound && s->recharge_mw >= shed_mw);
+  if (any) {
+    when->lo_mw = INT64_MIN;
+    when->hi_mw = INT64_MAX;
+  } else if (hi_mw == 0) {
+    when->lo_mw = INT64_MIN; /* -meter >= S */
+    when->hi_mw = -shed_mw;
+  } else if (lo_mw == 0 && !(s->rebound && s->recharge_mw > shed_mw)) {
+    when->lo_mw = -shed_mw; /* -meter <= S (and R <= S) */
+    when->hi_mw = INT64_MAX;
+  }
 }
 
 /* Starts a new segment at the present time with the power the EMS, the
@@ -282,13 +355,14 @@ static void gs__battery_reschedule(gs_engine_t *eng, gs_entity_id_t self,
  * At a control tick that changes nothing (in a day of the default fleet,
  * 94 % of them: the home's net load is steady, or the store is full or
  * at its reserve), the EMS goes to sleep instead: no segment restart, no
- * ticks, a watch on the home's meter (gs_engine_watch_meter). The first
- * change of the rest of the home wakes it for the next tick, the one
- * that would have been the first to see the change; a limit of the
- * store ends the segment as before. The ticks in between would have
- * found what this one found. Not restarting the segment at them only
- * saves roundings of the stored energy (E0 + P t instead of a chain of
- * restarts). */
+ * ticks, a watch on the home's meter (gs_engine_watch_meter_every). The
+ * first change of the rest of the home wakes it at the next tick, the one
+ * that would have been the first to see the change, which the engine
+ * delivers itself (GS_EV_METER); a limit of the store ends the segment
+ * as before, and the wake then finds it awake and is ignored. The ticks
+ * in between would have found what this one found. Not restarting the
+ * segment at them only saves roundings of the stored energy (E0 + P t
+ * instead of a chain of restarts). */
 static void gs__battery_evaluate(gs_engine_t *eng, gs_entity_id_t self,
                                  gs__battery_t *s, bool tick) {
   gs_time_us_t now_us = gs_engine_now(eng);
@@ -308,9 +382,15 @@ static void gs__battery_evaluate(gs_engine_t *eng, gs_entity_id_t self,
   if (!s->enabled) p_mw = 0;
   if (tick && p_mw == s->power_mw && rebound == was_rebound &&
       s->mode == GS_BATTERY_SELF_CONSUMPTION && s->meter != GS_METER_NONE) {
-    s->asleep = 1;
-    gs_engine_watch_meter(eng, s->meter, self);
-    gs__battery_reschedule(eng, self, s);
+    gs_meter_watch_t when = {.phase_us = s->phase_us, .period_us = s->ctrl_us};
+    gs__battery_idle_band(s, lo_mw, hi_mw, &when);
+    gs_engine_watch_meter_when(eng, s->meter, self, &when);
+    /* Woken asleep: the segment goes on, and so does the limit (or re-arm)
+     * event scheduled when it fell asleep. */
+    if (!s->asleep) {
+      s->asleep = 1;
+      gs__battery_reschedule(eng, self, s);
+    }
     return;
   }
   if (s->asleep) gs_engine_unwatch_meter(eng, s->meter, self);
@@ -356,6 +436,7 @@ static gs_err_t gs__battery_init(gs_engine_t *eng, gs_entity_id_t self,
   s->critical = p[GS_BATTERY_P_CRITICAL] != 0;
   s->enabled = 1;
   s->next = GS_EVENT_HANDLE_NONE;
+  s->spare_seq = GS__BAT_SPARE_NONE;
 
   /* A fleet starts out of step, from the entity's own stream: the SOC (if
    * not given) and the phase of the EMS's control ticks. */
@@ -414,21 +495,26 @@ static void gs__battery_handle(gs_engine_t *eng, gs_entity_id_t self,
   switch (ev->kind) {
     case GS_EV_BATTERY_TICK:
     case GS_EV_BATTERY_LIMIT:
-      if (gs_event_handle(ev) != s->next) break; /* superseded */
+      if (gs_event_handle(ev) != s->next) {
+        /* Superseded; a spare that comes is gone. */
+        if (ev->seq == s->spare_seq) s->spare_seq = GS__BAT_SPARE_NONE;
+        break;
+      }
       s->next = GS_EVENT_HANDLE_NONE;
-      if (ev->arg2 == 1) { /* re-arm: nothing changes here */
+      s->next_us = GS_TIME_NEVER;
+      if (s->next_rearm) { /* re-arm: nothing changes here */
         gs__battery_reschedule(eng, self, s);
         break;
       }
       gs__battery_evaluate(eng, self, s, ev->kind == GS_EV_BATTERY_TICK);
       break;
     case GS_EV_METER:
-      /* The rest of the home changed: tick again from the next tick on
-       * (a wake that arrives awake, after a limit or a command, is
-       * stale). */
+      /* The rest of the home changed: the watch delivers this at the next
+       * control tick, which is read as one (a wake that arrives awake,
+       * after a limit or a command, is stale: that woke it and it ticks
+       * again by itself). */
       if (!s->asleep) break;
-      s->asleep = 0;
-      gs__battery_reschedule(eng, self, s);
+      gs__battery_evaluate(eng, self, s, true);
       break;
     case GS_EV_LOAD_SHED:
       gs__battery_shed(eng, self, s, ev->arg);

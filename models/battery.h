@@ -54,8 +54,11 @@ double gs_battery_time_to_s(double energy0_kwh, double power_w, double sqrt_eta,
 double gs_battery_energy_kwh(const void *state, gs_time_us_t now_us);
 double gs_battery_soc_pct(const void *state, gs_time_us_t now_us);
 
-/* Time of the battery's pending event, or GS_TIME_NEVER. */
-gs_time_us_t gs_battery_next_us(const void *state);
+/* The next instant battery `id` may change its power by itself, or
+ * GS_TIME_NEVER: its pending tick or limit, or, asleep once its home's
+ * meter has changed, the control tick that will read the change (the
+ * engine's watch delivers it; the state does not know of it). */
+gs_time_us_t gs_battery_next_us(gs_engine_t *eng, gs_entity_id_t id);
 
 /* True while a post-DR grid recharge is under way. */
 bool gs_battery_rebounding(const void *state);

@@ -7,20 +7,33 @@
 #include "cancel_set.h"
 #include "gridsim/engine.h"
 #include "gridsim/rng.h"
+#include "hugemem.h"
 
-/* 16 bytes per entity: where its state is, its own event counter, how
+/* 12 bytes per entity: where its state is, its own event counter, how
  * many of its pending events are cancelled and the meter it adds to. The
  * run loop reads this record for every event anyway, so the count lets it
  * skip the cancel set's hash probe (a cache miss in a large fleet) for the
  * many entities that have no cancelled event pending, and the meter lets
- * it prefetch the meters an event is about to change. */
+ * it prefetch the meters an event is about to change. Packed (at a
+ * million homes, 7.2 million records): 64 model types, 64 million
+ * entities of a type, 268 million meters. */
+#define GS__ENT_TYPES      64u
+#define GS__ENT_LOCALS     (UINT32_C(1) << 26)
+#define GS__ENT_METER_NONE ((UINT32_C(1) << 28) - 1)
+#define GS__ENT_CANCEL_MAX 15u
 typedef struct entity {
-  uint32_t local;    /* index in its type's state array */
-  uint32_t seq;      /* next sequence number of events addressed to it */
-  uint16_t type;     /* index in engine->types */
-  uint16_t n_cancel; /* cancelled events pending; saturates at the max */
-  uint32_t meter;    /* gs_model_init_t.meter: a prefetch hint only */
+  uint32_t local : 26;   /* index in its type's state array */
+  uint32_t type : 6;     /* index in engine->types */
+  uint32_t seq;          /* next sequence number of events addressed to it */
+  uint32_t meter : 28;   /* gs_model_init_t.meter, or GS__ENT_METER_NONE */
+  uint32_t n_cancel : 4; /* cancelled events pending; saturates at the max */
 } entity_t;
+_Static_assert(sizeof(entity_t) == 12, "entity record packs in 12 bytes");
+
+/* The meter of entity record `r`, or GS_METER_NONE. */
+static uint32_t ent_meter(const entity_t *r) {
+  return r->meter == GS__ENT_METER_NONE ? GS_METER_NONE : r->meter;
+}
 
 /* Contiguous state of every entity of one model type. */
 typedef struct type_slot {
@@ -28,6 +41,12 @@ typedef struct type_slot {
   unsigned char *states;
   size_t n, cap;
 } type_slot_t;
+
+/* Bytes of a type's state array (a stateless type still takes a byte an
+ * entity, so that every entity has its own address). */
+static size_t states_bytes(const type_slot_t *ts, size_t cap) {
+  return cap * (ts->type->state_size ? ts->type->state_size : 1);
+}
 
 /* Events popped ahead of their turn, so that what each will touch can be
  * fetched into cache while the ones before it run (a power of two). */
@@ -53,6 +72,15 @@ typedef struct intern_block {
  * after the other, so the VENs of one group meet their record here. */
 #define GS__INTERN_RECENT 8
 
+/* A meter watch: who is woken, at which instants, for which changes
+ * (gs_meter_watch_t). A meter keeps its record once watched: a home's
+ * battery watches the same meter all day. */
+typedef struct watch {
+  gs_meter_watch_t when;
+  gs_entity_id_t entity;
+} watch_t;
+#define GS__WATCH_NONE UINT32_MAX
+
 typedef struct observer_slot {
   gs_observer_t obs;
   gs_time_us_t next_sample_us;
@@ -76,10 +104,12 @@ struct gs_engine {
   bool has_pacer, finished, released;
   gs_entity_id_t current; /* the entity whose event is being handled */
   /* Meter watches: a bit per meter (small enough to stay cached, tested
-   * at every power change) and the watcher of each watched meter. */
+   * at every power change) and the record of each meter ever watched. */
   uint64_t *watch_bits;
-  gs_entity_id_t *watcher;
-  uint32_t n_watch; /* meters covered by both arrays */
+  uint32_t *watch_slot; /* per meter: index in `watches`, or NONE */
+  uint32_t n_watch;     /* meters covered by both arrays */
+  watch_t *watches;
+  uint32_t n_watches, cap_watches;
   size_t pending_released; /* gs_engine_pending once released */
   volatile sig_atomic_t stop;
   gs_meters_t *meters;
@@ -120,14 +150,17 @@ fail:
 void gs_engine_destroy(gs_engine_t *e) {
   if (e == NULL) return;
   if (e->queue) e->qops->destroy(e->queue);
-  for (size_t i = 0; i < e->n_types; i++) free(e->types[i].states);
+  for (size_t i = 0; i < e->n_types; i++)
+    gs_hugemem_free(e->types[i].states,
+                    states_bytes(&e->types[i], e->types[i].cap));
   free(e->types);
-  free(e->ent);
+  gs_hugemem_free(e->ent, e->cap_ent * sizeof *e->ent);
   free(e->obs);
   gs__cancel_set_free(&e->cancelled);
   gs_meters_destroy(e->meters);
   free(e->watch_bits);
-  free(e->watcher);
+  free(e->watch_slot);
+  free(e->watches);
   free(e->spill);
   while (e->interned) {
     intern_block_t *next = e->interned->next;
@@ -144,7 +177,7 @@ static type_slot_t *slot_for(gs_engine_t *e, const gs_model_type_t *type,
       *index = (uint16_t)i;
       return &e->types[i];
     }
-  if (e->n_types == UINT16_MAX) return NULL;
+  if (e->n_types == GS__ENT_TYPES) return NULL;
   type_slot_t *grown = realloc(e->types, (e->n_types + 1) * sizeof *grown);
   if (grown == NULL) return NULL;
   e->types = grown;
@@ -160,27 +193,37 @@ gs_err_t gs_engine_add_entity(gs_engine_t *e, const gs_model_type_t *type,
     return gs_errbuf_set(eb, GS_EINVAL, "gs_engine_add_entity: bad argument");
   if (e->n_ent > GS_EVENT_TARGET_MAX)
     return gs_errbuf_set(eb, GS_ERANGE, "too many entities");
+  if (init->meter >= GS__ENT_METER_NONE && init->meter != GS_METER_NONE)
+    return gs_errbuf_set(eb, GS_ERANGE, "meter %u out of range", init->meter);
   uint16_t ti;
   type_slot_t *ts = slot_for(e, type, &ti);
+  if (ts == NULL && e->n_types == GS__ENT_TYPES)
+    return gs_errbuf_set(eb, GS_ERANGE, "more than %u model types",
+                         GS__ENT_TYPES);
   if (ts == NULL) goto nomem;
+  if (ts->n == GS__ENT_LOCALS)
+    return gs_errbuf_set(eb, GS_ERANGE, "too many %s entities", type->name);
   if (ts->n == ts->cap) {
     size_t cap = ts->cap ? ts->cap * 2 : 64;
-    size_t size = type->state_size ? type->state_size : 1;
-    unsigned char *grown = realloc(ts->states, cap * size);
+    unsigned char *grown = gs_hugemem_grow(
+        ts->states, states_bytes(ts, ts->cap), states_bytes(ts, cap));
     if (grown == NULL) goto nomem;
     ts->states = grown;
     ts->cap = cap;
   }
   if (e->n_ent == e->cap_ent) {
     size_t cap = e->cap_ent ? e->cap_ent * 2 : 256;
-    entity_t *grown = realloc(e->ent, cap * sizeof *grown);
+    entity_t *grown = gs_hugemem_grow(e->ent, e->cap_ent * sizeof *grown,
+                                      cap * sizeof *grown);
     if (grown == NULL) goto nomem;
     e->ent = grown;
     e->cap_ent = cap;
   }
   gs_entity_id_t id = (gs_entity_id_t)e->n_ent++;
   e->ent[id] = (entity_t){
-      .local = (uint32_t)ts->n++, .type = ti, .meter = init->meter};
+      .local = (uint32_t)ts->n++ & (GS__ENT_LOCALS - 1),
+      .type = ti & (GS__ENT_TYPES - 1),
+      .meter = init->meter == GS_METER_NONE ? GS__ENT_METER_NONE : init->meter};
   void *state = ts->states + (size_t)e->ent[id].local * type->state_size;
   memset(state, 0, type->state_size);
   if (out_id) *out_id = id;
@@ -195,7 +238,7 @@ size_t gs_engine_entity_count(const gs_engine_t *e) { return e->n_ent; }
 
 uint32_t gs_engine_entity_meter(const gs_engine_t *e, gs_entity_id_t id) {
   GS_ASSERT(id < e->n_ent && !e->released);
-  return e->ent[id].meter;
+  return ent_meter(&e->ent[id]);
 }
 
 const void *gs_engine_intern(gs_engine_t *e, const void *data, size_t size) {
@@ -338,7 +381,7 @@ void gs_engine_cancel(gs_engine_t *e, gs_event_handle_t h) {
    * only costs probes; one below it would lose a cancellation, which the
    * count can never be: it is only decremented when a probe hits. */
   uint64_t target = h >> 32;
-  if (target < e->n_ent && e->ent[target].n_cancel != UINT16_MAX)
+  if (target < e->n_ent && e->ent[target].n_cancel != GS__ENT_CANCEL_MAX)
     e->ent[target].n_cancel++;
 }
 
@@ -416,7 +459,8 @@ static void take_lookahead(gs_engine_t *e, gs_event_t *ev) {
   e->la_head = (e->la_head + 1) & (GS__LOOKAHEAD - 1);
   e->la_n--;
   if (e->la_n == 0) return;
-  uint32_t next_meter = e->ent[gs_event_rec_target(&e->la[e->la_head])].meter;
+  uint32_t next_meter =
+      ent_meter(&e->ent[gs_event_rec_target(&e->la[e->la_head])]);
   if (next_meter != GS_METER_NONE)
     gs_meters_prefetch(e->meters, next_meter, true);
   unsigned pos = GS__LOOKAHEAD / 2 - 1;
@@ -424,7 +468,7 @@ static void take_lookahead(gs_engine_t *e, gs_event_t *ev) {
   const gs_event_rec_t *later =
       &e->la[(e->la_head + pos) & (GS__LOOKAHEAD - 1)];
   const entity_t *ent = &e->ent[gs_event_rec_target(later)];
-  if (ent->meter != GS_METER_NONE)
+  if (ent->meter != GS__ENT_METER_NONE)
     gs_meters_prefetch(e->meters, ent->meter, false);
   const type_slot_t *ts = &e->types[ent->type];
   size_t size = ts->type->state_size;
@@ -475,7 +519,7 @@ gs_err_t gs_engine_run(gs_engine_t *e, gs_time_us_t until_us) {
     entity_t *ent = &e->ent[ev.target];
     if (ent->n_cancel &&
         gs__cancel_set_take(&e->cancelled, gs_event_handle(&ev))) {
-      if (ent->n_cancel != UINT16_MAX) ent->n_cancel--;
+      if (ent->n_cancel != GS__ENT_CANCEL_MAX) ent->n_cancel--;
       e->n_cancelled++;
       continue;
     }
@@ -519,11 +563,12 @@ void gs_engine_release(gs_engine_t *e) {
   if (e->queue) e->qops->destroy(e->queue);
   e->queue = NULL;
   for (size_t i = 0; i < e->n_types; i++) {
-    free(e->types[i].states);
+    gs_hugemem_free(e->types[i].states,
+                    states_bytes(&e->types[i], e->types[i].cap));
     e->types[i].states = NULL;
     e->types[i].n = e->types[i].cap = 0;
   }
-  free(e->ent);
+  gs_hugemem_free(e->ent, e->cap_ent * sizeof *e->ent);
   e->ent = NULL;
   e->cap_ent = 0;
   gs__cancel_set_free(&e->cancelled);
@@ -588,8 +633,9 @@ static bool watched(const gs_engine_t *e, uint32_t meter) {
          (e->watch_bits[meter / 64] >> (meter % 64) & 1u) != 0;
 }
 
-void gs_engine_watch_meter(gs_engine_t *e, uint32_t meter,
-                           gs_entity_id_t entity) {
+void gs_engine_watch_meter_when(gs_engine_t *e, uint32_t meter,
+                                gs_entity_id_t entity,
+                                const gs_meter_watch_t *when) {
   GS_ASSERT(entity < e->n_ent && meter < gs_meters_count(e->meters));
   if (meter >= e->n_watch) {
     uint32_t n = gs_meters_count(e->meters);
@@ -597,28 +643,66 @@ void gs_engine_watch_meter(gs_engine_t *e, uint32_t meter,
     uint64_t *bits = realloc(e->watch_bits, n / 64 * sizeof *bits);
     GS_ASSERT(bits != NULL);
     e->watch_bits = bits;
-    gs_entity_id_t *who = realloc(e->watcher, n * sizeof *who);
-    GS_ASSERT(who != NULL);
-    e->watcher = who;
+    uint32_t *slot = realloc(e->watch_slot, n * sizeof *slot);
+    GS_ASSERT(slot != NULL);
+    e->watch_slot = slot;
     memset(bits + e->n_watch / 64, 0, (n - e->n_watch) / 64 * sizeof *bits);
+    for (uint32_t m = e->n_watch; m < n; m++)
+      slot[m] = GS__WATCH_NONE;
     e->n_watch = n;
   }
+  if (e->watch_slot[meter] == GS__WATCH_NONE) {
+    if (e->n_watches == e->cap_watches) {
+      GS_ASSERT(e->cap_watches < UINT32_MAX / 2);
+      uint32_t cap = e->cap_watches ? e->cap_watches * 2 : 16;
+      watch_t *grown = realloc(e->watches, cap * sizeof *grown);
+      GS_ASSERT(grown != NULL);
+      e->watches = grown;
+      e->cap_watches = cap;
+    }
+    e->watch_slot[meter] = e->n_watches++;
+  }
+  e->watches[e->watch_slot[meter]] = (watch_t){.when = *when, .entity = entity};
   e->watch_bits[meter / 64] |= UINT64_C(1) << (meter % 64);
-  e->watcher[meter] = entity;
+}
+
+void gs_engine_watch_meter(gs_engine_t *e, uint32_t meter,
+                           gs_entity_id_t entity) {
+  gs_engine_watch_meter_when(e, meter, entity,
+                             &(gs_meter_watch_t){.lo_mw = 1, .hi_mw = 0});
+}
+
+bool gs_engine_watching(const gs_engine_t *e, uint32_t meter,
+                        gs_entity_id_t entity) {
+  return watched(e, meter) && e->watches[e->watch_slot[meter]].entity == entity;
 }
 
 void gs_engine_unwatch_meter(gs_engine_t *e, uint32_t meter,
                              gs_entity_id_t entity) {
-  if (watched(e, meter) && e->watcher[meter] == entity)
+  if (gs_engine_watching(e, meter, entity))
     e->watch_bits[meter / 64] &= ~(UINT64_C(1) << (meter % 64));
+}
+
+/* The instant a fired watch wakes its entity: the first of its instants
+ * strictly after now, or now itself for a watch without a period. */
+static gs_time_us_t wake_us(const gs_meter_watch_t *w, gs_time_us_t now_us) {
+  if (w->period_us == 0) return now_us;
+  if (now_us < (gs_time_us_t)w->phase_us) return w->phase_us;
+  gs_time_us_t k = (now_us - w->phase_us) / w->period_us + 1;
+  return (gs_time_us_t)w->phase_us + k * (gs_time_us_t)w->period_us;
 }
 
 void gs_engine_add_power(gs_engine_t *e, uint32_t meter, int64_t delta_mw) {
   if (meter == GS_METER_NONE || delta_mw == 0) return;
   gs_meters_add_power(e->meters, meter, e->now_us, delta_mw);
-  if (watched(e, meter) && e->watcher[meter] != e->current) {
-    e->watch_bits[meter / 64] &= ~(UINT64_C(1) << (meter % 64));
-    gs_engine_schedule(e, e->watcher[meter], e->now_us, GS_PHASE_MODEL,
-                       GS_EV_METER, meter, 0);
+  if (!watched(e, meter)) return;
+  const watch_t *w = &e->watches[e->watch_slot[meter]];
+  if (w->entity == e->current) return;
+  if (w->when.lo_mw <= w->when.hi_mw) {
+    int64_t p_mw = gs_meters_power_mw(e->meters, meter);
+    if (p_mw >= w->when.lo_mw && p_mw <= w->when.hi_mw) return;
   }
+  e->watch_bits[meter / 64] &= ~(UINT64_C(1) << (meter % 64));
+  gs_engine_schedule(e, w->entity, wake_us(&w->when, e->now_us), GS_PHASE_MODEL,
+                     GS_EV_METER, meter, 0);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "gridsim/queue.h"
+#include "hugemem.h"
 #include "queue_sort.h"
 
 /* The queue splits pending events by time into three tiers (the idea of
@@ -60,8 +61,12 @@ _Static_assert(sizeof(chunk_t) == CHUNK_STRIDE, "chunk fills its stride");
       for (size_t gs__off = 0; gs__off < CHUNK_STRIDE; gs__off += 64) \
         __builtin_prefetch(gs__p + gs__off);                          \
   } while (0)
-/* Chunks are carved from slabs of this many. */
+/* Chunks are carved from slabs of this many, and once the queue has
+ * that many, from slabs of GS_HUGEMEM_MIN bytes on huge pages (a million
+ * homes' events fill a quarter of a gigabyte of chunks, appended to and
+ * read at random). */
 #define SLAB_CHUNKS 128
+#define HUGE_SLAB_CHUNKS (GS_HUGEMEM_MIN / CHUNK_STRIDE - 1)
 
 typedef struct list {
   chunk_t *head, *tail;
@@ -91,6 +96,7 @@ typedef struct run_a {
 
 typedef struct slab {
   struct slab *next;
+  size_t bytes;
 } slab_t;
 
 /* Pushes beyond the bottom wait in a small batch and are appended to
@@ -123,24 +129,29 @@ struct gs_queue {
   size_t n;                /* all pending events */
   chunk_t *free_chunks;    /* the free list */
   size_t n_free;
-  slab_t *slabs; /* every slab, for destroy */
+  size_t n_chunks; /* in all slabs */
+  slab_t *slabs;   /* every slab, for destroy */
 };
 
 /* Adds a slab's chunks to the free list. */
 static bool add_slab(gs_queue_t *q) {
   /* The slab header takes the first stride, so chunks stay 64-aligned. */
-  unsigned char *mem =
-      aligned_alloc(64, (size_t)(SLAB_CHUNKS + 1) * CHUNK_STRIDE);
+  size_t n = q->n_chunks >= HUGE_SLAB_CHUNKS ? HUGE_SLAB_CHUNKS : SLAB_CHUNKS;
+  size_t bytes = (n + 1) * CHUNK_STRIDE;
+  unsigned char *mem = n == SLAB_CHUNKS ? aligned_alloc(64, bytes)
+                                        : gs_hugemem_grow(NULL, 0, bytes);
   if (mem == NULL) return false;
   slab_t *s = (slab_t *)(void *)mem;
   s->next = q->slabs;
+  s->bytes = bytes;
   q->slabs = s;
-  for (size_t i = SLAB_CHUNKS; i >= 1; i--) {
+  for (size_t i = n; i >= 1; i--) {
     chunk_t *c = (chunk_t *)(void *)(mem + i * CHUNK_STRIDE);
     c->next = q->free_chunks;
     q->free_chunks = c;
   }
-  q->n_free += SLAB_CHUNKS;
+  q->n_free += n;
+  q->n_chunks += n;
   return true;
 }
 
@@ -226,7 +237,7 @@ static void bq_destroy(gs_queue_t *q) {
   if (q == NULL) return;
   for (slab_t *s = q->slabs, *next; s != NULL; s = next) {
     next = s->next;
-    free(s);
+    gs_hugemem_free(s, s->bytes); /* free() below GS_HUGEMEM_MIN */
   }
   free(q->bucket);
   free(q->run);

@@ -191,14 +191,13 @@ START_TEST(test_time_to_full) {
   gs_engine_t *eng = make_engine(1);
   uint32_t m = add_meter(eng, GS_METER_NONE);
   gs_entity_id_t id = add(eng, &gs_model_battery, 1, 0, p, m);
-  const void *st = gs_engine_state(eng, id);
   /* The first evaluation is an event at t = 0, after every init. */
   ck_assert_int_eq(gs_engine_run(eng, 0), GS_OK);
   ck_assert_int_eq(status(eng, id).power_mw, (int64_t)PMAX_W * 1000);
   ck_assert_int_eq(gs_meters_power_mw(gs_engine_meters(eng), m),
                    (int64_t)PMAX_W * 1000);
   double full_s = (1 - 0.375) * CAP_KWH * 3.6e6 / (PMAX_W * SQRT_ETA);
-  gs_time_us_t full_us = gs_battery_next_us(st);
+  gs_time_us_t full_us = gs_battery_next_us(eng, id);
   /* Floored, so the store is never over full. */
   ck_assert_int_eq(full_us, (gs_time_us_t)floor(full_s * 1e6));
   ck_assert_int_eq(gs_engine_run(eng, full_us - 1), GS_OK);
@@ -207,7 +206,7 @@ START_TEST(test_time_to_full) {
   ck_assert_int_eq(status(eng, id).power_mw, 0);
   ck_assert_double_eq_tol(soc(eng, id), 100, 1e-8);
   ck_assert_double_le(soc(eng, id), 100);
-  ck_assert_int_eq(gs_battery_next_us(st), GS_TIME_NEVER);
+  ck_assert_int_eq(gs_battery_next_us(eng, id), GS_TIME_NEVER);
   /* Backup mode has no control ticks: a full battery sleeps. */
   ck_assert_int_eq(gs_engine_run(eng, GS_US_PER_DAY), GS_OK);
   ck_assert_uint_eq(gs_engine_events_processed(eng), 2);
@@ -225,9 +224,10 @@ END_TEST
 
 /* One step of a run that visits every instant the battery's power or the
  * test loads can change: the battery's own events and the `n` given ones. */
-static gs_time_us_t next_instant(const void *st, const gs_time_us_t *at, int n,
+static gs_time_us_t next_instant(gs_engine_t *eng, gs_entity_id_t id,
+                                 const gs_time_us_t *at, int n,
                                  gs_time_us_t now_us) {
-  gs_time_us_t t_us = gs_battery_next_us(st);
+  gs_time_us_t t_us = gs_battery_next_us(eng, id);
   for (int i = 0; i < n; i++)
     if (at[i] > now_us && at[i] < t_us) t_us = at[i];
   return t_us;
@@ -249,7 +249,6 @@ START_TEST(test_conservation) {
   gs_entity_id_t base = add_load(eng, 1000, m);
   gs_entity_id_t gen = add_load(eng, 0, m);
   gs_entity_id_t id = add(eng, &gs_model_battery, 2, 0, p, m);
-  const void *st = gs_engine_state(eng, id);
   gs_time_us_t at[10];
   int n = 0;
   for (int d = 0; d < 2; d++) {
@@ -277,7 +276,7 @@ START_TEST(test_conservation) {
   int64_t p_mw = status(eng, id).power_mw;
   int steps = 0, charging = 0, discharging = 0;
   while (t_us < end_us) {
-    gs_time_us_t nt_us = next_instant(st, at, n, t_us);
+    gs_time_us_t nt_us = next_instant(eng, id, at, n, t_us);
     if (nt_us > end_us) nt_us = end_us;
     if (p_mw > 0) in_mwus += (long double)p_mw * (nt_us - t_us);
     if (p_mw < 0) out_mwus -= (long double)p_mw * (nt_us - t_us);
@@ -321,15 +320,16 @@ END_TEST
 
 /* Integrates the positive part of the meter (grid import), kWh, stepping
  * through every instant power can change. */
-static double import_kwh(gs_engine_t *eng, uint32_t m, const void *bat,
+static double import_kwh(gs_engine_t *eng, uint32_t m, gs_entity_id_t bat,
                          const gs_time_us_t *at, int n, gs_time_us_t end_us) {
   gs_meters_t *ms = gs_engine_meters(eng);
   ck_assert_int_eq(gs_engine_run(eng, 0), GS_OK);
   long double imp = 0;
   gs_time_us_t t_us = 0;
   while (t_us < end_us) {
-    gs_time_us_t nt_us = bat ? next_instant(bat, at, n, t_us) : end_us;
-    if (!bat)
+    gs_time_us_t nt_us =
+        bat != GS_ENTITY_NONE ? next_instant(eng, bat, at, n, t_us) : end_us;
+    if (bat == GS_ENTITY_NONE)
       for (int i = 0; i < n; i++)
         if (at[i] > t_us && at[i] < nt_us) nt_us = at[i];
     if (nt_us > end_us) nt_us = end_us;
@@ -356,9 +356,8 @@ START_TEST(test_self_consumption) {
     uint32_t m = add_meter(eng, GS_METER_NONE);
     add_load(eng, 1000, m);
     gs_entity_id_t gen = add_load(eng, 0, m);
-    const void *bat = NULL;
-    if (with)
-      bat = gs_engine_state(eng, add(eng, &gs_model_battery, 3, 0, p, m));
+    gs_entity_id_t bat = GS_ENTITY_NONE;
+    if (with) bat = add(eng, &gs_model_battery, 3, 0, p, m);
     gs_time_us_t at[4];
     for (int d = 0; d < 2; d++) {
       at[2 * d] = d * GS_US_PER_DAY + 10 * GS_US_PER_H;
@@ -467,7 +466,7 @@ START_TEST(test_grid_recharge) {
     const void *st = gs_engine_state(eng, id);
     ck_assert_int_eq(gs_engine_run(eng, GS_US_PER_H), GS_OK);
     ck_assert_int_eq(status(eng, id).power_mw, 0);
-    ck_assert_int_eq(gs_battery_next_us(st), GS_TIME_NEVER);
+    ck_assert_int_eq(gs_battery_next_us(eng, id), GS_TIME_NEVER);
     double e0 = energy_kwh(eng, id);
     ck_assert_double_eq_tol(e0, 0.8 * CAP_KWH, 1e-12);
     command(eng, id, GS_US_PER_H, GS_EV_LOAD_SHED, 3000000, 0);
@@ -488,8 +487,8 @@ START_TEST(test_grid_recharge) {
       double back_s = (e0 - e1) * 3.6e6 / (2500 * SQRT_ETA);
       gs_time_us_t back_us =
           2 * GS_US_PER_H + (gs_time_us_t)floor(back_s * 1e6);
-      ck_assert_int_le(llabs(gs_battery_next_us(st) - back_us), 1);
-      ck_assert_int_eq(gs_engine_run(eng, gs_battery_next_us(st)), GS_OK);
+      ck_assert_int_le(llabs(gs_battery_next_us(eng, id) - back_us), 1);
+      ck_assert_int_eq(gs_engine_run(eng, gs_battery_next_us(eng, id)), GS_OK);
       ck_assert_int_eq(status(eng, id).power_mw, 0);
       ck_assert(!gs_battery_rebounding(st));
       ck_assert_double_eq_tol(energy_kwh(eng, id), e0, 1e-9);

@@ -440,10 +440,13 @@ START_TEST(release_keeps_counters_and_meters) {
 END_TEST
 
 /* A model for meter watches: kind 300 adds arg mW to meter arg2;
- * GS_EV_METER is counted with its time. */
+ * GS_EV_METER is counted with its time and meter; every event's kind is
+ * logged in order. */
 typedef struct watcher {
-  int n_meter;
+  int n_meter, n_log;
   gs_time_us_t last_us;
+  int64_t last_meter;
+  uint16_t log[8];
 } watcher_t;
 
 static void watcher_handle(gs_engine_t *eng, gs_entity_id_t self, void *state,
@@ -454,7 +457,9 @@ static void watcher_handle(gs_engine_t *eng, gs_entity_id_t self, void *state,
   if (ev->kind == GS_EV_METER) {
     w->n_meter++;
     w->last_us = gs_engine_now(eng);
+    w->last_meter = ev->arg;
   }
+  if (w->n_log < 8) w->log[w->n_log++] = ev->kind;
 }
 
 static const gs_model_type_t watcher_type = {
@@ -497,6 +502,152 @@ START_TEST(meter_watch_is_one_shot) {
   ck_assert_int_eq(wa->n_meter, 1);
   ck_assert_int_eq(gs_meters_power_mw(ms, m), 0);
   ck_assert_int_eq(gs_meters_power_mw(ms, root), 1000);
+  gs_engine_destroy(e);
+}
+END_TEST
+
+/* A watch with a period wakes its entity at the first of its instants
+ * phase + k period strictly after the change (the phase itself before
+ * it), once however many changes come before then, and in the order of
+ * an event scheduled at the change. */
+START_TEST(meter_watch_wakes_at_next_instant) {
+  gs_errbuf_t eb;
+  gs_engine_t *e = gs_engine_create(&(gs_engine_config_t){.seed = 1}, &eb);
+  ck_assert_ptr_nonnull(e);
+  gs_entity_id_t a, b;
+  gs_model_init_t init = {.ven = GS_ENTITY_NONE, .meter = GS_METER_NONE};
+  ck_assert_int_eq(gs_engine_add_entity(e, &watcher_type, &init, &a, &eb),
+                   GS_OK);
+  ck_assert_int_eq(gs_engine_add_entity(e, &watcher_type, &init, &b, &eb),
+                   GS_OK);
+  uint32_t m;
+  gs_meters_t *ms = gs_engine_meters(e);
+  ck_assert_int_eq(gs_meters_add(ms, GS_METER_NONE, &m), GS_OK);
+  const watcher_t *wa = gs_engine_state(e, a);
+  const gs_meter_watch_t every = {700, 1000, 1, 0};
+  const gs_meter_watch_t at_change = {700, 0, 1, 0};
+  /* Before the phase: the phase itself. */
+  gs_engine_watch_meter_when(e, m, a, &every);
+  ck_assert(gs_engine_watching(e, m, a));
+  ck_assert(!gs_engine_watching(e, m, b));
+  gs_engine_schedule(e, b, 300, GS_PHASE_MODEL, 300, 5, m);
+  ck_assert_int_eq(gs_engine_run(e, 699), GS_OK);
+  ck_assert_int_eq(wa->n_meter, 0);
+  ck_assert(!gs_engine_watching(e, m, a)); /* ended by the change */
+  ck_assert_int_eq(gs_engine_run(e, 700), GS_OK);
+  ck_assert_int_eq(wa->n_meter, 1);
+  ck_assert_int_eq(wa->last_us, 700);
+  ck_assert_int_eq(wa->last_meter, m);
+  /* Between instants: the next one; further changes add nothing. An
+   * event of a's own scheduled at that instant after the change comes
+   * after the wake. */
+  gs_engine_watch_meter_when(e, m, a, &every);
+  gs_engine_schedule(e, b, 1234, GS_PHASE_MODEL, 300, 5, m);
+  gs_engine_schedule(e, b, 1500, GS_PHASE_MODEL, 300, 5, m);
+  ck_assert_int_eq(gs_engine_run(e, 1699), GS_OK);
+  ck_assert_int_eq(wa->n_meter, 1);
+  gs_engine_schedule(e, a, 1700, GS_PHASE_MODEL, 301, 0, 0);
+  ck_assert_int_eq(gs_engine_run(e, 5000), GS_OK);
+  ck_assert_int_eq(wa->n_meter, 2);
+  ck_assert_int_eq(wa->last_us, 1700);
+  ck_assert_int_eq(wa->n_log, 3);
+  ck_assert_int_eq(wa->log[1], GS_EV_METER);
+  ck_assert_int_eq(wa->log[2], 301);
+  /* At an instant: strictly after it. */
+  gs_engine_watch_meter_when(e, m, a, &every);
+  gs_engine_schedule(e, b, 5700, GS_PHASE_MODEL, 300, 5, m);
+  ck_assert_int_eq(gs_engine_run(e, 10000), GS_OK);
+  ck_assert_int_eq(wa->n_meter, 3);
+  ck_assert_int_eq(wa->last_us, 6700);
+  /* Period 0 (gs_engine_watch_meter): at the change. */
+  gs_engine_watch_meter_when(e, m, a, &at_change);
+  gs_engine_schedule(e, b, 10001, GS_PHASE_MODEL, 300, 5, m);
+  ck_assert_int_eq(gs_engine_run(e, 20000), GS_OK);
+  ck_assert_int_eq(wa->n_meter, 4);
+  ck_assert_int_eq(wa->last_us, 10001);
+  /* A new watch by another entity replaces it. */
+  gs_engine_watch_meter_when(e, m, a, &every);
+  gs_engine_watch_meter(e, m, b);
+  ck_assert(!gs_engine_watching(e, m, a));
+  gs_engine_unwatch_meter(e, m, a); /* not a's: nothing */
+  ck_assert(gs_engine_watching(e, m, b));
+  ck_assert_int_eq(gs_meters_power_mw(ms, m), 25);
+  gs_engine_destroy(e);
+}
+END_TEST
+
+/* A watch with a band ends only at a change that leaves the meter's
+ * power outside it, whatever came before; the wake comes even if the
+ * power is back in the band by then. */
+START_TEST(meter_watch_band_ignores_changes_inside) {
+  gs_errbuf_t eb;
+  gs_engine_t *e = gs_engine_create(&(gs_engine_config_t){.seed = 1}, &eb);
+  ck_assert_ptr_nonnull(e);
+  gs_entity_id_t a, b;
+  gs_model_init_t init = {.ven = GS_ENTITY_NONE, .meter = GS_METER_NONE};
+  ck_assert_int_eq(gs_engine_add_entity(e, &watcher_type, &init, &a, &eb),
+                   GS_OK);
+  ck_assert_int_eq(gs_engine_add_entity(e, &watcher_type, &init, &b, &eb),
+                   GS_OK);
+  uint32_t m;
+  ck_assert_int_eq(gs_meters_add(gs_engine_meters(e), GS_METER_NONE, &m),
+                   GS_OK);
+  const watcher_t *wa = gs_engine_state(e, a);
+  gs_engine_watch_meter_when(e, m, a, &(gs_meter_watch_t){0, 100, -50, 200});
+  gs_engine_schedule(e, b, 10, GS_PHASE_MODEL, 300, 200, m);  /* 200: in */
+  gs_engine_schedule(e, b, 20, GS_PHASE_MODEL, 300, -250, m); /* -50: in */
+  gs_engine_schedule(e, b, 130, GS_PHASE_MODEL, 300, -1, m);  /* -51: out */
+  gs_engine_schedule(e, b, 150, GS_PHASE_MODEL, 300, 1, m);   /* back in */
+  ck_assert_int_eq(gs_engine_run(e, 129), GS_OK);
+  ck_assert(gs_engine_watching(e, m, a));
+  ck_assert_int_eq(gs_engine_run(e, 1000), GS_OK);
+  ck_assert(!gs_engine_watching(e, m, a));
+  ck_assert_int_eq(wa->n_meter, 1);
+  ck_assert_int_eq(wa->last_us, 200);
+  /* Above the band too; a band of everything never ends. */
+  gs_engine_watch_meter_when(e, m, a, &(gs_meter_watch_t){0, 100, -50, 200});
+  gs_engine_schedule(e, b, 1010, GS_PHASE_MODEL, 300, 251, m); /* 201 */
+  ck_assert_int_eq(gs_engine_run(e, 2000), GS_OK);
+  ck_assert_int_eq(wa->n_meter, 2);
+  ck_assert_int_eq(wa->last_us, 1100);
+  gs_engine_watch_meter_when(e, m, a,
+                             &(gs_meter_watch_t){0, 100, INT64_MIN, INT64_MAX});
+  gs_engine_schedule(e, b, 2010, GS_PHASE_MODEL, 300, 1000000, m);
+  ck_assert_int_eq(gs_engine_run(e, 3000), GS_OK);
+  ck_assert_int_eq(wa->n_meter, 2);
+  ck_assert(gs_engine_watching(e, m, a));
+  gs_engine_destroy(e);
+}
+END_TEST
+
+/* The packed entity record keeps meters up to 2^28 - 2 and GS_METER_NONE
+ * and 64 model types; beyond, adding an entity is a range error, never a
+ * silently truncated record. */
+START_TEST(entity_record_limits) {
+  gs_errbuf_t eb = {{0}};
+  gs_engine_t *e = gs_engine_create(&(gs_engine_config_t){.seed = 1}, &eb);
+  ck_assert_ptr_nonnull(e);
+  gs_entity_id_t id;
+  gs_model_init_t init = {.ven = GS_ENTITY_NONE, .meter = GS_METER_NONE};
+  ck_assert_int_eq(gs_engine_add_entity(e, &watcher_type, &init, &id, &eb),
+                   GS_OK);
+  ck_assert_uint_eq(gs_engine_entity_meter(e, id), GS_METER_NONE);
+  init.meter = (UINT32_C(1) << 28) - 2;
+  ck_assert_int_eq(gs_engine_add_entity(e, &watcher_type, &init, &id, &eb),
+                   GS_OK);
+  ck_assert_uint_eq(gs_engine_entity_meter(e, id), (UINT32_C(1) << 28) - 2);
+  init.meter = (UINT32_C(1) << 28) - 1;
+  ck_assert_int_eq(gs_engine_add_entity(e, &watcher_type, &init, &id, &eb),
+                   GS_ERANGE);
+  init.meter = GS_METER_NONE;
+  static gs_model_type_t types[64];
+  for (int i = 0; i < 64; i++) {
+    types[i] = watcher_type;
+    gs_err_t want = i < 63 ? GS_OK : GS_ERANGE; /* watcher_type is one */
+    ck_assert_int_eq(gs_engine_add_entity(e, &types[i], &init, &id, &eb), want);
+  }
+  ck_assert_uint_eq(gs_engine_entity_count(e), 65);
+  ck_assert_ptr_eq(gs_engine_type(e, 64), &types[62]);
   gs_engine_destroy(e);
 }
 END_TEST
@@ -626,8 +777,11 @@ Suite *engine_suite(void) {
   tcase_add_test(tc, stop_interrupts_run);
   tcase_add_test(tc, pacer_injects_input);
   tcase_add_test(tc, bad_arguments);
+  tcase_add_test(tc, entity_record_limits);
   tcase_add_test(tc, release_keeps_counters_and_meters);
   tcase_add_test(tc, meter_watch_is_one_shot);
+  tcase_add_test(tc, meter_watch_wakes_at_next_instant);
+  tcase_add_test(tc, meter_watch_band_ignores_changes_inside);
   tcase_add_test(tc, lookahead_equals_plain_heap);
   tcase_add_test(tc, lookahead_yields_to_earlier_and_cancel);
   tcase_add_test(tc, event_payload_round_trips);

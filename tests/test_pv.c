@@ -499,7 +499,7 @@ static double home_import_kwh(const gs_world_t *world, bool with_battery,
   while (t_us < end_us) {
     gs_time_us_t nt_us = gs_pv_next_us(gs_engine_state(eng, pv));
     if (with_battery) {
-      gs_time_us_t b_us = gs_battery_next_us(gs_engine_state(eng, bat));
+      gs_time_us_t b_us = gs_battery_next_us(eng, bat);
       if (b_us < nt_us) nt_us = b_us;
     }
     if (nt_us > end_us) nt_us = end_us;

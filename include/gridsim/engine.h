@@ -3,6 +3,7 @@
 #ifndef GRIDSIM_ENGINE_H
 #define GRIDSIM_ENGINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -148,6 +149,28 @@ gs_meters_t *gs_engine_meters(gs_engine_t *eng);
  * gs_engine_schedule. */
 void gs_engine_watch_meter(gs_engine_t *eng, uint32_t meter,
                            gs_entity_id_t entity);
+/* The same watch, for a controller that reads the meter only at its own
+ * instants and only acts on some of what it reads. */
+typedef struct gs_meter_watch {
+  /* The GS_EV_METER event comes at the first instant phase_us + k *
+   * period_us (k >= 0) strictly after the change that ends the watch, so
+   * the controller wakes for the reading that would have been the first
+   * to see it, in one event instead of a wake-up and a reading (period_us
+   * 0: at the change, as gs_engine_watch_meter). Further changes before
+   * that instant deliver nothing more. */
+  uint32_t phase_us, period_us;
+  /* A change that leaves the meter's power within [lo_mw, hi_mw] does not
+   * end the watch (lo_mw > hi_mw: every change does): for a controller
+   * that would find nothing to do at such a reading. */
+  int64_t lo_mw, hi_mw;
+} gs_meter_watch_t;
+void gs_engine_watch_meter_when(gs_engine_t *eng, uint32_t meter,
+                                gs_entity_id_t entity,
+                                const gs_meter_watch_t *when);
+/* True while `entity`'s watch of `meter` is armed: set and not yet ended
+ * by a change or gs_engine_unwatch_meter. */
+bool gs_engine_watching(const gs_engine_t *eng, uint32_t meter,
+                        gs_entity_id_t entity);
 /* Ends a watch of `meter` by `entity` (none: nothing). */
 void gs_engine_unwatch_meter(gs_engine_t *eng, uint32_t meter,
                              gs_entity_id_t entity);
