@@ -21,7 +21,7 @@
 #define GS__APPL_MAX_BREAKER_A 127
 #define GS__APPL_CAP_NONE      UINT16_MAX
 
-/* Per-entity state: 48 bytes (44 used, 8-aligned for t_us). The random
+/* Per-entity state: 48 bytes (all used, 8-aligned for t_us). The random
  * stream is the entity's own (12 bytes of taus2); the parameters a type
  * needs at run time are kept as 16-bit fixed-point values (1 s, 1 Wh,
  * 1e-3 of a rate or cv, 1 min of a schedule), far finer than they are
@@ -32,13 +32,10 @@ typedef struct gs__appl {
   gs_time_us_t t_us;       /* RUNNING: end of the owed work; PAUSED: the  */
                            /* owed work (µs); IDLE: 0                    */
   gs_rng_t rng;            /* GS_RNG_BEHAVIOUR stream                     */
-  union {
-    uint32_t timer_seq; /* cycle, schedule: sequence number of the      */
-                        /* pending GS_EV_APPL_END (its handle with      */
-                        /* self), or GS__NO_TIMER                       */
-    uint32_t meter;     /* level: its meter, for the level sweep, which */
-                        /* steps it without its entity id               */
-  };
+  uint32_t timer_seq;      /* cycle, schedule: sequence number of the     */
+                           /* pending GS_EV_APPL_END (its handle with     */
+                           /* self), or GS__NO_TIMER                      */
+  uint32_t meter;          /* the meter it adds to (gs_appl_meter_of)     */
   uint32_t level_mw;       /* draw while running, or this hour's level    */
   uint32_t shed_mw;        /* throttle asked by the active shed           */
   uint32_t tod0_s : 17;    /* local seconds after midnight at t = 0       */
@@ -51,8 +48,6 @@ typedef struct gs__appl {
   uint16_t q[3];           /* kind-specific parameters, see GS__Q_*       */
 } gs__appl_t;
 
-/* The meter is the engine's (gs_engine_entity_meter): the entity record
- * is in cache at every event anyway. */
 #define GS__NO_TIMER UINT32_MAX
 
 static gs_event_handle_t gs__appl_timer(gs_entity_id_t self,
@@ -224,13 +219,11 @@ static void gs__appl_reconcile(gs_engine_t *eng, gs_entity_id_t self,
 }
 
 /* Applies the change of draw since `old_mw` to the meter. */
-static void gs__appl_commit(gs_engine_t *eng, gs_entity_id_t self,
-                            const gs__appl_t *s, const gs_appl_class_t *c,
-                            int64_t old_mw) {
+static void gs__appl_commit(gs_engine_t *eng, const gs__appl_t *s,
+                            const gs_appl_class_t *c, int64_t old_mw) {
   int64_t delta_mw = gs__appl_power_mw(s, c) - old_mw;
   if (delta_mw == 0) return;
-  uint32_t meter = gs_engine_entity_meter(eng, self);
-  if (meter != GS_METER_NONE) gs_engine_add_power(eng, meter, delta_mw);
+  if (s->meter != GS_METER_NONE) gs_engine_add_power(eng, s->meter, delta_mw);
 }
 
 /* Adds `work_us` of owed work: it extends a running or paused job (a
@@ -416,6 +409,7 @@ gs_err_t gs_appl_init(gs_engine_t *eng, gs_entity_id_t self, void *state,
     start_unix_s = gs_scenario_start_unix_s(w->scenario);
   s->tod0_s = gs_appl_tod0_s(start_unix_s, p[cls->p.utc_h]);
   s->timer_seq = GS__NO_TIMER;
+  s->meter = init->meter;
   s->cap_w = GS__APPL_CAP_NONE;
   s->enabled = 1;
   s->phase = GS_APPL_IDLE;
@@ -432,7 +426,6 @@ gs_err_t gs_appl_init(gs_engine_t *eng, gs_entity_id_t self, void *state,
       /* In a run's world the level sweep books the hours of the level
        * loads it can take (models/level_sweep.c); the others, and every
        * one without a world, have an event of their own per hour. */
-      s->meter = init->meter;
       s->swept =
           w != NULL && w->weather_sweep &&
           gs_level_sweep_join(eng, w->sweep_entity, self, cls, s->tod0_s);
@@ -448,7 +441,7 @@ gs_err_t gs_appl_init(gs_engine_t *eng, gs_entity_id_t self, void *state,
       gs__appl_schedule_start(eng, self, s, cls);
       break;
   }
-  gs__appl_commit(eng, self, s, cls, 0);
+  gs__appl_commit(eng, s, cls, 0);
   return GS_OK;
 }
 
@@ -475,6 +468,10 @@ static void gs__appl_set(gs__appl_t *s, int64_t cap_mw, uint32_t flags) {
   else /* whole watts, rounded down: the limit is never exceeded */
     s->cap_w = cap_mw / 1000 >= GS__APPL_CAP_NONE ? GS__APPL_CAP_NONE
                                                   : (uint16_t)(cap_mw / 1000);
+}
+
+uint32_t gs_appl_meter_of(const void *state) {
+  return ((const gs__appl_t *)state)->meter;
 }
 
 void gs_appl_handle(gs_engine_t *eng, gs_entity_id_t self, void *state,
@@ -527,7 +524,7 @@ void gs_appl_handle(gs_engine_t *eng, gs_entity_id_t self, void *state,
       GS_ASSERT(ev->kind < GS_EV_MODEL);
       break;
   }
-  gs__appl_commit(eng, self, s, cls, old_mw);
+  gs__appl_commit(eng, s, cls, old_mw);
 }
 
 void gs_appl_status(const void *state, const gs_appl_class_t *cls,

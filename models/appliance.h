@@ -87,6 +87,8 @@ void gs_appl_handle(gs_engine_t *eng, gs_entity_id_t self, void *state,
                     const gs_event_t *ev, const gs_appl_class_t *cls);
 void gs_appl_status(const void *state, const gs_appl_class_t *cls,
                     gs_load_status_t *out);
+/* gs_model_type_t.meter_of of every appliance type. */
+uint32_t gs_appl_meter_of(const void *state);
 
 /* Defines the static init/handle/status functions of a type `name` whose
  * class table is `cls`: exact signatures, no casts. */

@@ -561,6 +561,10 @@ static void gs__battery_status(const void *state, gs_time_us_t now_us,
   out->shedding = s->shed;
 }
 
+static uint32_t gs__battery_meter_of(const void *state) {
+  return ((const gs__battery_t *)state)->meter;
+}
+
 const gs_model_type_t gs_model_battery = {
     .name = "battery",
     .doc = "home battery: self-consumption EMS, DR discharge, exact SOC",
@@ -570,6 +574,7 @@ const gs_model_type_t gs_model_battery = {
     .n_params = GS_BATTERY_NPARAMS,
     .init = gs__battery_init,
     .handle = gs__battery_handle,
+    .meter_of = gs__battery_meter_of,
     .finish = NULL,
     .status = gs__battery_status,
     .reads_meter = true, /* self-consumption follows the meter */

@@ -133,4 +133,5 @@ const gs_model_type_t gs_model_dryer = {
     .handle = gs__dryer_handle,
     .finish = NULL,
     .status = gs__dryer_status,
+    .meter_of = gs_appl_meter_of,
 };

@@ -586,6 +586,10 @@ static void gs__ev_status(const void *state, gs_time_us_t now_us,
   out->shedding = s->shed;
 }
 
+static uint32_t gs__ev_meter_of(const void *state) {
+  return ((const gs__ev_t *)state)->meter;
+}
+
 const gs_model_type_t gs_model_ev = {
     .name = "ev",
     .doc =
@@ -597,6 +601,7 @@ const gs_model_type_t gs_model_ev = {
     .n_params = GS_EV_NPARAMS,
     .init = gs__ev_init,
     .handle = gs__ev_handle,
+    .meter_of = gs__ev_meter_of,
     .finish = NULL,
     .status = gs__ev_status,
 };

@@ -32,7 +32,7 @@
 #define GS__FRIDGE_MAX_POWER_W   8000
 #define GS__FRIDGE_MAX_BREAKER_A 127
 
-/* Per-entity state: 64 bytes. The segment (t0_us, temp0_c, power_mw) is kept in
+/* Per-entity state: 56 bytes. The segment (t0_us, temp0_c, on) is kept in
  * double so the closed form never loses precision; the parameters are float
  * (7 digits, far finer than they are known). The temperature is always
  * recomputed from the segment start, so rounding event times to whole
@@ -40,22 +40,22 @@
 typedef struct gs__fridge {
   gs_time_us_t t0_us;     /* start of the present segment              */
   double temp0_c;         /* compartment temperature at t0_us          */
-  int64_t power_mw;       /* present draw: 0 or rated_mw               */
   float tau_s;            /* R C, seconds                              */
   float low_c, high_c;    /* thermostat edges: setpoint -/+ deadband/2 */
   float amb_c;            /* ambient: the asymptote when off           */
   float inf_on_c;         /* T_amb - eta R P: the asymptote when on    */
   float max_c;            /* food-safety limit that ends a shed        */
-  uint32_t next_seq;      /* sequence number of the pending             */
-                          /* GS_EV_FRIDGE_EDGE, or GS__NO_EDGE; the meter */
-                          /* is the engine's (gs_engine_entity_meter)     */
+  uint32_t meter;         /* the meter it adds to                       */
+  uint32_t next_seq : 28; /* sequence number of the pending             */
+                          /* GS_EV_FRIDGE_EDGE, or GS__NO_EDGE           */
+  uint32_t on : 1;        /* drawing rated_mw (never with rated_mw 0)   */
   unsigned rated_mw : 23; /* compressor draw while running, mW         */
   unsigned breaker_a : 7; /* circuit breaker, A                        */
   unsigned shed : 1;      /* held off by GS_EV_LOAD_SHED               */
   unsigned critical : 1;  /* never shed (contract: refrigerator)       */
 } gs__fridge_t;
 
-#define GS__NO_EDGE UINT32_MAX
+#define GS__NO_EDGE GS_ENGINE_SEQ_NONE
 
 /* The handle of the pending edge event of fridge `self`, or NONE. */
 static gs_event_handle_t gs__fridge_next(gs_entity_id_t self,
@@ -64,7 +64,16 @@ static gs_event_handle_t gs__fridge_next(gs_entity_id_t self,
                                     : ((uint64_t)self << 32) | s->next_seq;
 }
 
-_Static_assert(sizeof(gs__fridge_t) <= 64, "fridge state must stay small");
+_Static_assert(sizeof(gs__fridge_t) <= 56, "fridge state must stay small");
+
+/* The present draw: 0 or rated_mw. */
+static int64_t gs__fridge_power_mw(const gs__fridge_t *s) {
+  return s->on ? (int64_t)s->rated_mw : 0;
+}
+
+static uint32_t gs__fridge_meter_of(const void *state) {
+  return ((const gs__fridge_t *)state)->meter;
+}
 
 /* Defaults, chosen so a standard top-freezer unit in a 20 degC kitchen
  * behaves like the measured and regulated figures:
@@ -175,7 +184,7 @@ double gs_fridge_time_to_s(double temp0_c, double target_c, double tau_s,
 
 /* The asymptote of the present segment. */
 static double gs__fridge_target_c(const gs__fridge_t *s) {
-  return s->power_mw != 0 ? s->inf_on_c : s->amb_c;
+  return s->on ? s->inf_on_c : s->amb_c;
 }
 
 double gs_fridge_temp_c(const void *state, gs_time_us_t now_us) {
@@ -186,7 +195,7 @@ double gs_fridge_temp_c(const void *state, gs_time_us_t now_us) {
 
 gs_time_us_t gs_fridge_next_us(const void *state) {
   const gs__fridge_t *s = state;
-  bool on = s->power_mw != 0;
+  bool on = s->on;
   /* Running: off at the lower edge. Off: on at the upper edge, or, while a
    * shed holds it, at the food-safety limit. A segment that starts on the
    * far side of its edge (a restore past the upper edge) switches now. */
@@ -206,17 +215,15 @@ bool gs_fridge_is_shed(const void *state) {
 
 /* Starts a new segment at `now_us`: the temperature is taken from the old
  * segment at the actual (rounded) event time, then the power changes. */
-static void gs__fridge_switch(gs_engine_t *eng, gs_entity_id_t self,
-                              gs__fridge_t *s, bool on) {
+static void gs__fridge_switch(gs_engine_t *eng, gs__fridge_t *s, bool on) {
   gs_time_us_t now_us = gs_engine_now(eng);
   s->temp0_c = gs_fridge_temp_c(s, now_us);
   s->t0_us = now_us;
-  int64_t power_mw = on ? (int64_t)s->rated_mw : 0;
-  int64_t delta_mw = power_mw - s->power_mw;
-  s->power_mw = power_mw;
-  uint32_t meter = gs_engine_entity_meter(eng, self);
-  if (delta_mw != 0 && meter != GS_METER_NONE)
-    gs_engine_add_power(eng, meter, delta_mw);
+  int64_t old_mw = gs__fridge_power_mw(s);
+  s->on = on && s->rated_mw != 0;
+  int64_t delta_mw = gs__fridge_power_mw(s) - old_mw;
+  if (delta_mw != 0 && s->meter != GS_METER_NONE)
+    gs_engine_add_power(eng, s->meter, delta_mw);
 }
 
 /* Replaces the pending edge event by the one the present state implies. */
@@ -300,11 +307,12 @@ static gs_err_t gs__fridge_init(gs_engine_t *eng, gs_entity_id_t self,
   double u_on = gs_rng_uniform(&rng);
   s->t0_us = gs_engine_now(eng);
   s->temp0_c = s->low_c + u_temp * (s->high_c - s->low_c);
-  s->power_mw = 0;
+  s->meter = init->meter;
+  s->on = 0;
   if (u_on < gs__fridge_duty(s)) {
-    s->power_mw = s->rated_mw;
+    s->on = s->rated_mw != 0;
     if (init->meter != GS_METER_NONE)
-      gs_engine_add_power(eng, init->meter, s->power_mw);
+      gs_engine_add_power(eng, init->meter, gs__fridge_power_mw(s));
   }
   gs__fridge_reschedule(eng, self, s);
   return GS_OK;
@@ -315,9 +323,9 @@ static gs_err_t gs__fridge_init(gs_engine_t *eng, gs_entity_id_t self,
  * arg mW") cannot be met and is declined; an idle fridge is held off. */
 static void gs__fridge_shed(gs_engine_t *eng, gs_entity_id_t self,
                             gs__fridge_t *s, int64_t limit_mw) {
-  if (s->critical || s->shed || limit_mw < s->power_mw) return;
+  if (s->critical || s->shed || limit_mw < gs__fridge_power_mw(s)) return;
   s->shed = 1;
-  if (s->power_mw != 0) gs__fridge_switch(eng, self, s, false);
+  if (s->on) gs__fridge_switch(eng, s, false);
   gs__fridge_reschedule(eng, self, s);
 }
 
@@ -328,7 +336,7 @@ static void gs__fridge_restore(gs_engine_t *eng, gs_entity_id_t self,
   if (!s->shed) return; /* never shed, or the limit already ended it */
   s->shed = 0;
   if (gs_fridge_temp_c(s, gs_engine_now(eng)) >= s->high_c)
-    gs__fridge_switch(eng, self, s, true);
+    gs__fridge_switch(eng, s, true);
   gs__fridge_reschedule(eng, self, s);
 }
 
@@ -340,8 +348,8 @@ static void gs__fridge_handle(gs_engine_t *eng, gs_entity_id_t self,
       /* Cancelled edges are skipped by the engine: this is the pending one. */
       GS_ASSERT(gs_event_handle(ev) == gs__fridge_next(self, s));
       s->next_seq = GS__NO_EDGE;
-      if (s->power_mw == 0) s->shed = 0; /* at max_temp_c a shed ends */
-      gs__fridge_switch(eng, self, s, s->power_mw == 0);
+      if (!s->on) s->shed = 0; /* at max_temp_c a shed ends */
+      gs__fridge_switch(eng, s, !s->on);
       gs__fridge_reschedule(eng, self, s);
       break;
     case GS_EV_LOAD_SHED:
@@ -370,11 +378,11 @@ static void gs__fridge_status(const void *state, gs_time_us_t now_us,
   out->comfort_cost = cost < 0 ? 0 : cost > 1 ? 1 : cost;
   out->soc_pct = -1;
   out->shedding = s->shed;
-  out->power_mw = s->power_mw;
+  out->power_mw = gs__fridge_power_mw(s);
   out->capacity_mw = (int64_t)s->breaker_a * GS__FRIDGE_VOLTS * 1000;
   /* Contract: shedCapabilityKw is the present draw, 0 for critical. */
-  out->shed_capability_mw = s->critical ? 0 : s->power_mw;
-  out->min_shed_mw = s->power_mw; /* a compressor is on or off */
+  out->shed_capability_mw = s->critical ? 0 : gs__fridge_power_mw(s);
+  out->min_shed_mw = gs__fridge_power_mw(s); /* a compressor is on or off */
   out->enabled = true;
   out->critical = s->critical;
 }
@@ -390,4 +398,5 @@ const gs_model_type_t gs_model_fridge = {
     .handle = gs__fridge_handle,
     .finish = NULL,
     .status = gs__fridge_status,
+    .meter_of = gs__fridge_meter_of,
 };

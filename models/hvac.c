@@ -513,6 +513,10 @@ void gs_hvac_weather_step(gs_engine_t *eng, void *states, size_t n,
   }
 }
 
+static uint32_t gs__hvac_meter_of(const void *state) {
+  return ((const gs__hvac_t *)state)->meter;
+}
+
 const gs_model_type_t gs_model_hvac = {
     .name = "hvac",
     .doc =
@@ -524,6 +528,7 @@ const gs_model_type_t gs_model_hvac = {
     .n_params = GS_HVAC_NPARAMS,
     .init = gs__hvac_init,
     .handle = gs__hvac_handle,
+    .meter_of = gs__hvac_meter_of,
     .finish = NULL,
     .status = gs__hvac_status,
 };

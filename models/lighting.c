@@ -95,4 +95,5 @@ const gs_model_type_t gs_model_lighting = {
     .handle = gs__lighting_handle,
     .finish = NULL,
     .status = gs__lighting_status,
+    .meter_of = gs_appl_meter_of,
 };

@@ -96,4 +96,5 @@ const gs_model_type_t gs_model_outlets = {
     .handle = gs__outlets_handle,
     .finish = NULL,
     .status = gs__outlets_status,
+    .meter_of = gs_appl_meter_of,
 };

@@ -102,4 +102,5 @@ const gs_model_type_t gs_model_pool_pump = {
     .handle = gs__pool_pump_handle,
     .finish = NULL,
     .status = gs__pool_pump_status,
+    .meter_of = gs_appl_meter_of,
 };

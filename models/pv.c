@@ -364,6 +364,10 @@ static void gs__pv_status(const void *state, gs_time_us_t now_us,
   out->shedding = false;
 }
 
+static uint32_t gs__pv_meter_of(const void *state) {
+  return ((const gs__pv_t *)state)->meter;
+}
+
 const gs_model_type_t gs_model_pv = {
     .name = "pv",
     .doc = "rooftop PV: PVWatts v5 output from the run's weather",
@@ -373,6 +377,7 @@ const gs_model_type_t gs_model_pv = {
     .n_params = GS_PV_NPARAMS,
     .init = gs__pv_init,
     .handle = gs__pv_handle,
+    .meter_of = gs__pv_meter_of,
     .finish = NULL,
     .status = gs__pv_status,
     .reads_meter = true, /* an export limit reads the meter */

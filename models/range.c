@@ -118,4 +118,5 @@ const gs_model_type_t gs_model_range = {
     .handle = gs__range_handle,
     .finish = NULL,
     .status = gs__range_status,
+    .meter_of = gs_appl_meter_of,
 };

@@ -419,6 +419,10 @@ static void ven_handle(gs_engine_t *eng, gs_entity_id_t self, void *state,
   }
 }
 
+static uint32_t gs__ven_meter_of(const void *state) {
+  return ((const gs__ven_t *)state)->meter;
+}
+
 const gs_model_type_t gs_model_ven = {
     .name = "ven",
     .doc = "a home's panel and circuits answering DR commands",
@@ -428,4 +432,5 @@ const gs_model_type_t gs_model_ven = {
     .n_params = GS_VEN_NPARAMS,
     .init = ven_init,
     .handle = ven_handle,
+    .meter_of = gs__ven_meter_of,
 };

@@ -5,35 +5,32 @@
 #include <string.h>
 
 #include "cancel_set.h"
+#include "engine_priv.h"
 #include "gridsim/engine.h"
 #include "gridsim/rng.h"
 #include "hugemem.h"
 
-/* 12 bytes per entity: where its state is, its own event counter, how
- * many of its pending events are cancelled and the meter it adds to. The
- * run loop reads this record for every event anyway, so the count lets it
- * skip the cancel set's hash probe (a cache miss in a large fleet) for the
- * many entities that have no cancelled event pending, and the meter lets
- * it prefetch the meters an event is about to change. Packed (at a
- * million homes, 7.2 million records): 64 model types, 64 million
- * entities of a type, 268 million meters. */
+/* 8 bytes per entity: where its state is, its own event counter and how
+ * many of its pending events are cancelled. The run loop reads this record
+ * for every event anyway, so the count lets it skip the cancel set's hash
+ * probe (a cache miss in a large fleet) for the many entities that have no
+ * cancelled event pending. Packed (at a million homes, 7.2 million
+ * records): 64 model types, 64 million entities of a type, 2^28 - 1
+ * events addressed to one entity (GS_ENGINE_SEQ_NONE). The meter an
+ * entity adds to is its model's (gs_model_type_t.meter_of): most models
+ * keep it in their state anyway, and the record stays 4 bytes smaller. */
 #define GS__ENT_TYPES      64u
 #define GS__ENT_LOCALS     (UINT32_C(1) << 26)
-#define GS__ENT_METER_NONE ((UINT32_C(1) << 28) - 1)
 #define GS__ENT_CANCEL_MAX 15u
 typedef struct entity {
   uint32_t local : 26;   /* index in its type's state array */
   uint32_t type : 6;     /* index in engine->types */
-  uint32_t seq;          /* next sequence number of events addressed to it */
-  uint32_t meter : 28;   /* gs_model_init_t.meter, or GS__ENT_METER_NONE */
+  uint32_t seq : 28;     /* next sequence number of events addressed to it */
   uint32_t n_cancel : 4; /* cancelled events pending; saturates at the max */
 } entity_t;
-_Static_assert(sizeof(entity_t) == 12, "entity record packs in 12 bytes");
-
-/* The meter of entity record `r`, or GS_METER_NONE. */
-static uint32_t ent_meter(const entity_t *r) {
-  return r->meter == GS__ENT_METER_NONE ? GS_METER_NONE : r->meter;
-}
+_Static_assert(sizeof(entity_t) == 8, "entity record packs in 8 bytes");
+_Static_assert(GS_ENGINE_SEQ_NONE == (UINT32_C(1) << 28) - 1,
+               "seq field holds every sequence number and NONE");
 
 /* Contiguous state of every entity of one model type. */
 typedef struct type_slot {
@@ -193,8 +190,6 @@ gs_err_t gs_engine_add_entity(gs_engine_t *e, const gs_model_type_t *type,
     return gs_errbuf_set(eb, GS_EINVAL, "gs_engine_add_entity: bad argument");
   if (e->n_ent > GS_EVENT_TARGET_MAX)
     return gs_errbuf_set(eb, GS_ERANGE, "too many entities");
-  if (init->meter >= GS__ENT_METER_NONE && init->meter != GS_METER_NONE)
-    return gs_errbuf_set(eb, GS_ERANGE, "meter %u out of range", init->meter);
   uint16_t ti;
   type_slot_t *ts = slot_for(e, type, &ti);
   if (ts == NULL && e->n_types == GS__ENT_TYPES)
@@ -220,10 +215,8 @@ gs_err_t gs_engine_add_entity(gs_engine_t *e, const gs_model_type_t *type,
     e->cap_ent = cap;
   }
   gs_entity_id_t id = (gs_entity_id_t)e->n_ent++;
-  e->ent[id] = (entity_t){
-      .local = (uint32_t)ts->n++ & (GS__ENT_LOCALS - 1),
-      .type = ti & (GS__ENT_TYPES - 1),
-      .meter = init->meter == GS_METER_NONE ? GS__ENT_METER_NONE : init->meter};
+  e->ent[id] = (entity_t){.local = (uint32_t)ts->n++ & (GS__ENT_LOCALS - 1),
+                          .type = ti & (GS__ENT_TYPES - 1)};
   void *state = ts->states + (size_t)e->ent[id].local * type->state_size;
   memset(state, 0, type->state_size);
   if (out_id) *out_id = id;
@@ -236,9 +229,21 @@ nomem:
 
 size_t gs_engine_entity_count(const gs_engine_t *e) { return e->n_ent; }
 
+/* The state of entity record `r`. */
+static unsigned char *ent_state(const gs_engine_t *e, const entity_t *r) {
+  const type_slot_t *ts = &e->types[r->type];
+  return ts->states + (size_t)r->local * ts->type->state_size;
+}
+
+/* The meter of entity record `r` (its model's meter_of), or GS_METER_NONE. */
+static uint32_t ent_meter(const gs_engine_t *e, const entity_t *r) {
+  uint32_t (*meter_of)(const void *) = e->types[r->type].type->meter_of;
+  return meter_of ? meter_of(ent_state(e, r)) : GS_METER_NONE;
+}
+
 uint32_t gs_engine_entity_meter(const gs_engine_t *e, gs_entity_id_t id) {
   GS_ASSERT(id < e->n_ent && !e->released);
-  return ent_meter(&e->ent[id]);
+  return ent_meter(e, &e->ent[id]);
 }
 
 const void *gs_engine_intern(gs_engine_t *e, const void *data, size_t size) {
@@ -363,7 +368,9 @@ gs_event_handle_t gs_engine_schedule(gs_engine_t *e, gs_entity_id_t target,
   GS_ASSERT(at_us >= e->now_us);
   GS_ASSERT((unsigned)phase < GS_PHASE_COUNT);
   entity_t *t = &e->ent[target];
-  GS_ASSERT(t->seq != UINT32_MAX); /* 4 billion events for one entity */
+  /* 268 million events for one entity (GS_ENGINE_SEQ_NONE): the 28-bit
+   * counter would wrap and break the order of its events. */
+  GS_ASSERT(t->seq != GS_ENGINE_SEQ_NONE);
   gs_event_rec_t rec = {.time_us = at_us,
                         .pt = gs_event_pt(phase, target),
                         .seq = t->seq++,
@@ -371,6 +378,11 @@ gs_event_handle_t gs_engine_schedule(gs_engine_t *e, gs_entity_id_t target,
   gs_err_t err = e->qops->push(e->queue, &rec);
   GS_ASSERT(err == GS_OK); /* a lost event would silently corrupt the run */
   return ((uint64_t)target << 32) | rec.seq;
+}
+
+void gs__engine_set_seq(gs_engine_t *e, gs_entity_id_t id, uint32_t seq) {
+  GS_ASSERT(id < e->n_ent && seq < GS_ENGINE_SEQ_NONE);
+  e->ent[id].seq = seq & GS_ENGINE_SEQ_NONE;
 }
 
 void gs_engine_cancel(gs_engine_t *e, gs_event_handle_t h) {
@@ -449,30 +461,31 @@ static void fill_lookahead(gs_engine_t *e, gs_time_us_t until_us) {
 }
 
 /* Takes the look-ahead's head into `ev` and prefetches for the events
- * behind it: the state and meter of the one GS__LOOKAHEAD / 2 behind,
- * whose entity record has had time to arrive, and the meter's ancestors
- * for the next one, whose meter has. (The prefetches live in a function
- * that also changes the engine on purpose: GCC deems a function that only
+ * behind it: the state of the one GS__LOOKAHEAD / 2 behind, whose entity
+ * record has had time to arrive; the meter of the second, whose state has
+ * (the model's meter_of reads it there); and the meter's ancestors for
+ * the next one, whose meter has. (The prefetches live in a function that
+ * also changes the engine on purpose: GCC deems a function that only
  * prefetches pure, and drops calls to it.) */
 static void take_lookahead(gs_engine_t *e, gs_event_t *ev) {
   unpack_event(e, &e->la[e->la_head], ev);
   e->la_head = (e->la_head + 1) & (GS__LOOKAHEAD - 1);
   e->la_n--;
   if (e->la_n == 0) return;
-  uint32_t next_meter =
-      ent_meter(&e->ent[gs_event_rec_target(&e->la[e->la_head])]);
-  if (next_meter != GS_METER_NONE)
-    gs_meters_prefetch(e->meters, next_meter, true);
+  uint32_t meter =
+      ent_meter(e, &e->ent[gs_event_rec_target(&e->la[e->la_head])]);
+  if (meter != GS_METER_NONE) gs_meters_prefetch(e->meters, meter, true);
+  if (e->la_n < 2) return;
+  meter = ent_meter(e, &e->ent[gs_event_rec_target(
+                           &e->la[(e->la_head + 1) & (GS__LOOKAHEAD - 1)])]);
+  if (meter != GS_METER_NONE) gs_meters_prefetch(e->meters, meter, false);
   unsigned pos = GS__LOOKAHEAD / 2 - 1;
   if (pos >= e->la_n) return;
   const gs_event_rec_t *later =
       &e->la[(e->la_head + pos) & (GS__LOOKAHEAD - 1)];
   const entity_t *ent = &e->ent[gs_event_rec_target(later)];
-  if (ent->meter != GS__ENT_METER_NONE)
-    gs_meters_prefetch(e->meters, ent->meter, false);
-  const type_slot_t *ts = &e->types[ent->type];
-  size_t size = ts->type->state_size;
-  const unsigned char *state = ts->states + (size_t)ent->local * size;
+  size_t size = e->types[ent->type].type->state_size;
+  const unsigned char *state = ent_state(e, ent);
   /* Every line of it: states are not aligned to lines. */
   for (size_t off = 0; off < size; off += 64) __builtin_prefetch(state + off);
   if (size) __builtin_prefetch(state + size - 1);

@@ -217,6 +217,10 @@ static void real_handle(gs_engine_t *eng, gs_entity_id_t self, void *state,
   }
 }
 
+static uint32_t gs__real_ven_meter_of(const void *state) {
+  return ((const gs__real_ven_t *)state)->meter;
+}
+
 const gs_model_type_t gs__model_real_ven = {
     .name = "real_ven",
     .doc = "a real VEN on the broker: its reported power and acks",
@@ -224,6 +228,7 @@ const gs_model_type_t gs__model_real_ven = {
     .state_size = sizeof(gs__real_ven_t),
     .init = real_init,
     .handle = real_handle,
+    .meter_of = gs__real_ven_meter_of,
 };
 
 /* The inbound message's real VEN, parsed and stored; -1 if it is not for

@@ -2,8 +2,10 @@
 /* Engine: determinism, order, cancellation, run-until, observers, stop. */
 #include <check.h>
 #include <gsl/gsl_randist.h>
+#include <signal.h>
 #include <stdlib.h>
 
+#include "engine_priv.h"
 #include "gridsim/engine.h"
 #include "gridsim/rng.h"
 
@@ -620,10 +622,65 @@ START_TEST(meter_watch_band_ignores_changes_inside) {
 }
 END_TEST
 
-/* The packed entity record keeps meters up to 2^28 - 2 and GS_METER_NONE
- * and 64 model types; beyond, adding an entity is a range error, never a
- * silently truncated record. */
+/* A watcher that reports its meter: the engine keeps none. */
+typedef struct metered {
+  watcher_t w;
+  uint32_t meter;
+} metered_t;
+
+static gs_err_t metered_init(gs_engine_t *eng, gs_entity_id_t self, void *state,
+                             const gs_model_init_t *init, gs_errbuf_t *eb) {
+  (void)eng;
+  (void)self;
+  (void)eb;
+  ((metered_t *)state)->meter = init->meter;
+  return GS_OK;
+}
+
+static uint32_t metered_meter_of(const void *state) {
+  return ((const metered_t *)state)->meter;
+}
+
+static const gs_model_type_t metered_type = {
+    .name = "metered",
+    .state_size = sizeof(metered_t),
+    .init = metered_init,
+    .handle = watcher_handle,
+    .meter_of = metered_meter_of,
+};
+
+/* The packed entity record keeps 64 model types; beyond, adding an entity
+ * is a range error, never a silently truncated record. An entity's meter
+ * is its model's: any value, GS_METER_NONE without meter_of. */
 START_TEST(entity_record_limits) {
+  gs_errbuf_t eb = {{0}};
+  gs_engine_t *e = gs_engine_create(&(gs_engine_config_t){.seed = 1}, &eb);
+  ck_assert_ptr_nonnull(e);
+  gs_entity_id_t id;
+  gs_model_init_t init = {.ven = GS_ENTITY_NONE, .meter = 7};
+  ck_assert_int_eq(gs_engine_add_entity(e, &watcher_type, &init, &id, &eb),
+                   GS_OK);
+  ck_assert_uint_eq(gs_engine_entity_meter(e, id), GS_METER_NONE);
+  init.meter = UINT32_MAX - 1;
+  ck_assert_int_eq(gs_engine_add_entity(e, &metered_type, &init, &id, &eb),
+                   GS_OK);
+  ck_assert_uint_eq(gs_engine_entity_meter(e, id), UINT32_MAX - 1);
+  init.meter = GS_METER_NONE;
+  static gs_model_type_t types[64];
+  for (int i = 0; i < 64; i++) {
+    types[i] = watcher_type;
+    gs_err_t want = i < 62 ? GS_OK : GS_ERANGE; /* with watcher, metered */
+    ck_assert_int_eq(gs_engine_add_entity(e, &types[i], &init, &id, &eb), want);
+  }
+  ck_assert_uint_eq(gs_engine_entity_count(e), 64);
+  ck_assert_ptr_eq(gs_engine_type(e, 63), &types[61]);
+  gs_engine_destroy(e);
+}
+END_TEST
+
+/* An entity's events are numbered up to GS_ENGINE_SEQ_NONE - 1 (the
+ * record's 28-bit counter), in order to the last. */
+START_TEST(seq_reaches_its_limit) {
   gs_errbuf_t eb = {{0}};
   gs_engine_t *e = gs_engine_create(&(gs_engine_config_t){.seed = 1}, &eb);
   ck_assert_ptr_nonnull(e);
@@ -631,23 +688,35 @@ START_TEST(entity_record_limits) {
   gs_model_init_t init = {.ven = GS_ENTITY_NONE, .meter = GS_METER_NONE};
   ck_assert_int_eq(gs_engine_add_entity(e, &watcher_type, &init, &id, &eb),
                    GS_OK);
-  ck_assert_uint_eq(gs_engine_entity_meter(e, id), GS_METER_NONE);
-  init.meter = (UINT32_C(1) << 28) - 2;
+  gs__engine_set_seq(e, id, GS_ENGINE_SEQ_NONE - 2);
+  gs_event_handle_t h1 =
+      gs_engine_schedule(e, id, 5, GS_PHASE_MODEL, 301, 0, 0);
+  gs_event_handle_t h2 =
+      gs_engine_schedule(e, id, 5, GS_PHASE_MODEL, 302, 0, 0);
+  ck_assert_uint_eq(h1 & UINT32_MAX, GS_ENGINE_SEQ_NONE - 2);
+  ck_assert_uint_eq(h2 & UINT32_MAX, GS_ENGINE_SEQ_NONE - 1);
+  ck_assert_int_eq(gs_engine_run(e, 10), GS_OK);
+  const watcher_t *w = gs_engine_state(e, id);
+  ck_assert_int_eq(w->n_log, 2);
+  ck_assert_int_eq(w->log[0], 301);
+  ck_assert_int_eq(w->log[1], 302);
+  gs_engine_destroy(e);
+}
+END_TEST
+
+/* One more would wrap the counter and reorder the entity's events: the
+ * run is stopped (GS_ASSERT aborts) instead. */
+START_TEST(seq_overflow_aborts) {
+  gs_errbuf_t eb = {{0}};
+  gs_engine_t *e = gs_engine_create(&(gs_engine_config_t){.seed = 1}, &eb);
+  ck_assert_ptr_nonnull(e);
+  gs_entity_id_t id;
+  gs_model_init_t init = {.ven = GS_ENTITY_NONE, .meter = GS_METER_NONE};
   ck_assert_int_eq(gs_engine_add_entity(e, &watcher_type, &init, &id, &eb),
                    GS_OK);
-  ck_assert_uint_eq(gs_engine_entity_meter(e, id), (UINT32_C(1) << 28) - 2);
-  init.meter = (UINT32_C(1) << 28) - 1;
-  ck_assert_int_eq(gs_engine_add_entity(e, &watcher_type, &init, &id, &eb),
-                   GS_ERANGE);
-  init.meter = GS_METER_NONE;
-  static gs_model_type_t types[64];
-  for (int i = 0; i < 64; i++) {
-    types[i] = watcher_type;
-    gs_err_t want = i < 63 ? GS_OK : GS_ERANGE; /* watcher_type is one */
-    ck_assert_int_eq(gs_engine_add_entity(e, &types[i], &init, &id, &eb), want);
-  }
-  ck_assert_uint_eq(gs_engine_entity_count(e), 65);
-  ck_assert_ptr_eq(gs_engine_type(e, 64), &types[62]);
+  gs__engine_set_seq(e, id, GS_ENGINE_SEQ_NONE - 1);
+  gs_engine_schedule(e, id, 5, GS_PHASE_MODEL, 301, 0, 0); /* the last */
+  gs_engine_schedule(e, id, 5, GS_PHASE_MODEL, 302, 0, 0); /* aborts */
   gs_engine_destroy(e);
 }
 END_TEST
@@ -778,6 +847,8 @@ Suite *engine_suite(void) {
   tcase_add_test(tc, pacer_injects_input);
   tcase_add_test(tc, bad_arguments);
   tcase_add_test(tc, entity_record_limits);
+  tcase_add_test(tc, seq_reaches_its_limit);
+  tcase_add_test_raise_signal(tc, seq_overflow_aborts, SIGABRT);
   tcase_add_test(tc, release_keeps_counters_and_meters);
   tcase_add_test(tc, meter_watch_is_one_shot);
   tcase_add_test(tc, meter_watch_wakes_at_next_instant);

@@ -73,8 +73,10 @@ size_t gs_engine_entity_count(const gs_engine_t *eng);
  * parameters), so that a million of them need not each hold it. Compared
  * by bytes: clear padding. Valid until gs_engine_destroy (not released by
  * gs_engine_release); NULL on out-of-memory. */
-/* The meter entity `id` was created with (gs_model_init_t.meter), or
- * GS_METER_NONE: models need not keep their own copy. */
+/* The meter entity `id` adds to, as its model reports it
+ * (gs_model_type_t.meter_of), or GS_METER_NONE for a model without one.
+ * The engine keeps no copy: a model that has a meter keeps it in its state
+ * (in a fleet of millions, 4 bytes an entity in the engine's record). */
 uint32_t gs_engine_entity_meter(const gs_engine_t *eng, gs_entity_id_t id);
 
 const void *gs_engine_intern(gs_engine_t *eng, const void *data, size_t size);
@@ -88,6 +90,14 @@ void *gs_engine_type_states(gs_engine_t *eng, const gs_model_type_t *type,
 void *gs_engine_state(gs_engine_t *eng, gs_entity_id_t id);
 const gs_model_type_t *gs_engine_type(const gs_engine_t *eng,
                                       gs_entity_id_t id);
+
+/* An entity's events are numbered 0, 1, ... below this value (2^28 - 1),
+ * which a model may therefore keep as "no pending event" in a 28-bit field.
+ * Scheduling an entity's 2^28th event is fatal (GS_ASSERT): the entity's
+ * counter is 28 bits of the engine's 8-byte entity record, and a wrapped
+ * counter would reorder its events. (A 24 h run at a million homes gives
+ * the busiest entity, a battery, a few thousand.) */
+#define GS_ENGINE_SEQ_NONE ((UINT32_C(1) << 28) - 1)
 
 /* Schedules an event for `target` at `at_us` (>= now). The sequence number
  * is the target's own counter, so the order never depends on a global

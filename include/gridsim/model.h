@@ -116,6 +116,12 @@ typedef struct gs_model_type {
    * instant. The level sweep (models/level_sweep.c) leaves the loads
    * after it in a home to their own events. */
   bool reads_meter;
+  /* The meter the entity adds to (gs_model_init_t.meter, kept in its
+   * state), or GS_METER_NONE; NULL for a model that has none. Read by
+   * gs_engine_entity_meter and by the run loop, which prefetches the meter
+   * of an event about to run once that event's state is in cache: it must
+   * only read the state. */
+  uint32_t (*meter_of)(const void *state);
 } gs_model_type_t;
 
 /* The registry: every model type, ending in NULL. Adding a type is one new
