@@ -114,6 +114,7 @@ struct gs_engine {
   /* Look-ahead: the next events, already popped, in order (see
    * fill_lookahead). A ring of GS__LOOKAHEAD slots from la_head. */
   gs_event_rec_t la[GS__LOOKAHEAD];
+  uint32_t la_meter[GS__LOOKAHEAD]; /* its meter once read, or NONE */
   unsigned la_head, la_n;
   spill_t *spill;
   uint32_t n_spill, cap_spill, free_spill;
@@ -455,6 +456,7 @@ static void fill_lookahead(gs_engine_t *e, gs_time_us_t until_us) {
     gs_event_rec_t *slot =
         &e->la[(e->la_head + e->la_n) & (GS__LOOKAHEAD - 1)];
     e->qops->pop(e->queue, slot);
+    e->la_meter[slot - e->la] = GS_METER_NONE;
     e->la_n++;
     __builtin_prefetch(&e->ent[gs_event_rec_target(slot)]);
   }
@@ -463,21 +465,21 @@ static void fill_lookahead(gs_engine_t *e, gs_time_us_t until_us) {
 /* Takes the look-ahead's head into `ev` and prefetches for the events
  * behind it: the state of the one GS__LOOKAHEAD / 2 behind, whose entity
  * record has had time to arrive; the meter of the second, whose state has
- * (the model's meter_of reads it there); and the meter's ancestors for
- * the next one, whose meter has. (The prefetches live in a function that
- * also changes the engine on purpose: GCC deems a function that only
- * prefetches pure, and drops calls to it.) */
+ * (the model's meter_of reads it there, once: la_meter keeps it); and the
+ * meter's ancestors for the next one, whose meter has. (The prefetches live in
+ * a function that also changes the engine on purpose: GCC deems a function that
+ * only prefetches pure, and drops calls to it.) */
 static void take_lookahead(gs_engine_t *e, gs_event_t *ev) {
   unpack_event(e, &e->la[e->la_head], ev);
   e->la_head = (e->la_head + 1) & (GS__LOOKAHEAD - 1);
   e->la_n--;
   if (e->la_n == 0) return;
-  uint32_t meter =
-      ent_meter(e, &e->ent[gs_event_rec_target(&e->la[e->la_head])]);
+  uint32_t meter = e->la_meter[e->la_head]; /* read one event ago */
   if (meter != GS_METER_NONE) gs_meters_prefetch(e->meters, meter, true);
   if (e->la_n < 2) return;
-  meter = ent_meter(e, &e->ent[gs_event_rec_target(
-                           &e->la[(e->la_head + 1) & (GS__LOOKAHEAD - 1)])]);
+  unsigned second = (e->la_head + 1) & (GS__LOOKAHEAD - 1);
+  meter = ent_meter(e, &e->ent[gs_event_rec_target(&e->la[second])]);
+  e->la_meter[second] = meter;
   if (meter != GS_METER_NONE) gs_meters_prefetch(e->meters, meter, false);
   unsigned pos = GS__LOOKAHEAD / 2 - 1;
   if (pos >= e->la_n) return;
