@@ -11,7 +11,7 @@
 #include "ven_priv.h"
 #include "ven_signal.h"
 
-_Static_assert(sizeof(gs__ven_t) <= 160, "VEN state must stay small");
+_Static_assert(sizeof(gs__ven_t) <= 152, "VEN state must stay small");
 
 static gs__ven_t *ven_of(gs_engine_t *eng, gs_entity_id_t id) {
   GS_ASSERT(gs_engine_type(eng, id) == &gs_model_ven);
@@ -38,14 +38,23 @@ uint32_t gs_ven_messages(const void *s) {
 
 static gs_time_us_t us_of(double s) { return llround(s * 1e6); }
 
+/* The VEN's stream key, as sim/world.c gives it (group name, index in the
+ * group): recomputed for the rare per-event draws rather than kept, 8
+ * bytes in every home. */
+static uint64_t ven_key(const gs_world_t *w, const gs__ven_t *v) {
+  return gs_rng_key(w->scenario->groups[w->ven_group[v->index]].name,
+                    w->ven_index[v->index], 0);
+}
+
 /* One uniform draw for (this VEN, scenario event, purpose) from its own
  * stream, so removing one event (the counterfactual twin) never shifts
  * the opt-out or loss draws of the others. */
 static double event_draw(gs_engine_t *eng, const gs__ven_t *v, int32_t k,
                          uint64_t purpose) {
   gs_rng_t r;
-  const char *id = v->cfg->world->scenario->events[k].id;
-  gs_rng_init(&r, gs_engine_seed(eng), gs_rng_key(id, v->key, purpose),
+  const gs_world_t *w = v->cfg->world;
+  const char *id = w->scenario->events[k].id;
+  gs_rng_init(&r, gs_engine_seed(eng), gs_rng_key(id, ven_key(w, v), purpose),
               GS_RNG_COMMS);
   return gs_rng_uniform(&r);
 }
@@ -68,7 +77,6 @@ static gs_err_t ven_init(gs_engine_t *eng, gs_entity_id_t self, void *state,
 
   const double *p = init->params;
   gs_rng_init(&v->rng, init->seed, init->key, GS_RNG_COMMS);
-  v->key = init->key;
   v->meter = init->meter;
   v->active = GS_VEN_NO_EVENT;
   v->mark_event = GS_VEN_NO_EVENT;

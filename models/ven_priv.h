@@ -29,7 +29,6 @@ typedef struct gs__ven_cfg {
  * 32-bit ones, so that no padding sits between them. */
 typedef struct gs__ven {
   const gs__ven_cfg_t *cfg; /* shared, owned by the engine */
-  uint64_t key;             /* stable identity, for per-event draws */
   int64_t mark_energy_mws;  /* meter energy at the baseline mark */
   gs_time_us_t mark_us;
   int64_t cp_energy_mws[2]; /* rolling checkpoints for wire baselines */

@@ -203,15 +203,16 @@ hid_t gs__tr_enum(const char *const *names, size_t n, bool file) {
   return ty;
 }
 
-/* A dataset creation property list: no object times; chunked, shuffled
- * and deflated if `chunk` is not NULL. */
-static hid_t dcpl_create(int rank, const hsize_t *chunk) {
+/* A dataset creation property list: no object times; chunked if `chunk`
+ * is not NULL, and then shuffled and deflated unless `raw`. */
+static hid_t dcpl_create(int rank, const hsize_t *chunk, bool raw) {
   hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
   if (dcpl < 0) return -1;
   if (H5Pset_obj_track_times(dcpl, 0) < 0 ||
       (chunk != NULL &&
-       (H5Pset_chunk(dcpl, rank, chunk) < 0 || H5Pset_shuffle(dcpl) < 0 ||
-        H5Pset_deflate(dcpl, GS__TR_DEFLATE) < 0))) {
+       (H5Pset_chunk(dcpl, rank, chunk) < 0 ||
+        (!raw && (H5Pset_shuffle(dcpl) < 0 ||
+                  H5Pset_deflate(dcpl, GS__TR_DEFLATE) < 0))))) {
     H5Pclose(dcpl);
     return -1;
   }
@@ -230,7 +231,7 @@ herr_t gs__tr_strings(hid_t loc, const char *name, const char *buf,
   hid_t ty = gs__tr_str_type(len);
   hid_t mty = gs__tr_str_type(stride - 1);
   hid_t sp = H5Screate_simple(1, &dim, NULL);
-  hid_t dcpl = dcpl_create(1, NULL);
+  hid_t dcpl = dcpl_create(1, NULL, false);
   if (ty >= 0 && mty >= 0 && sp >= 0 && dcpl >= 0) {
     hid_t d = H5Dcreate2(loc, name, ty, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     if (d >= 0) {
@@ -249,12 +250,21 @@ herr_t gs__tr_strings(hid_t loc, const char *name, const char *buf,
 
 /* ---- Datasets written as the run goes ----------------------------------- */
 
+/* Columns per chunk: all of them, or the widest equal split of them
+ * within GS__TR_CHUNK_COLS, so that the last chunk of a row is not mostly
+ * empty (an unfiltered chunk takes its full size in the file). */
+static size_t chunk_cols(size_t cols) {
+  if (cols <= GS__TR_CHUNK_COLS) return cols;
+  size_t n = (cols + GS__TR_CHUNK_COLS - 1) / GS__TR_CHUNK_COLS;
+  return (cols + n - 1) / n;
+}
+
 /* Rows per chunk: a 1-D dataset takes GS__TR_ROWS; a 2-D one about
  * GS__TR_CHUNK_ELEMS elements per chunk, and never buffers more than
  * GS__TR_BUF_ELEMS elements. */
 static size_t chunk_rows(size_t cols) {
   if (cols == 0) return GS__TR_ROWS;
-  size_t ccols = cols < GS__TR_CHUNK_COLS ? cols : GS__TR_CHUNK_COLS;
+  size_t ccols = chunk_cols(cols);
   size_t rows = GS__TR_CHUNK_ELEMS / ccols;
   size_t cap = GS__TR_BUF_ELEMS / cols;
   if (rows > cap) rows = cap;
@@ -273,10 +283,9 @@ int gs__tr_mat_create(gs__tr_mat_t *m, hid_t loc, const gs__tr_mat_spec_t *s) {
   m->buf = malloc(m->buf_rows * (s->cols ? s->cols : 1) * s->elem);
   if (m->buf == NULL) return -2;
   hsize_t dims[2] = {0, s->cols}, maxdims[2] = {H5S_UNLIMITED, s->cols};
-  hsize_t ccols = s->cols < GS__TR_CHUNK_COLS ? s->cols : GS__TR_CHUNK_COLS;
-  hsize_t chunk[2] = {m->buf_rows, ccols};
+  hsize_t chunk[2] = {m->buf_rows, chunk_cols(s->cols)};
   hid_t sp = H5Screate_simple(rank, dims, maxdims);
-  hid_t dcpl = dcpl_create(rank, chunk);
+  hid_t dcpl = dcpl_create(rank, chunk, s->raw);
   if (sp >= 0 && dcpl >= 0)
     m->d =
         H5Dcreate2(loc, s->name, s->ftype, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);

@@ -17,11 +17,12 @@
 #define GS__TR_ROWS 4096
 /* Target elements per chunk of a 2-D series (1 MiB of float64, the size of
  * HDF5's default chunk cache), its widest chunk in columns, and the most
- * elements one series buffers (8 MiB of float64): with a million VENs
- * sampled a chunk is one row. */
+ * elements one series buffers (1 MiB of float64): with more than 131,072
+ * columns (a million homes' transformers, or VENs sampled) a chunk is one
+ * row. */
 #define GS__TR_CHUNK_ELEMS 131072
 #define GS__TR_CHUNK_COLS  16384
-#define GS__TR_BUF_ELEMS   (1u << 20)
+#define GS__TR_BUF_ELEMS   (1u << 17)
 #define GS__TR_ID_MAX      96
 #define GS__TR_CAUSE_SIZE  256
 
@@ -117,6 +118,9 @@ typedef struct gs__tr_mat_spec {
   const char *const *field_units;
   size_t n_fields;
   const char *description;
+  /* Chunked but not shuffled and deflated: for series that compress
+   * little (see trace_ven.c, group_create). */
+  bool raw;
 } gs__tr_mat_spec_t;
 
 /* Creates the dataset and its buffer. Returns -1 on an HDF5 error, -2 if

@@ -261,13 +261,17 @@ static int group_create(gs_trace_t *t, const gs_trace_meters_t *m,
                                 "id of each column") < 0)
     st = -1;
   free(ids);
+  /* Unfiltered: a meter's kW (exact milliwatts over 1e6) fills the whole
+   * mantissa, so shuffle and deflate save 15 % of a million homes'
+   * transformer series (289 MB) and cost 5.5 s of an 82-s run. */
   gs__tr_mat_spec_t s = {.name = "power_kw",
                          .cols = m->count,
                          .ftype = H5T_IEEE_F64LE,
                          .mtype = H5T_NATIVE_DOUBLE,
                          .elem = sizeof(double),
                          .units = "kW",
-                         .description = "power through each meter"};
+                         .description = "power through each meter",
+                         .raw = true};
   if (st == 0 && m->rating_kva != NULL) st = write_ratings(g, m);
   if (st == 0) st = gs__tr_mat_create(&gm->power, g, &s);
   if (st == 0 && m->energy) {
