@@ -286,9 +286,17 @@ int gs__tr_mat_create(gs__tr_mat_t *m, hid_t loc, const gs__tr_mat_spec_t *s) {
   hsize_t chunk[2] = {m->buf_rows, chunk_cols(s->cols)};
   hid_t sp = H5Screate_simple(rank, dims, maxdims);
   hid_t dcpl = dcpl_create(rank, chunk, s->raw);
-  if (sp >= 0 && dcpl >= 0)
-    m->d =
-        H5Dcreate2(loc, s->name, s->ftype, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+  /* No chunk cache: rows are written a whole chunk at a time (the buffer
+   * holds a chunk's rows) and never read back, so HDF5's default 1 MiB
+   * per dataset only held written chunks (8 MB of a million-home run). */
+  hid_t dapl = H5Pcreate(H5P_DATASET_ACCESS);
+  if (dapl >= 0 && H5Pset_chunk_cache(dapl, 0, 0, 1.0) < 0) {
+    H5Pclose(dapl);
+    dapl = -1;
+  }
+  if (sp >= 0 && dcpl >= 0 && dapl >= 0)
+    m->d = H5Dcreate2(loc, s->name, s->ftype, sp, H5P_DEFAULT, dcpl, dapl);
+  if (dapl >= 0) H5Pclose(dapl);
   if (dcpl >= 0) H5Pclose(dcpl);
   if (sp >= 0) H5Sclose(sp);
   if (m->d < 0) return -1;
