@@ -470,18 +470,24 @@ static const gs_model_type_t watcher_type = {
     .handle = watcher_handle,
 };
 
+/* An engine (seed 1) with `n` watcher entities, their ids in `ids`. */
+static gs_engine_t *watcher_engine(gs_entity_id_t *ids, size_t n) {
+  gs_errbuf_t eb = {{0}};
+  gs_engine_t *e = gs_engine_create(&(gs_engine_config_t){.seed = 1}, &eb);
+  ck_assert_ptr_nonnull(e);
+  gs_model_init_t init = {.ven = GS_ENTITY_NONE, .meter = GS_METER_NONE};
+  for (size_t i = 0; i < n; i++)
+    ck_assert_int_eq(
+        gs_engine_add_entity(e, &watcher_type, &init, &ids[i], &eb), GS_OK);
+  return e;
+}
+
 /* A watch fires once, at the change, for another entity's change of the
  * meter itself; not for the watcher's own change, nor after unwatch. */
 START_TEST(meter_watch_is_one_shot) {
-  gs_errbuf_t eb;
-  gs_engine_t *e = gs_engine_create(&(gs_engine_config_t){.seed = 1}, &eb);
-  ck_assert_ptr_nonnull(e);
-  gs_entity_id_t a, b;
-  gs_model_init_t init = {.ven = GS_ENTITY_NONE, .meter = GS_METER_NONE};
-  ck_assert_int_eq(gs_engine_add_entity(e, &watcher_type, &init, &a, &eb),
-                   GS_OK);
-  ck_assert_int_eq(gs_engine_add_entity(e, &watcher_type, &init, &b, &eb),
-                   GS_OK);
+  gs_entity_id_t ab[2];
+  gs_engine_t *e = watcher_engine(ab, 2);
+  gs_entity_id_t a = ab[0], b = ab[1];
   uint32_t root, m;
   gs_meters_t *ms = gs_engine_meters(e);
   ck_assert_int_eq(gs_meters_add(ms, GS_METER_NONE, &root), GS_OK);
@@ -513,15 +519,9 @@ END_TEST
  * it), once however many changes come before then, and in the order of
  * an event scheduled at the change. */
 START_TEST(meter_watch_wakes_at_next_instant) {
-  gs_errbuf_t eb;
-  gs_engine_t *e = gs_engine_create(&(gs_engine_config_t){.seed = 1}, &eb);
-  ck_assert_ptr_nonnull(e);
-  gs_entity_id_t a, b;
-  gs_model_init_t init = {.ven = GS_ENTITY_NONE, .meter = GS_METER_NONE};
-  ck_assert_int_eq(gs_engine_add_entity(e, &watcher_type, &init, &a, &eb),
-                   GS_OK);
-  ck_assert_int_eq(gs_engine_add_entity(e, &watcher_type, &init, &b, &eb),
-                   GS_OK);
+  gs_entity_id_t ab[2];
+  gs_engine_t *e = watcher_engine(ab, 2);
+  gs_entity_id_t a = ab[0], b = ab[1];
   uint32_t m;
   gs_meters_t *ms = gs_engine_meters(e);
   ck_assert_int_eq(gs_meters_add(ms, GS_METER_NONE, &m), GS_OK);
@@ -582,15 +582,9 @@ END_TEST
  * power outside it, whatever came before; the wake comes even if the
  * power is back in the band by then. */
 START_TEST(meter_watch_band_ignores_changes_inside) {
-  gs_errbuf_t eb;
-  gs_engine_t *e = gs_engine_create(&(gs_engine_config_t){.seed = 1}, &eb);
-  ck_assert_ptr_nonnull(e);
-  gs_entity_id_t a, b;
-  gs_model_init_t init = {.ven = GS_ENTITY_NONE, .meter = GS_METER_NONE};
-  ck_assert_int_eq(gs_engine_add_entity(e, &watcher_type, &init, &a, &eb),
-                   GS_OK);
-  ck_assert_int_eq(gs_engine_add_entity(e, &watcher_type, &init, &b, &eb),
-                   GS_OK);
+  gs_entity_id_t ab[2];
+  gs_engine_t *e = watcher_engine(ab, 2);
+  gs_entity_id_t a = ab[0], b = ab[1];
   uint32_t m;
   ck_assert_int_eq(gs_meters_add(gs_engine_meters(e), GS_METER_NONE, &m),
                    GS_OK);
@@ -681,13 +675,8 @@ END_TEST
 /* An entity's events are numbered up to GS_ENGINE_SEQ_NONE - 1 (the
  * record's 28-bit counter), in order to the last. */
 START_TEST(seq_reaches_its_limit) {
-  gs_errbuf_t eb = {{0}};
-  gs_engine_t *e = gs_engine_create(&(gs_engine_config_t){.seed = 1}, &eb);
-  ck_assert_ptr_nonnull(e);
   gs_entity_id_t id;
-  gs_model_init_t init = {.ven = GS_ENTITY_NONE, .meter = GS_METER_NONE};
-  ck_assert_int_eq(gs_engine_add_entity(e, &watcher_type, &init, &id, &eb),
-                   GS_OK);
+  gs_engine_t *e = watcher_engine(&id, 1);
   gs__engine_set_seq(e, id, GS_ENGINE_SEQ_NONE - 2);
   gs_event_handle_t h1 =
       gs_engine_schedule(e, id, 5, GS_PHASE_MODEL, 301, 0, 0);
@@ -707,13 +696,8 @@ END_TEST
 /* One more would wrap the counter and reorder the entity's events: the
  * run is stopped (GS_ASSERT aborts) instead. */
 START_TEST(seq_overflow_aborts) {
-  gs_errbuf_t eb = {{0}};
-  gs_engine_t *e = gs_engine_create(&(gs_engine_config_t){.seed = 1}, &eb);
-  ck_assert_ptr_nonnull(e);
   gs_entity_id_t id;
-  gs_model_init_t init = {.ven = GS_ENTITY_NONE, .meter = GS_METER_NONE};
-  ck_assert_int_eq(gs_engine_add_entity(e, &watcher_type, &init, &id, &eb),
-                   GS_OK);
+  gs_engine_t *e = watcher_engine(&id, 1);
   gs__engine_set_seq(e, id, GS_ENGINE_SEQ_NONE - 1);
   gs_engine_schedule(e, id, 5, GS_PHASE_MODEL, 301, 0, 0); /* the last */
   gs_engine_schedule(e, id, 5, GS_PHASE_MODEL, 302, 0, 0); /* aborts */
