@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "gridsim/meter.h"
+#include "hugemem.h"
 
 /* Energy in milliwatt-microseconds needs more than 64 bits: a million homes
  * at 5 kW for a year is 1.6e26 mW·µs. GCC and Clang provide __int128. */
@@ -69,7 +70,10 @@ _Static_assert(sizeof(full_t) == 64, "a full meter is one line");
 #define GS__AT_UNKNOWN INT64_MIN
 
 /* An array whose elements start on `align`-byte boundaries, so none
- * straddles two cache lines: malloc only promises 16. */
+ * straddles two cache lines: malloc only promises 16. A large one is on
+ * huge pages (gs_hugemem_grow): a power change touches a home's slot and
+ * its transformer's record at random among a million, which with 4 KiB
+ * pages is a TLB miss each on top of the cache miss. */
 typedef struct aligned {
   unsigned char *raw; /* the allocation (cap elements + align of slack) */
   void *at;           /* the aligned view */
@@ -89,23 +93,30 @@ struct gs_meters {
 
 gs_meters_t *gs_meters_create(void) { return calloc(1, sizeof(gs_meters_t)); }
 
+/* Bytes of the allocation behind `a` (gs_hugemem_grow wants them back). */
+static size_t aligned_bytes(const aligned_t *a, size_t size, size_t align) {
+  return a->raw ? (size_t)a->cap * size + align : 0;
+}
+
 void gs_meters_destroy(gs_meters_t *ms) {
   if (ms == NULL) return;
-  free(ms->slots.raw);
-  free(ms->fulls.raw);
+  gs_hugemem_free(ms->slots.raw,
+                  aligned_bytes(&ms->slots, sizeof(meter_t), sizeof(meter_t)));
+  gs_hugemem_free(ms->fulls.raw, aligned_bytes(&ms->fulls, sizeof(full_t), 64));
   free(ms->full_meter);
   free(ms->on);
   free(ms);
 }
 
-/* Grows `a` (holding `n` elements of `size`) to `cap`. realloc, not
- * aligned_alloc + copy: a large block grows in place (mremap) without a
- * second copy resident. If its alignment changed, the elements move to
- * the new boundary. */
+/* Grows `a` (holding `n` elements of `size`) to `cap`. Like realloc, not
+ * aligned_alloc + copy: a large block grows by moving its pages (mremap)
+ * without a second copy resident. If its alignment changed, the
+ * elements move to the new boundary. */
 static gs_err_t grow(aligned_t *a, uint32_t n, uint32_t cap, size_t size,
                      size_t align) {
   size_t old_off = a->raw ? (size_t)((unsigned char *)a->at - a->raw) : 0;
-  unsigned char *grown = realloc(a->raw, (size_t)cap * size + align);
+  unsigned char *grown = gs_hugemem_grow(a->raw, aligned_bytes(a, size, align),
+                                         (size_t)cap * size + align);
   if (grown == NULL) return GS_ENOMEM;
   size_t off = (align - (uintptr_t)grown % align) % align;
   if (off != old_off) memmove(grown + off, grown + old_off, (size_t)n * size);

@@ -294,6 +294,47 @@ START_TEST(compact_leaf_reaches_ancestors) {
 }
 END_TEST
 
+/* Enough meters that both arrays outgrow malloc and move onto huge pages
+ * (sim/hugemem.c: 4 MiB, the slots at 131,072 meters, the full records at
+ * 65,536), with power changes before, across and after each move: every
+ * figure comes through the moves intact. Leaf i gets i + 1 mW at i us
+ * under its own parent; at K us the root holds the sum of them all. */
+START_TEST(figures_survive_moves_to_huge_pages) {
+  enum { K = 70000 };
+  gs_meters_t *m = gs_meters_create();
+  uint32_t root, parent, leaf;
+  ck_assert_int_eq(gs_meters_add(m, GS_METER_NONE, &root), GS_OK);
+  for (uint32_t i = 0; i < K; i++) {
+    ck_assert_int_eq(gs_meters_add(m, root, &parent), GS_OK);
+    ck_assert_int_eq(gs_meters_add(m, parent, &leaf), GS_OK);
+    ck_assert_uint_eq(leaf, 2 + 2 * i);
+    gs_meters_prefetch(m, leaf, true);
+    gs_meters_add_power(m, leaf, i, (int64_t)i + 1);
+  }
+  ck_assert_uint_eq(gs_meters_count(m), 1 + 2 * K);
+  int64_t root_mwus = 0;
+  for (uint32_t i = 0; i < K; i++) {
+    uint32_t l = 2 + 2 * i, p = l - 1;
+    int64_t mwus = ((int64_t)i + 1) * (K - (int64_t)i);
+    ck_assert_uint_eq(gs_meters_parent(m, l), p);
+    ck_assert_uint_eq(gs_meters_parent(m, p), root);
+    ck_assert_int_eq(gs_meters_power_mw(m, l), (int64_t)i + 1);
+    ck_assert_int_eq(gs_meters_power_mw(m, p), (int64_t)i + 1);
+    ck_assert_int_eq(gs_meters_energy_mws(m, l, K), mwus / 1000000);
+    ck_assert_int_eq(gs_meters_energy_mws(m, p, K), mwus / 1000000);
+    ck_assert_int_eq(gs_meters_peak_mw(m, l, K, NULL), (int64_t)i + 1);
+    root_mwus += mwus;
+  }
+  ck_assert_int_eq(gs_meters_power_mw(m, root), (int64_t)K * (K + 1) / 2);
+  ck_assert_int_eq(gs_meters_energy_mws(m, root, K), root_mwus / 1000000);
+  gs_time_us_t at;
+  ck_assert_int_eq(gs_meters_peak_mw(m, root, K, &at),
+                   (int64_t)K * (K + 1) / 2);
+  ck_assert_int_eq(at, K - 1);
+  gs_meters_destroy(m);
+}
+END_TEST
+
 Suite *meter_suite(void) {
   Suite *s = suite_create("meter");
   TCase *tc = tcase_create("meter");
@@ -305,6 +346,7 @@ Suite *meter_suite(void) {
   tcase_add_test(tc, compact_meter_is_exact);
   tcase_add_test(tc, compact_bounds_widen_exactly);
   tcase_add_test(tc, compact_leaf_reaches_ancestors);
+  tcase_add_test(tc, figures_survive_moves_to_huge_pages);
   suite_add_tcase(s, tc);
   return s;
 }
