@@ -616,6 +616,46 @@ START_TEST(meter_watch_band_ignores_changes_inside) {
 }
 END_TEST
 
+/* Watches on many meters (the table of records grows from 16 entries to
+ * 1024, moving every record each time): each is found again under its
+ * meter, an unwatched meter has none, a watch moved to another entity
+ * replaces its record, and each fires once, for its own meter. */
+START_TEST(meter_watches_many_meters) {
+  enum { N = 700 };
+  gs_entity_id_t ab[2];
+  gs_engine_t *e = watcher_engine(ab, 2);
+  gs_entity_id_t a = ab[0], b = ab[1];
+  gs_meters_t *ms = gs_engine_meters(e);
+  uint32_t m;
+  for (int i = 0; i < N; i++) {
+    ck_assert_int_eq(gs_meters_add(ms, GS_METER_NONE, &m), GS_OK);
+    ck_assert_uint_eq(m, (uint32_t)i);
+  }
+  for (uint32_t i = 0; i < N; i += 2) gs_engine_watch_meter(e, i, a);
+  for (uint32_t i = 0; i < N; i += 4) gs_engine_watch_meter(e, i, b);
+  for (uint32_t i = 0; i < N; i++) {
+    ck_assert_int_eq(gs_engine_watching(e, i, a), i % 4 == 2);
+    ck_assert_int_eq(gs_engine_watching(e, i, b), i % 4 == 0);
+  }
+  for (uint32_t i = 0; i < N; i++) /* none by its own watcher */
+    gs_engine_schedule(e, i % 4 == 0 ? a : b, 10 + i, GS_PHASE_MODEL, 300,
+                       5, i);
+  ck_assert_int_eq(gs_engine_run(e, 10000), GS_OK);
+  const watcher_t *wa = gs_engine_state(e, a), *wb = gs_engine_state(e, b);
+  ck_assert_int_eq(wa->n_meter, N / 4);
+  ck_assert_int_eq(wa->last_meter, N - 2);
+  ck_assert_int_eq(wa->last_us, 10 + N - 2);
+  ck_assert_int_eq(wb->n_meter, N / 4);
+  ck_assert_int_eq(wb->last_meter, N - 4);
+  for (uint32_t i = 0; i < N; i++) {
+    ck_assert(!gs_engine_watching(e, i, a));
+    ck_assert(!gs_engine_watching(e, i, b));
+    ck_assert_int_eq(gs_meters_power_mw(ms, i), 5);
+  }
+  gs_engine_destroy(e);
+}
+END_TEST
+
 /* A watcher that reports its meter: the engine keeps none. */
 typedef struct metered {
   watcher_t w;
@@ -837,6 +877,7 @@ Suite *engine_suite(void) {
   tcase_add_test(tc, meter_watch_is_one_shot);
   tcase_add_test(tc, meter_watch_wakes_at_next_instant);
   tcase_add_test(tc, meter_watch_band_ignores_changes_inside);
+  tcase_add_test(tc, meter_watches_many_meters);
   tcase_add_test(tc, lookahead_equals_plain_heap);
   tcase_add_test(tc, lookahead_yields_to_earlier_and_cancel);
   tcase_add_test(tc, event_payload_round_trips);
