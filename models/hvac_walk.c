@@ -94,11 +94,30 @@ static void gs__cursor_walk(const gs__hvac_t *s, const gs_hvac_modes_t *m,
   gs__cursor_move(c, seg, now_us);
 }
 
+/* Where a walk to `now_us` may start: the walk that scheduled the
+ * pending event passed its steps already, so from where it ended, if not
+ * after now, instead of solving its segments again (the same values: the
+ * state has not changed since; every event that changes it walks anew).
+ * Else the segment start. */
+static gs__cursor_t gs__walk_start(const gs__hvac_t *s, gs_time_us_t now_us) {
+  if (s->walk_n) {
+    gs_time_us_t t_us = s->t0_us;
+    for (unsigned i = 0; i < s->walk_n; i++)
+      t_us = gs__hvac_weather_step_us(s, t_us);
+    if (t_us <= now_us) return (gs__cursor_t){t_us, s->walk_ta_c, s->walk_tm_c};
+  }
+  return gs__cursor(s);
+}
+
+/* A reader's walk (the comfort observer reads every house at every output
+ * interval of a DR event): from where the last walk ended, as an event's
+ * gs__hvac_advance, so at most the steps since. */
 static gs__cursor_t gs__read_at(const void *state, gs_time_us_t now_us) {
   const gs__hvac_t *s = state;
+  gs__cursor_t c = gs__walk_start(s, now_us);
+  if (c.t0_us == now_us) return c;
   gs_hvac_modes_t m;
   gs__hvac_modes_of(s, &m);
-  gs__cursor_t c = gs__cursor(s);
   gs__cursor_walk(s, &m, &c, now_us);
   return c;
 }
@@ -276,16 +295,7 @@ gs_time_us_t gs__hvac_next_event_us(const gs__hvac_t *s,
 
 void gs__hvac_advance(gs__hvac_t *s, const gs_hvac_modes_t *m,
                       gs_time_us_t now_us) {
-  gs__cursor_t c = gs__cursor(s);
-  if (s->walk_n) {
-    /* The walk that scheduled the pending event passed here already: from
-     * where it ended, if not after now, instead of solving its segments
-     * again (the same values: the state has not changed since). */
-    gs_time_us_t t_us = s->t0_us;
-    for (unsigned i = 0; i < s->walk_n; i++)
-      t_us = gs__hvac_weather_step_us(s, t_us);
-    if (t_us <= now_us) c = (gs__cursor_t){t_us, s->walk_ta_c, s->walk_tm_c};
-  }
+  gs__cursor_t c = gs__walk_start(s, now_us);
   gs__cursor_walk(s, m, &c, now_us);
   s->t0_us = c.t0_us;
   s->ta0_c = c.ta0_c;
