@@ -33,6 +33,7 @@
  * by its bytes: built on a zeroed record. */
 typedef struct gs__hvac_cfg {
   const gs_weather_t *wx; /* the run's weather, or NULL: outdoor_cc */
+  gs_hvac_running_t *running; /* the sweep's bitmap (if swept), or NULL */
   int16_t comfort_cc;     /* comfort limit of a DR response, cdegC */
   int16_t precool_cc, outdoor_cc;
   int16_t price_thr_mil; /* price_threshold, 0.001 $/kWh */
@@ -275,6 +276,11 @@ void gs__hvac_advance(gs__hvac_t *s, const gs_hvac_modes_t *m,
                       gs_time_us_t now_us);
 /* The next weather step after `t_us`, or GS_TIME_NEVER. */
 gs_time_us_t gs__hvac_weather_step_us(const gs__hvac_t *s, gs_time_us_t t_us);
+
+/* hvac_sweep.c: records in the running bitmap of the house's cfg (if
+ * any) whether the house runs (on and enabled) now. GS_ENOMEM if the
+ * bitmap cannot grow to a house being added. */
+gs_err_t gs__hvac_running_put(gs_engine_t *eng, const gs__hvac_t *s);
 
 /* hvac.c: the transition after any event (expires schedule and DR flags,
  * applies the comfort limit, lets the thermostat decide). */

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: MIT */
+/* The weather sweep's pass over the HVAC houses: a bitmap of the running
+ * ones, kept where a house starts or stops, so that a weather step visits
+ * only those instead of every state. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gridsim/engine.h"
+#include "hvac_priv.h"
+#include "models.h"
+
+/* One bit per HVAC state, in state order: set while the house runs (on
+ * and enabled) in a run whose weather sweep books its steps. At 1M homes
+ * it is 125 kB where a pass over the states reads 104 MB, 288 times a
+ * day; it costs 1 bit per home of the 1,024 B budget. */
+struct gs_hvac_running {
+  uint64_t *words;
+  size_t n_words;
+};
+
+gs_hvac_running_t *gs_hvac_running_create(void) {
+  return calloc(1, sizeof(gs_hvac_running_t));
+}
+
+void gs_hvac_running_free(gs_hvac_running_t *r) {
+  if (r == NULL) return;
+  free(r->words);
+  free(r);
+}
+
+/* Index of HVAC state `s` among the engine's contiguous HVAC states. */
+static size_t gs__index(gs_engine_t *eng, const gs__hvac_t *s) {
+  size_t n;
+  const gs__hvac_t *base = gs_engine_type_states(eng, &gs_model_hvac, &n);
+  GS_ASSERT(base != NULL && s >= base && s < base + n);
+  return (size_t)(s - base);
+}
+
+gs_err_t gs__hvac_running_put(gs_engine_t *eng, const gs__hvac_t *s) {
+  gs_hvac_running_t *r = s->cfg->running;
+  if (r == NULL) return GS_OK;
+  size_t i = gs__index(eng, s), w = i / 64;
+  if (w >= r->n_words) { /* a house being added: double, zeroed */
+    size_t n = r->n_words ? 2 * r->n_words : 16;
+    while (n <= w) n *= 2;
+    uint64_t *grown = realloc(r->words, n * sizeof *grown);
+    if (grown == NULL) return GS_ENOMEM;
+    memset(grown + r->n_words, 0, (n - r->n_words) * sizeof *grown);
+    r->words = grown;
+    r->n_words = n;
+  }
+  uint64_t bit = UINT64_C(1) << (i % 64);
+  if (s->on && s->enabled)
+    r->words[w] |= bit;
+  else
+    r->words[w] &= ~bit;
+  return GS_OK;
+}
+
+/* Lowest set bit's index of a nonzero word. */
+static unsigned gs__lowest_bit(uint64_t x) {
+#if defined(__GNUC__) || defined(__clang__)
+  return (unsigned)__builtin_ctzll(x);
+#else
+  unsigned i = 0;
+  while (!(x & 1)) x >>= 1, i++;
+  return i;
+#endif
+}
+
+/* Exactly the GS_EV_HVAC_STEP of an unswept house, with the curves `k`
+ * of the step's outdoor temperature. */
+static void gs__step_one(gs_engine_t *eng, gs__hvac_t *s,
+                         const gs__hvac_curves_t *k) {
+  double heat_w, elec_w;
+  gs__hvac_equipment_c(s, k, &heat_w, &elec_w);
+  int64_t new_mw = gs__hvac_llround(elec_w * 1000.0);
+  if (new_mw != s->power_mw && s->meter != GS_METER_NONE)
+    gs_engine_add_power(eng, s->meter, new_mw - s->power_mw);
+  s->power_mw = (int32_t)new_mw;
+}
+
+void gs_hvac_weather_step(gs_engine_t *eng, void *states, size_t n,
+                          const gs_hvac_running_t *run, double to_c) {
+  gs__hvac_t *base = states;
+  /* The curves once for all: the same values as each house's own. */
+  gs__hvac_curves_t k = {.cool_cap = gs_hvac_cool_cap_mult(to_c),
+                         .cool_eir = gs_hvac_cool_eir_mult(to_c),
+                         .heat_cap = gs_hvac_heat_cap_mult(to_c),
+                         .heat_eir = gs_hvac_heat_eir_mult(to_c)};
+  /* The running houses in ascending state order: the meters see the
+   * same bookings in the same order as from the pass over every state. */
+  if (n == 0) return; /* a run without houses may have no bitmap */
+  size_t n_words = (n + 63) / 64;
+  GS_ASSERT(run != NULL && n_words <= run->n_words);
+  for (size_t w = 0; w < n_words; w++) {
+    for (uint64_t x = run->words[w]; x != 0; x &= x - 1) {
+      gs__hvac_t *s = &base[w * 64 + gs__lowest_bit(x)];
+      gs__step_one(eng, s, &k);
+    }
+  }
+#ifndef NDEBUG /* Debug and sanitizer builds hold the bitmap to the flags. */
+  for (size_t i = 0; i < n; i++) {
+    bool set = (run->words[i / 64] >> (i % 64)) & 1;
+    GS_ASSERT(set == (base[i].on && base[i].enabled && base[i].cfg->swept &&
+                      base[i].cfg->running == run));
+  }
+#endif
+}
