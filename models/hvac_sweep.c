@@ -2,6 +2,7 @@
 /* The weather sweep's pass over the HVAC houses: a bitmap of the running
  * ones, kept where a house starts or stops, so that a weather step visits
  * only those instead of every state. */
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,11 @@
 struct gs_hvac_running {
   uint64_t *words;
   size_t n_words;
+  /* Where the HVAC states were at the last look-up: they move only while
+   * houses are being added, so a start or stop in the run finds its index
+   * without asking the engine. */
+  const gs__hvac_t *base;
+  size_t n;
 };
 
 gs_hvac_running_t *gs_hvac_running_create(void) {
@@ -30,17 +36,21 @@ void gs_hvac_running_free(gs_hvac_running_t *r) {
 }
 
 /* Index of HVAC state `s` among the engine's contiguous HVAC states. */
-static size_t gs__index(gs_engine_t *eng, const gs__hvac_t *s) {
-  size_t n;
-  const gs__hvac_t *base = gs_engine_type_states(eng, &gs_model_hvac, &n);
-  GS_ASSERT(base != NULL && s >= base && s < base + n);
-  return (size_t)(s - base);
+static size_t gs__index(gs_engine_t *eng, gs_hvac_running_t *r,
+                        const gs__hvac_t *s) {
+  uintptr_t at = (uintptr_t)s, base = (uintptr_t)r->base;
+  if (r->base == NULL || at < base || at >= base + r->n * sizeof *s) {
+    r->base = gs_engine_type_states(eng, &gs_model_hvac, &r->n);
+    base = (uintptr_t)r->base;
+    GS_ASSERT(r->base != NULL && at >= base && at < base + r->n * sizeof *s);
+  }
+  return (at - base) / sizeof *s;
 }
 
 gs_err_t gs__hvac_running_put(gs_engine_t *eng, const gs__hvac_t *s) {
   gs_hvac_running_t *r = s->cfg->running;
   if (r == NULL) return GS_OK;
-  size_t i = gs__index(eng, s), w = i / 64;
+  size_t i = gs__index(eng, r, s), w = i / 64;
   if (w >= r->n_words) { /* a house being added: double, zeroed */
     size_t n = r->n_words ? 2 * r->n_words : 16;
     while (n <= w) n *= 2;
@@ -69,6 +79,19 @@ static unsigned gs__lowest_bit(uint64_t x) {
 #endif
 }
 
+/* A hint that the state at `p` is read and written soon: the fields the
+ * pass uses run from cfg to the flags after gains_w (a 104-byte state
+ * spans two or three cache lines; these bytes lie in at most two). */
+static void gs__prefetch(const gs__hvac_t *p) {
+#if defined(__GNUC__) || defined(__clang__)
+  const char *c = (const char *)p;
+  __builtin_prefetch(c + offsetof(gs__hvac_t, cfg), 1);
+  __builtin_prefetch(c + offsetof(gs__hvac_t, setpoint_cc) + 2, 1);
+#else
+  (void)p;
+#endif
+}
+
 /* Exactly the GS_EV_HVAC_STEP of an unswept house, with the curves `k`
  * of the step's outdoor temperature. */
 static void gs__step_one(gs_engine_t *eng, gs__hvac_t *s,
@@ -94,7 +117,13 @@ void gs_hvac_weather_step(gs_engine_t *eng, void *states, size_t n,
   if (n == 0) return; /* a run without houses may have no bitmap */
   size_t n_words = (n + 63) / 64;
   GS_ASSERT(run != NULL && n_words <= run->n_words);
+  /* A pass is bound by the misses on the states (at 1M homes they are
+   * far from the cache): the running houses of the next word are fetched
+   * while those of this one are booked. */
   for (size_t w = 0; w < n_words; w++) {
+    if (w + 1 < n_words)
+      for (uint64_t x = run->words[w + 1]; x != 0; x &= x - 1)
+        gs__prefetch(&base[(w + 1) * 64 + gs__lowest_bit(x)]);
     for (uint64_t x = run->words[w]; x != 0; x &= x - 1) {
       gs__hvac_t *s = &base[w * 64 + gs__lowest_bit(x)];
       gs__step_one(eng, s, &k);

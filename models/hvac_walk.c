@@ -101,9 +101,17 @@ static void gs__cursor_walk(const gs__hvac_t *s, const gs_hvac_modes_t *m,
  * Else the segment start. */
 static gs__cursor_t gs__walk_start(const gs__hvac_t *s, gs_time_us_t now_us) {
   if (s->walk_n) {
-    gs_time_us_t t_us = s->t0_us;
+    /* The walk passed walk_n steps, all of them finite: the first after
+     * t0, then whole steps of the weather's grid. */
+    gs_time_us_t t_us = gs__hvac_weather_step_us(s, s->t0_us) +
+                        (gs_time_us_t)(s->walk_n - 1) *
+                            gs_weather_step_us(s->cfg->wx);
+#ifndef NDEBUG /* Debug and sanitizer builds hold it to the steps. */
+    gs_time_us_t u_us = s->t0_us;
     for (unsigned i = 0; i < s->walk_n; i++)
-      t_us = gs__hvac_weather_step_us(s, t_us);
+      u_us = gs__hvac_weather_step_us(s, u_us);
+    GS_ASSERT(u_us == t_us);
+#endif
     if (t_us <= now_us) return (gs__cursor_t){t_us, s->walk_ta_c, s->walk_tm_c};
   }
   return gs__cursor(s);
