@@ -114,9 +114,11 @@ void gs_hvac_weather_step(gs_engine_t *eng, void *states, size_t n,
                          .heat_eir = gs_hvac_heat_eir_mult(to_c)};
   /* The running houses in ascending state order: the meters see the
    * same bookings in the same order as from the pass over every state. */
-  if (n == 0) return; /* a run without houses may have no bitmap */
+  /* Without a bitmap no house is swept (gs__hvac_init): they step at
+   * their own events. */
+  if (run == NULL || n == 0) return;
   size_t n_words = (n + 63) / 64;
-  GS_ASSERT(run != NULL && n_words <= run->n_words);
+  GS_ASSERT(n_words <= run->n_words);
   /* A pass is bound by the misses on the states (at 1M homes they are
    * far from the cache): the running houses of the next word are fetched
    * while those of this one are booked. */
