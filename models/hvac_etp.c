@@ -401,9 +401,16 @@ double gs_hvac_seg_time_to(const gs_hvac_seg_t *s, double edge_c,
    * crossing. */
   double t_ext = -1;
   if (s->k1_c != 0) {
-    double ratio = -(s->k2_c * s->r2_s) / (s->k1_c * s->r1_s);
-    /* log(ratio) <= 0 for ratio <= 1: no extremum at t > 0, no log. */
-    if (ratio > 1) t_ext = log(ratio) / (s->r1_s - s->r2_s);
+    double num = -(s->k2_c * s->r2_s), den = s->k1_c * s->r1_s;
+    /* log(ratio) <= 0 for ratio <= 1: no extremum at t > 0, no log. Most
+     * segments have none, and then no division either: the rounded
+     * quotient exceeds 1 only if the exact one does (rounding is
+     * monotonic and 1 is a double), which the comparison of num with den
+     * tells exactly. */
+    if (den > 0 ? num > den : num < den) {
+      double ratio = num / den;
+      if (ratio > 1) t_ext = log(ratio) / (s->r1_s - s->r2_s);
+    }
   }
   if (t_ext > 0 && t_ext < horizon_s) {
     double t = gs__piece_root(&e, 0, t_ext);

@@ -34,23 +34,43 @@ static void gs__inputs(const gs__hvac_t *s, gs_time_us_t t_us,
   *in = (gs__inputs_t){c->outdoor_cc / 100.0, 0.0, GS_TIME_NEVER};
 }
 
+/* What every segment of one walk of a house shares: its modes, its
+ * parameters as doubles, its solar aperture (m2) and rated COP, each
+ * worked out once per walk rather than per segment (the same values). */
+typedef struct gs__house {
+  const gs_hvac_modes_t *m;
+  gs_hvac_etp_t h;
+  double solar_m2, cop;
+} gs__house_t;
+
+static void gs__house(const gs__hvac_t *s, const gs_hvac_modes_t *m,
+                      gs__house_t *hs) {
+  hs->m = m;
+  hs->h = (gs_hvac_etp_t){.ua_w_k = s->ua_w_k,
+                          .ca_j_k = s->ca_j_k,
+                          .cm_j_k = s->cm_j_k,
+                          .hm_w_k = s->hm_w_k};
+  hs->solar_m2 = s->solar_cm2 / 100.0;
+  hs->cop = gs__hvac_cop(s);
+}
+
 /* The segment starting at `c`: inputs are those at c.t0, constant until
  * the next weather step or event. The equipment's state is the stored one
  * (it only changes at events). */
-static void gs__segment_at(const gs__hvac_t *s, const gs_hvac_modes_t *m,
+static void gs__segment_at(const gs__hvac_t *s, const gs__house_t *hs,
                            const gs__cursor_t *c, const gs__inputs_t *in,
                            gs_hvac_seg_t *seg) {
   double to_c = in->to_c;
-  double gains_w = s->gains_w + s->solar_cm2 / 100.0 * in->glazing_w_m2;
+  double gains_w = s->gains_w + hs->solar_m2 * in->glazing_w_m2;
   double hvac_w = 0, elec_w;
-  if (s->on && s->enabled) gs__hvac_equipment(s, to_c, &hvac_w, &elec_w);
+  if (s->on && s->enabled) {
+    gs__hvac_curves_t k;
+    gs__hvac_curves(s, to_c, &k);
+    gs__hvac_equipment_cop(s, &k, hs->cop, &hvac_w, &elec_w);
+  }
   double qm_w = GS_HVAC_MASS_GAIN_SHARE * gains_w;
-  gs_hvac_etp_t h = {.ua_w_k = s->ua_w_k,
-                     .ca_j_k = s->ca_j_k,
-                     .cm_j_k = s->cm_j_k,
-                     .hm_w_k = s->hm_w_k};
-  gs_hvac_seg_solve_m(&h, m, c->ta0_c, c->tm0_c, to_c, hvac_w + gains_w - qm_w,
-                      qm_w, seg);
+  gs_hvac_seg_solve_m(&hs->h, hs->m, c->ta0_c, c->tm0_c, to_c,
+                      hvac_w + gains_w - qm_w, qm_w, seg);
 }
 
 /* Moves `c` along its segment `seg` to `t_us` (>= c->t0_us). */
@@ -77,10 +97,12 @@ static void gs__cursor_walk(const gs__hvac_t *s, const gs_hvac_modes_t *m,
    * exponentials (gs_hvac_seg_memo_like). */
   gs_hvac_seg_t buf[2], *seg = &buf[0], *prev = &buf[1];
   prev->memo_s = NAN;
+  gs__house_t hs;
+  gs__house(s, m, &hs);
   gs__inputs_t in;
   gs__inputs(s, c->t0_us, &in);
   while (in.next_us <= now_us) {
-    gs__segment_at(s, m, c, &in, seg);
+    gs__segment_at(s, &hs, c, &in, seg);
     gs_hvac_seg_memo_like(
         seg, (double)(in.next_us - c->t0_us) / (double)GS_US_PER_S, prev);
     gs__cursor_move(c, seg, in.next_us);
@@ -90,7 +112,7 @@ static void gs__cursor_walk(const gs__hvac_t *s, const gs_hvac_modes_t *m,
     prev = t;
   }
   if (now_us == c->t0_us) return;
-  gs__segment_at(s, m, c, &in, seg);
+  gs__segment_at(s, &hs, c, &in, seg);
   gs__cursor_move(c, seg, now_us);
 }
 
@@ -267,11 +289,13 @@ gs_time_us_t gs__hvac_next_event_us(const gs__hvac_t *s,
   gs__inputs(s, c.t0_us, &in);
   gs_hvac_seg_t buf[2], *seg = &buf[0], *prev = &buf[1];
   prev->memo_s = NAN;
+  gs__house_t hs;
+  gs__house(s, m, &hs);
   for (;;) {
     gs_time_us_t idle_us = c.t0_us + GS__HVAC_IDLE_US;
     gs_time_us_t step_us = in.next_us;
     gs_time_us_t end_us = gs__min_t(gs__min_t(idle_us, step_us), own_us);
-    gs__segment_at(s, m, &c, &in, seg);
+    gs__segment_at(s, &hs, &c, &in, seg);
     /* The crossing search reads Ta at the end first; the move there reads
      * the same exponentials, and so does the next whole step. */
     gs_hvac_seg_memo_like(seg, (double)(end_us - c.t0_us) / (double)GS_US_PER_S,
