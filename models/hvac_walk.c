@@ -165,9 +165,10 @@ static gs_time_us_t gs__min_t(gs_time_us_t a, gs_time_us_t b) {
 }
 
 /* Next instant after `now_us` at which sim-clock minute `m` of a day
- * starts. */
-static gs_time_us_t gs__next_minute_us(gs_time_us_t now_us, int m) {
-  gs_time_us_t day_us = now_us / GS_US_PER_DAY * GS_US_PER_DAY;
+ * starts; `day_us` is the start of now's day (now_us / day * day, worked
+ * out once by the caller for all its boundaries). */
+static gs_time_us_t gs__next_minute_us(gs_time_us_t now_us,
+                                       gs_time_us_t day_us, int m) {
   gs_time_us_t t_us = day_us + m * GS_US_PER_MIN;
   return t_us > now_us ? t_us : t_us + GS_US_PER_DAY;
 }
@@ -178,15 +179,20 @@ static gs_time_us_t gs__next_minute_us(gs_time_us_t now_us, int m) {
 static gs_time_us_t gs__own_end_us(const gs__hvac_t *s, gs_time_us_t now_us) {
   const gs__hvac_cfg_t *c = s->cfg;
   gs_time_us_t end_us = GS_TIME_NEVER;
+  gs_time_us_t day_us = now_us / GS_US_PER_DAY * GS_US_PER_DAY;
   if (s->setback_cc != 0 && c->sb_start_min != c->sb_end_min) {
-    end_us = gs__min_t(end_us, gs__next_minute_us(now_us, c->sb_start_min));
-    end_us = gs__min_t(end_us, gs__next_minute_us(now_us, c->sb_end_min));
+    end_us = gs__min_t(end_us,
+                       gs__next_minute_us(now_us, day_us, c->sb_start_min));
+    end_us =
+        gs__min_t(end_us, gs__next_minute_us(now_us, day_us, c->sb_end_min));
   }
   /* Away boundaries on every day (a weekend's are events where nothing
    * changes: exact all the same, and one rule for the walk). */
   if (s->away_cc != 0 && s->away_start_min != s->away_end_min) {
-    end_us = gs__min_t(end_us, gs__next_minute_us(now_us, s->away_start_min));
-    end_us = gs__min_t(end_us, gs__next_minute_us(now_us, s->away_end_min));
+    end_us = gs__min_t(
+        end_us, gs__next_minute_us(now_us, day_us, s->away_start_min));
+    end_us = gs__min_t(end_us,
+                       gs__next_minute_us(now_us, day_us, s->away_end_min));
   }
   if (s->precool) {
     gs_time_us_t begin_us =
