@@ -169,8 +169,9 @@ double gs_hvac_seg_tm(const gs_hvac_seg_t *s, double t_s);
 void gs_hvac_seg_eval(const gs_hvac_seg_t *s, double t_s, double *ta_c,
                       double *tm_c);
 
-/* First time t in [0, horizon_s] at which Ta(t) = edge_c, found with GSL's
- * Brent solver on a bracket taken from the monotonic pieces of Ta (it has
+/* First time t in [0, horizon_s] at which Ta(t) = edge_c, found by
+ * Newton's method (GSL's Brent where Newton leaves the bracket) on a
+ * bracket taken from the monotonic pieces of Ta (it has
  * at most one extremum); INFINITY if Ta does not reach the edge within the
  * horizon (horizon_s may be INFINITY). */
 double gs_hvac_seg_time_to(const gs_hvac_seg_t *s, double edge_c,

@@ -18,8 +18,10 @@
 struct gs_hvac_running {
   uint64_t *words;
   size_t n_words;
-  /* Where the HVAC states were at the last look-up: they move only while
-   * houses are being added, so a start or stop in the run finds its index
+  /* Where the HVAC states were at the last look-up: they move only when
+   * a house is added, which then passes here from its init with its
+   * state in the new block (which never overlaps the block it grew from,
+   * the one cached), so a start or stop in the run finds its index
    * without asking the engine. */
   const gs__hvac_t *base;
   size_t n;
@@ -44,6 +46,10 @@ static size_t gs__index(gs_engine_t *eng, gs_hvac_running_t *r,
     base = (uintptr_t)r->base;
     GS_ASSERT(r->base != NULL && at >= base && at < base + r->n * sizeof *s);
   }
+#ifndef NDEBUG /* Debug and sanitizer builds ask the engine all the same. */
+  size_t n;
+  GS_ASSERT(gs_engine_type_states(eng, &gs_model_hvac, &n) == r->base);
+#endif
   return (at - base) / sizeof *s;
 }
 
