@@ -32,9 +32,9 @@
  * distributions over any of these gets one per house, as before. Compared
  * by its bytes: built on a zeroed record. */
 typedef struct gs__hvac_cfg {
-  const gs_weather_t *wx; /* the run's weather, or NULL: outdoor_cc */
+  const gs_weather_t *wx;     /* the run's weather, or NULL: outdoor_cc */
   gs_hvac_running_t *running; /* the sweep's bitmap (if swept), or NULL */
-  int16_t comfort_cc;     /* comfort limit of a DR response, cdegC */
+  int16_t comfort_cc;         /* comfort limit of a DR response, cdegC */
   int16_t precool_cc, outdoor_cc;
   int16_t price_thr_mil; /* price_threshold, 0.001 $/kWh */
   uint16_t deadband_cc;

@@ -59,7 +59,8 @@ gs_err_t gs__hvac_running_put(gs_engine_t *eng, const gs__hvac_t *s) {
   size_t i = gs__index(eng, r, s), w = i / 64;
   if (w >= r->n_words) { /* a house being added: double, zeroed */
     size_t n = r->n_words ? 2 * r->n_words : 16;
-    while (n <= w) n *= 2;
+    while (n <= w)
+      n *= 2;
     uint64_t *grown = realloc(r->words, n * sizeof *grown);
     if (grown == NULL) return GS_ENOMEM;
     memset(grown + r->n_words, 0, (n - r->n_words) * sizeof *grown);
@@ -80,7 +81,8 @@ static unsigned gs__lowest_bit(uint64_t x) {
   return (unsigned)__builtin_ctzll(x);
 #else
   unsigned i = 0;
-  while (!(x & 1)) x >>= 1, i++;
+  while (!(x & 1))
+    x >>= 1, i++;
   return i;
 #endif
 }

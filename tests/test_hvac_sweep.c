@@ -59,8 +59,7 @@ static gs_entity_id_t add(fleet_t *f, const gs_model_type_t *type, uint64_t i,
  * Houses of three floor areas and setpoints, so that they start and stop
  * at different times; some are disabled and enabled again by LOAD_SET
  * commands (a stop and a start that are not the thermostat's). */
-static void make_fleet(fleet_t *f, gs_weather_t *w, bool swept,
-                       bool bitmap) {
+static void make_fleet(fleet_t *f, gs_weather_t *w, bool swept, bool bitmap) {
   *f = (fleet_t){.eng = gs_test_engine(SEED), .world = {.weather = w}};
   if (bitmap) { /* before the sweep entity, which keeps it, as the world */
     f->world.hvac_running = gs_hvac_running_create();
