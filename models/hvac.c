@@ -145,14 +145,22 @@ static bool gs__decide(gs__hvac_t *s, gs_time_us_t now_us, double ta_c) {
   return true;
 }
 
+/* What an event's changes are booked against: the power drawn until now
+ * (for the meter delta) and whether the house ran (for the sweep's
+ * bitmap). */
+typedef struct gs__before {
+  int64_t power_mw;
+  bool running;
+} gs__before_t;
+
 /* Ends the present segment at now (over the weather steps an idle house
  * had no event at): Ta0 and Tm0 become the temperatures of this instant.
- * Returns the power drawn until now, for the meter delta. */
-static int64_t gs__advance(gs__hvac_t *s, const gs_hvac_modes_t *m,
-                           gs_time_us_t now_us) {
-  int64_t old_mw = gs__power_mw(s);
+ * Returns the state before the event. */
+static gs__before_t gs__advance(gs__hvac_t *s, const gs_hvac_modes_t *m,
+                                gs_time_us_t now_us) {
+  gs__before_t before = {gs__power_mw(s), s->on && s->enabled};
   gs__hvac_advance(s, m, now_us);
-  return old_mw;
+  return before;
 }
 
 /* The transition after any event (once gs__advance and the event's own
@@ -173,14 +181,20 @@ void gs__hvac_settle_flags(gs__hvac_t *s) {
   s->on = gs__decide(s, now_us, ta_c);
 }
 
-/* gs__hvac_settle_flags, then books the power change on the meter and
- * schedules the next event (`m`: the house's modes). */
+/* gs__hvac_settle_flags, then books the power change on the meter (and
+ * a start or stop in the sweep's bitmap) and schedules the next event
+ * (`m`: the house's modes). */
 static void gs__settle(gs_engine_t *eng, gs_entity_id_t self, gs__hvac_t *s,
-                       const gs_hvac_modes_t *m, int64_t old_mw) {
+                       const gs_hvac_modes_t *m, gs__before_t before) {
   gs__hvac_settle_flags(s);
+  if ((s->on && s->enabled) != before.running) {
+    /* The house's bit exists since its init: no allocation here. */
+    gs_err_t err = gs__hvac_running_put(eng, s);
+    GS_ASSERT(err == GS_OK);
+  }
   int64_t new_mw = gs__power_at_mw(s, s->t0_us);
   s->power_mw = (int32_t)new_mw;
-  int64_t delta_mw = new_mw - old_mw;
+  int64_t delta_mw = new_mw - before.power_mw;
   if (delta_mw != 0 && s->meter != GS_METER_NONE)
     gs_engine_add_power(eng, s->meter, delta_mw);
   gs__reschedule(eng, self, s, m);
@@ -258,7 +272,10 @@ static gs_err_t gs__hvac_init(gs_engine_t *eng, gs_entity_id_t self,
   gs__hvac_cfg_t c;
   memset(&c, 0, sizeof c);
   c.wx = world ? world->weather : NULL;
-  c.swept = world && world->weather_sweep;
+  /* Swept where the world's sweep has the bitmap to find it in (a world
+   * built by hand may not: its houses step at their own events). */
+  c.swept = world && world->weather_sweep && world->hvac_running;
+  c.running = c.swept ? world->hvac_running : NULL;
   c.deadband_cc = (uint16_t)gs__cc(p[GS_HVAC_P_DEADBAND]);
   c.comfort_cc = gs__cc(comfort);
   c.dr_mode = (uint8_t)p[GS_HVAC_P_DR_MODE];
@@ -358,6 +375,8 @@ static gs_err_t gs__hvac_init(gs_engine_t *eng, gs_entity_id_t self,
   if (s->on && s->meter != GS_METER_NONE)
     gs_engine_add_power(eng, s->meter, gs__power_at_mw(s, now_us));
   s->power_mw = (int32_t)gs__power_at_mw(s, now_us);
+  if (gs__hvac_running_put(eng, s) != GS_OK)
+    return gs_errbuf_set(eb, GS_ENOMEM, "out of memory adding HVAC %s", id);
   gs_hvac_modes_t m;
   gs__hvac_modes_of(s, &m);
   gs__reschedule(eng, self, s, &m);
@@ -377,20 +396,20 @@ static void gs__hvac_shed(gs_engine_t *eng, gs_entity_id_t self, gs__hvac_t *s,
     return;
   gs_hvac_modes_t m;
   gs__hvac_modes_of(s, &m);
-  int64_t old_mw = gs__advance(s, &m, gs_engine_now(eng));
+  gs__before_t old = gs__advance(s, &m, gs_engine_now(eng));
   s->shed = 1;
   s->opted = 0;
   s->locked = 0;
   s->precool = 0; /* the event is here: pre-cooling is over */
   if (s->cfg->dr_mode == GS_HVAC_DR_DUTY && s->on) s->mark_us = s->t0_us;
-  gs__settle(eng, self, s, &m, old_mw);
+  gs__settle(eng, self, s, &m, old);
 }
 
 static void gs__hvac_handle(gs_engine_t *eng, gs_entity_id_t self, void *state,
                             const gs_event_t *ev) {
   gs__hvac_t *s = state;
   gs_time_us_t now_us = gs_engine_now(eng);
-  int64_t old_mw;
+  gs__before_t old;
   /* The house's modes, once per event for the walk to now and the one
    * that finds the next event (the same values either would compute). */
   gs_hvac_modes_t m;
@@ -400,8 +419,8 @@ static void gs__hvac_handle(gs_engine_t *eng, gs_entity_id_t self, void *state,
       if (!s->pending || ev->seq != s->next_seq) break; /* superseded */
       s->pending = 0;
       gs__hvac_modes_of(s, &m);
-      old_mw = gs__advance(s, &m, now_us);
-      gs__settle(eng, self, s, &m, old_mw);
+      old = gs__advance(s, &m, now_us);
+      gs__settle(eng, self, s, &m, old);
       break;
     case GS_EV_HVAC_STEP: {
       /* Running through a weather step without the weather sweep: the
@@ -424,40 +443,40 @@ static void gs__hvac_handle(gs_engine_t *eng, gs_entity_id_t self, void *state,
       /* Rebound: the thermostat recovers from the drifted temperatures. */
       if (!s->shed) break; /* never shed, or opted out already */
       gs__hvac_modes_of(s, &m);
-      old_mw = gs__advance(s, &m, now_us);
+      old = gs__advance(s, &m, now_us);
       s->shed = 0;
       s->locked = 0;
-      gs__settle(eng, self, s, &m, old_mw);
+      gs__settle(eng, self, s, &m, old);
       break;
     case GS_EV_LOAD_SET: {
       gs__hvac_modes_of(s, &m);
-      old_mw = gs__advance(s, &m, now_us);
+      old = gs__advance(s, &m, now_us);
       if (ev->arg2 & 2u) s->enabled = (ev->arg2 & 1u) != 0;
       /* A compressor cannot throttle: below its running draw, a capacity
        * limit keeps it off. */
       double heat_w, elec_w;
       gs__hvac_equipment(s, gs__hvac_outdoor_c(s, now_us), &heat_w, &elec_w);
       s->blocked = ev->arg >= 0 && (double)ev->arg < elec_w * 1000.0;
-      gs__settle(eng, self, s, &m, old_mw);
+      gs__settle(eng, self, s, &m, old);
       break;
     }
     case GS_EV_PRICE:
       /* A new price moves the setpoint at once; the thermostat then
        * follows its deadband around it. */
       gs__hvac_modes_of(s, &m);
-      old_mw = gs__advance(s, &m, now_us);
+      old = gs__advance(s, &m, now_us);
       s->price_off_cc = gs__price_offset_cc(s, ev->arg2 != 0, ev->arg);
-      gs__settle(eng, self, s, &m, old_mw);
+      gs__settle(eng, self, s, &m, old);
       break;
     case GS_EV_LOAD_NOTICE:
       /* Pre-cool from start - precool_s until the event starts. A notice
        * during a running response is ignored. */
       if (s->cfg->precool_s == 0 || s->shed || ev->arg <= now_us) break;
       gs__hvac_modes_of(s, &m);
-      old_mw = gs__advance(s, &m, now_us);
+      old = gs__advance(s, &m, now_us);
       s->precool = 1;
       s->mark_us = ev->arg;
-      gs__settle(eng, self, s, &m, old_mw);
+      gs__settle(eng, self, s, &m, old);
       break;
     default:
       /* Common kinds meant for other roles are ignored; an unknown model
@@ -490,27 +509,6 @@ static void gs__hvac_status(const void *state, gs_time_us_t now_us,
   out->enabled = s->enabled;
   out->critical = s->cfg->critical;
   out->shedding = s->shed;
-}
-
-void gs_hvac_weather_step(gs_engine_t *eng, void *states, size_t n,
-                          double to_c) {
-  unsigned char *base = states;
-  /* The curves once for all: the same values as each house's own. */
-  gs__hvac_curves_t k = {.cool_cap = gs_hvac_cool_cap_mult(to_c),
-                    .cool_eir = gs_hvac_cool_eir_mult(to_c),
-                    .heat_cap = gs_hvac_heat_cap_mult(to_c),
-                    .heat_eir = gs_hvac_heat_eir_mult(to_c)};
-  for (size_t i = 0; i < n; i++) {
-    gs__hvac_t *s = (gs__hvac_t *)(void *)(base + i * sizeof *s);
-    /* Exactly the GS_EV_HVAC_STEP of an unswept house. */
-    if (!s->on || !s->enabled || !s->cfg->swept) continue;
-    double heat_w, elec_w;
-    gs__hvac_equipment_c(s, &k, &heat_w, &elec_w);
-    int64_t new_mw = gs__hvac_llround(elec_w * 1000.0);
-    if (new_mw != s->power_mw && s->meter != GS_METER_NONE)
-      gs_engine_add_power(eng, s->meter, new_mw - s->power_mw);
-    s->power_mw = (int32_t)new_mw;
-  }
 }
 
 static uint32_t gs__hvac_meter_of(const void *state) {

@@ -169,19 +169,30 @@ double gs_hvac_seg_tm(const gs_hvac_seg_t *s, double t_s);
 void gs_hvac_seg_eval(const gs_hvac_seg_t *s, double t_s, double *ta_c,
                       double *tm_c);
 
-/* First time t in [0, horizon_s] at which Ta(t) = edge_c, found with GSL's
- * Brent solver on a bracket taken from the monotonic pieces of Ta (it has
+/* First time t in [0, horizon_s] at which Ta(t) = edge_c, found by
+ * Newton's method (GSL's Brent where Newton leaves the bracket) on a
+ * bracket taken from the monotonic pieces of Ta (it has
  * at most one extremum); INFINITY if Ta does not reach the edge within the
  * horizon (horizon_s may be INFINITY). */
 double gs_hvac_seg_time_to(const gs_hvac_seg_t *s, double edge_c,
                            double horizon_s);
 
+/* The running houses of a run with a weather sweep, one bit per HVAC
+ * state (models/hvac_sweep.c): the houses keep it, the sweep reads it.
+ * Created empty; NULL if out of memory. Owned by the world (sim/world.c),
+ * which gives it to the houses and the sweep through gs_world_t and frees
+ * it after the engine has run. */
+typedef struct gs_hvac_running gs_hvac_running_t;
+gs_hvac_running_t *gs_hvac_running_create(void);
+void gs_hvac_running_free(gs_hvac_running_t *r);
+
 /* At a weather step (now, outdoor temperature `to_c` from then on): books
  * the new electric power of every running house of `states` (the n
- * contiguous states of gs_model_hvac) whose steps the run's weather_sweep
- * entity handles (models/weather_sweep.c). */
+ * contiguous states of gs_model_hvac), those of bitmap `run` (not NULL:
+ * the houses whose steps the run's weather_sweep entity handles,
+ * models/weather_sweep.c), in state order. */
 void gs_hvac_weather_step(gs_engine_t *eng, void *states, size_t n,
-                          double to_c);
+                          const gs_hvac_running_t *run, double to_c);
 
 /* Indoor air temperature of an HVAC `state` at `now_us` (not before its
  * last event), and its mass temperature. */

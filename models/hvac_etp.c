@@ -289,8 +289,6 @@ void gs_hvac_seg_eval(const gs_hvac_seg_t *s, double t_s, double *ta_c,
 typedef struct gs__edge_fn {
   const gs_hvac_seg_t *seg;
   double edge_c;
-  double lo_s, hi_s; /* Newton's bracket (see gs__newton) */
-  double prev_s;     /* Newton's present iterate (NaN before the first) */
 } gs__edge_fn_t;
 
 static double gs__edge_gap(double t_s, void *p) {
@@ -325,77 +323,48 @@ static double gs__brent(gs__edge_fn_t *e, double lo, double hi) {
 }
 
 /* Ta - edge and its derivative Ta' = k1 r1 e^(r1 t) + k2 r2 e^(r2 t),
- * from the same two exponentials. */
-static void gs__edge_eval(double t_s, const gs__edge_fn_t *e, double *f,
-                          double *df) {
-  const gs_hvac_seg_t *s = e->seg;
-  /* An iterate outside the bracket ends Newton (gs__newton); evaluating
-   * it at the bracket's edge instead keeps the exponentials finite. */
-  t_s = t_s < e->lo_s ? e->lo_s : t_s > e->hi_s ? e->hi_s : t_s;
+ * from the same two exponentials (Ta - edge bit for bit as
+ * gs__edge_gap's). */
+static void gs__edge_eval(const gs_hvac_seg_t *s, double edge_c, double t_s,
+                          double *f, double *df) {
   double e1 = exp(s->r1_s * t_s), e2 = exp(s->r2_s * t_s);
-  *f = s->k1_c * e1 + s->k2_c * e2 + s->teq_c - e->edge_c;
+  *f = s->k1_c * e1 + s->k2_c * e2 + s->teq_c - edge_c;
   *df = s->k1_c * s->r1_s * e1 + s->k2_c * s->r2_s * e2;
 }
 
-/* GSL's Newton step evaluates f and f' at every new iterate, the last
- * one included, whose values gs__newton never reads: it returns that
- * iterate once it lies in the bracket within 1e-6 s of the one before.
- * Under exactly that test (gsl_root_test_delta with epsabs 1e-6 and
- * epsrel 0: |x - x0| < 1e-6 or x == x0), the exponentials are skipped
- * and finite placeholders given instead: the root is the same, one exp
- * pair of a crossing's three to five fewer. */
-static void gs__edge_fdf(double t_s, void *p, double *f, double *df) {
-  gs__edge_fn_t *e = p;
-  double prev_s = e->prev_s;
-  e->prev_s = t_s;
-  if (t_s >= e->lo_s && t_s <= e->hi_s &&
-      (fabs(t_s - prev_s) < 1e-6 || t_s == prev_s)) {
-    *f = 0;
-    *df = 1;
-    return;
-  }
-  gs__edge_eval(t_s, e, f, df);
-}
-
-static double gs__edge_df(double t_s, void *p) {
-  double f, df;
-  gs__edge_eval(t_s, p, &f, &df);
-  return df;
-}
-
 /* The crossing on a bracket [lo, hi] where Ta is monotonic, by Newton's
- * method with the analytic derivative (GSL's fdfsolver), started from the
- * secant through the ends. It converges in three to five steps where
- * Brent needs ten to twenty (each an exp pair), and to 1e-9 s instead of
- * Brent's 1e-7 s: the crossing is then rounded to the right microsecond
- * (Brent's interval straddled a half-microsecond in about one case in
- * five). Should an iterate leave the bracket, where Newton is not
- * guaranteed to converge, Brent takes over. */
+ * method with the analytic derivative, started from the secant through
+ * the ends. It converges in three to five steps where Brent needs ten to
+ * twenty (each an exp pair), and to 1e-9 s instead of Brent's 1e-7 s:
+ * the crossing is then rounded to the right microsecond (Brent's interval
+ * straddled a half-microsecond in about one case in five). Should an
+ * iterate leave the bracket, where Newton is not guaranteed to converge,
+ * Brent takes over.
+ *
+ * This is GSL's Newton fdfsolver (roots/newton.c) and its loop as this
+ * function ran them until round 4, written out: the same iterates
+ * x - f / f', the same stop (gsl_root_test_delta with epsabs 1e-6 and
+ * epsrel 0: |x - x0| < 1e-6 or x == x0, the new iterate returned), the
+ * same fall-backs to Brent (f' = 0, a value not finite, an iterate out of
+ * the bracket, 50 steps), so the same root bit for bit. What it saves is
+ * the calls through function pointers, GSL's checks, the second exp pair
+ * GSL's set() spent on f' at the start, and the values at the last
+ * iterate, which the test never reads. */
 static double gs__newton(gs__edge_fn_t *e, double lo, double hi, double f_lo,
                          double f_hi) {
-  gsl_function_fdf fdf = {.f = gs__edge_gap,
-                          .df = gs__edge_df,
-                          .fdf = gs__edge_fdf,
-                          .params = e};
-  /* On the stack, as for Brent: Newton's state is two doubles. */
-  _Alignas(max_align_t) unsigned char state[64];
-  GS_ASSERT(gsl_root_fdfsolver_newton->size <= sizeof state);
-  gsl_root_fdfsolver solver = {.type = gsl_root_fdfsolver_newton,
-                               .state = state};
-  e->lo_s = lo;
-  e->hi_s = hi;
-  e->prev_s = NAN; /* the first evaluation (at the start) is always made */
+  const gs_hvac_seg_t *s = e->seg;
   double x = lo + (hi - lo) * (f_lo / (f_lo - f_hi));
   if (!(x > lo && x < hi)) x = 0.5 * (lo + hi);
-  if (gsl_root_fdfsolver_set(&solver, &fdf, x) != GSL_SUCCESS)
-    return gs__brent(e, lo, hi);
+  double f, df;
+  gs__edge_eval(s, e->edge_c, x, &f, &df);
   for (int i = 0; i < 50; i++) {
-    double x0 = gsl_root_fdfsolver_root(&solver);
-    if (gsl_root_fdfsolver_iterate(&solver) != GSL_SUCCESS) break;
-    x = gsl_root_fdfsolver_root(&solver);
-    if (!(x >= lo && x <= hi)) break;
-    /* The test gs__edge_fdf skips the evaluation under: keep them one. */
-    if (gsl_root_test_delta(x, x0, 1e-6, 0) == GSL_SUCCESS) return x;
+    if (df == 0) break;
+    double x1 = x - f / df;
+    if (!(x1 >= lo && x1 <= hi)) break;
+    if (fabs(x1 - x) < 1e-6 || x1 == x) return x1;
+    gs__edge_eval(s, e->edge_c, x1, &f, &df);
+    if (!isfinite(f) || !isfinite(df)) break;
+    x = x1;
   }
   return gs__brent(e, lo, hi);
 }
@@ -432,9 +401,16 @@ double gs_hvac_seg_time_to(const gs_hvac_seg_t *s, double edge_c,
    * crossing. */
   double t_ext = -1;
   if (s->k1_c != 0) {
-    double ratio = -(s->k2_c * s->r2_s) / (s->k1_c * s->r1_s);
-    /* log(ratio) <= 0 for ratio <= 1: no extremum at t > 0, no log. */
-    if (ratio > 1) t_ext = log(ratio) / (s->r1_s - s->r2_s);
+    double num = -(s->k2_c * s->r2_s), den = s->k1_c * s->r1_s;
+    /* log(ratio) <= 0 for ratio <= 1: no extremum at t > 0, no log. Most
+     * segments have none, and then no division either: the rounded
+     * quotient exceeds 1 only if the exact one does (rounding is
+     * monotonic and 1 is a double), which the comparison of num with den
+     * tells exactly. */
+    if (den > 0 ? num > den : num < den) {
+      double ratio = num / den;
+      if (ratio > 1) t_ext = log(ratio) / (s->r1_s - s->r2_s);
+    }
   }
   if (t_ext > 0 && t_ext < horizon_s) {
     double t = gs__piece_root(&e, 0, t_ext);

@@ -32,8 +32,9 @@
  * distributions over any of these gets one per house, as before. Compared
  * by its bytes: built on a zeroed record. */
 typedef struct gs__hvac_cfg {
-  const gs_weather_t *wx; /* the run's weather, or NULL: outdoor_cc */
-  int16_t comfort_cc;     /* comfort limit of a DR response, cdegC */
+  const gs_weather_t *wx;     /* the run's weather, or NULL: outdoor_cc */
+  gs_hvac_running_t *running; /* the sweep's bitmap (if swept), or NULL */
+  int16_t comfort_cc;         /* comfort limit of a DR response, cdegC */
   int16_t precool_cc, outdoor_cc;
   int16_t price_thr_mil; /* price_threshold, 0.001 $/kWh */
   uint16_t deadband_cc;
@@ -208,10 +209,17 @@ typedef struct gs__hvac_curves {
 /* Thermal output (W of sensible heat into the air, negative when cooling)
  * and electric input (W) while running under the curves `k`. The fan's
  * heat goes to the air (GLD include_fan_heatgain). */
-static inline void gs__hvac_equipment_c(const gs__hvac_t *s,
-                                        const gs__hvac_curves_t *k,
-                                        double *heat_w, double *elec_w) {
-  double cap = s->cap_w, cop = s->cfg->cop_milli / 1000.0;
+static inline double gs__hvac_cop(const gs__hvac_t *s) {
+  return s->cfg->cop_milli / 1000.0;
+}
+
+/* The same with the rated COP `cop` (gs__hvac_cop) given: a walk works it
+ * out once for all its segments. */
+static inline void gs__hvac_equipment_cop(const gs__hvac_t *s,
+                                          const gs__hvac_curves_t *k,
+                                          double cop, double *heat_w,
+                                          double *elec_w) {
+  double cap = s->cap_w;
   double thermal, input;
   switch (s->cfg->mode) {
     case GS_HVAC_MODE_AC:
@@ -232,17 +240,31 @@ static inline void gs__hvac_equipment_c(const gs__hvac_t *s,
   *elec_w = input + s->fan_w;
 }
 
+static inline void gs__hvac_equipment_c(const gs__hvac_t *s,
+                                        const gs__hvac_curves_t *k,
+                                        double *heat_w, double *elec_w) {
+  gs__hvac_equipment_cop(s, k, gs__hvac_cop(s), heat_w, elec_w);
+}
+
+/* The curves of the house's equipment at outdoor temperature `to_c` (the
+ * others zero). */
+static inline void gs__hvac_curves(const gs__hvac_t *s, double to_c,
+                                   gs__hvac_curves_t *k) {
+  *k = (gs__hvac_curves_t){0};
+  if (s->cfg->mode == GS_HVAC_MODE_AC) {
+    k->cool_cap = gs_hvac_cool_cap_mult(to_c);
+    k->cool_eir = gs_hvac_cool_eir_mult(to_c);
+  } else if (s->cfg->mode == GS_HVAC_MODE_HEAT_PUMP) {
+    k->heat_cap = gs_hvac_heat_cap_mult(to_c);
+    k->heat_eir = gs_hvac_heat_eir_mult(to_c);
+  }
+}
+
 /* The same at outdoor temperature `to_c`. */
 static inline void gs__hvac_equipment(const gs__hvac_t *s, double to_c,
                                       double *heat_w, double *elec_w) {
-  gs__hvac_curves_t k = {0};
-  if (s->cfg->mode == GS_HVAC_MODE_AC) {
-    k.cool_cap = gs_hvac_cool_cap_mult(to_c);
-    k.cool_eir = gs_hvac_cool_eir_mult(to_c);
-  } else if (s->cfg->mode == GS_HVAC_MODE_HEAT_PUMP) {
-    k.heat_cap = gs_hvac_heat_cap_mult(to_c);
-    k.heat_eir = gs_hvac_heat_eir_mult(to_c);
-  }
+  gs__hvac_curves_t k;
+  gs__hvac_curves(s, to_c, &k);
   gs__hvac_equipment_c(s, &k, heat_w, elec_w);
 }
 
@@ -275,6 +297,11 @@ void gs__hvac_advance(gs__hvac_t *s, const gs_hvac_modes_t *m,
                       gs_time_us_t now_us);
 /* The next weather step after `t_us`, or GS_TIME_NEVER. */
 gs_time_us_t gs__hvac_weather_step_us(const gs__hvac_t *s, gs_time_us_t t_us);
+
+/* hvac_sweep.c: records in the running bitmap of the house's cfg (if
+ * any) whether the house runs (on and enabled) now. GS_ENOMEM if the
+ * bitmap cannot grow to a house being added. */
+gs_err_t gs__hvac_running_put(gs_engine_t *eng, const gs__hvac_t *s);
 
 /* hvac.c: the transition after any event (expires schedule and DR flags,
  * applies the comfort limit, lets the thermostat decide). */

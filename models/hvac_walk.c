@@ -34,23 +34,43 @@ static void gs__inputs(const gs__hvac_t *s, gs_time_us_t t_us,
   *in = (gs__inputs_t){c->outdoor_cc / 100.0, 0.0, GS_TIME_NEVER};
 }
 
+/* What every segment of one walk of a house shares: its modes, its
+ * parameters as doubles, its solar aperture (m2) and rated COP, each
+ * worked out once per walk rather than per segment (the same values). */
+typedef struct gs__house {
+  const gs_hvac_modes_t *m;
+  gs_hvac_etp_t h;
+  double solar_m2, cop;
+} gs__house_t;
+
+static void gs__house(const gs__hvac_t *s, const gs_hvac_modes_t *m,
+                      gs__house_t *hs) {
+  hs->m = m;
+  hs->h = (gs_hvac_etp_t){.ua_w_k = s->ua_w_k,
+                          .ca_j_k = s->ca_j_k,
+                          .cm_j_k = s->cm_j_k,
+                          .hm_w_k = s->hm_w_k};
+  hs->solar_m2 = s->solar_cm2 / 100.0;
+  hs->cop = gs__hvac_cop(s);
+}
+
 /* The segment starting at `c`: inputs are those at c.t0, constant until
  * the next weather step or event. The equipment's state is the stored one
  * (it only changes at events). */
-static void gs__segment_at(const gs__hvac_t *s, const gs_hvac_modes_t *m,
+static void gs__segment_at(const gs__hvac_t *s, const gs__house_t *hs,
                            const gs__cursor_t *c, const gs__inputs_t *in,
                            gs_hvac_seg_t *seg) {
   double to_c = in->to_c;
-  double gains_w = s->gains_w + s->solar_cm2 / 100.0 * in->glazing_w_m2;
+  double gains_w = s->gains_w + hs->solar_m2 * in->glazing_w_m2;
   double hvac_w = 0, elec_w;
-  if (s->on && s->enabled) gs__hvac_equipment(s, to_c, &hvac_w, &elec_w);
+  if (s->on && s->enabled) {
+    gs__hvac_curves_t k;
+    gs__hvac_curves(s, to_c, &k);
+    gs__hvac_equipment_cop(s, &k, hs->cop, &hvac_w, &elec_w);
+  }
   double qm_w = GS_HVAC_MASS_GAIN_SHARE * gains_w;
-  gs_hvac_etp_t h = {.ua_w_k = s->ua_w_k,
-                     .ca_j_k = s->ca_j_k,
-                     .cm_j_k = s->cm_j_k,
-                     .hm_w_k = s->hm_w_k};
-  gs_hvac_seg_solve_m(&h, m, c->ta0_c, c->tm0_c, to_c, hvac_w + gains_w - qm_w,
-                      qm_w, seg);
+  gs_hvac_seg_solve_m(&hs->h, hs->m, c->ta0_c, c->tm0_c, to_c,
+                      hvac_w + gains_w - qm_w, qm_w, seg);
 }
 
 /* Moves `c` along its segment `seg` to `t_us` (>= c->t0_us). */
@@ -77,10 +97,12 @@ static void gs__cursor_walk(const gs__hvac_t *s, const gs_hvac_modes_t *m,
    * exponentials (gs_hvac_seg_memo_like). */
   gs_hvac_seg_t buf[2], *seg = &buf[0], *prev = &buf[1];
   prev->memo_s = NAN;
+  gs__house_t hs;
+  gs__house(s, m, &hs);
   gs__inputs_t in;
   gs__inputs(s, c->t0_us, &in);
   while (in.next_us <= now_us) {
-    gs__segment_at(s, m, c, &in, seg);
+    gs__segment_at(s, &hs, c, &in, seg);
     gs_hvac_seg_memo_like(
         seg, (double)(in.next_us - c->t0_us) / (double)GS_US_PER_S, prev);
     gs__cursor_move(c, seg, in.next_us);
@@ -90,15 +112,42 @@ static void gs__cursor_walk(const gs__hvac_t *s, const gs_hvac_modes_t *m,
     prev = t;
   }
   if (now_us == c->t0_us) return;
-  gs__segment_at(s, m, c, &in, seg);
+  gs__segment_at(s, &hs, c, &in, seg);
   gs__cursor_move(c, seg, now_us);
 }
 
+/* Where a walk to `now_us` may start: the walk that scheduled the
+ * pending event passed its steps already, so from where it ended, if not
+ * after now, instead of solving its segments again (the same values: the
+ * state has not changed since; every event that changes it walks anew).
+ * Else the segment start. */
+static gs__cursor_t gs__walk_start(const gs__hvac_t *s, gs_time_us_t now_us) {
+  if (s->walk_n) {
+    /* The walk passed walk_n steps, all of them finite: the first after
+     * t0, then whole steps of the weather's grid. */
+    gs_time_us_t t_us = gs__hvac_weather_step_us(s, s->t0_us) +
+                        (gs_time_us_t)(s->walk_n - 1) *
+                            gs_weather_step_us(s->cfg->wx);
+#ifndef NDEBUG /* Debug and sanitizer builds hold it to the steps. */
+    gs_time_us_t u_us = s->t0_us;
+    for (unsigned i = 0; i < s->walk_n; i++)
+      u_us = gs__hvac_weather_step_us(s, u_us);
+    GS_ASSERT(u_us == t_us);
+#endif
+    if (t_us <= now_us) return (gs__cursor_t){t_us, s->walk_ta_c, s->walk_tm_c};
+  }
+  return gs__cursor(s);
+}
+
+/* A reader's walk (the comfort observer reads every house at every output
+ * interval of a DR event): from where the last walk ended, as an event's
+ * gs__hvac_advance, so at most the steps since. */
 static gs__cursor_t gs__read_at(const void *state, gs_time_us_t now_us) {
   const gs__hvac_t *s = state;
+  gs__cursor_t c = gs__walk_start(s, now_us);
+  if (c.t0_us == now_us) return c;
   gs_hvac_modes_t m;
   gs__hvac_modes_of(s, &m);
-  gs__cursor_t c = gs__cursor(s);
   gs__cursor_walk(s, &m, &c, now_us);
   return c;
 }
@@ -116,9 +165,10 @@ static gs_time_us_t gs__min_t(gs_time_us_t a, gs_time_us_t b) {
 }
 
 /* Next instant after `now_us` at which sim-clock minute `m` of a day
- * starts. */
-static gs_time_us_t gs__next_minute_us(gs_time_us_t now_us, int m) {
-  gs_time_us_t day_us = now_us / GS_US_PER_DAY * GS_US_PER_DAY;
+ * starts; `day_us` is the start of now's day (now_us / day * day, worked
+ * out once by the caller for all its boundaries). */
+static gs_time_us_t gs__next_minute_us(gs_time_us_t now_us,
+                                       gs_time_us_t day_us, int m) {
   gs_time_us_t t_us = day_us + m * GS_US_PER_MIN;
   return t_us > now_us ? t_us : t_us + GS_US_PER_DAY;
 }
@@ -129,15 +179,20 @@ static gs_time_us_t gs__next_minute_us(gs_time_us_t now_us, int m) {
 static gs_time_us_t gs__own_end_us(const gs__hvac_t *s, gs_time_us_t now_us) {
   const gs__hvac_cfg_t *c = s->cfg;
   gs_time_us_t end_us = GS_TIME_NEVER;
+  gs_time_us_t day_us = now_us / GS_US_PER_DAY * GS_US_PER_DAY;
   if (s->setback_cc != 0 && c->sb_start_min != c->sb_end_min) {
-    end_us = gs__min_t(end_us, gs__next_minute_us(now_us, c->sb_start_min));
-    end_us = gs__min_t(end_us, gs__next_minute_us(now_us, c->sb_end_min));
+    end_us = gs__min_t(end_us,
+                       gs__next_minute_us(now_us, day_us, c->sb_start_min));
+    end_us =
+        gs__min_t(end_us, gs__next_minute_us(now_us, day_us, c->sb_end_min));
   }
   /* Away boundaries on every day (a weekend's are events where nothing
    * changes: exact all the same, and one rule for the walk). */
   if (s->away_cc != 0 && s->away_start_min != s->away_end_min) {
-    end_us = gs__min_t(end_us, gs__next_minute_us(now_us, s->away_start_min));
-    end_us = gs__min_t(end_us, gs__next_minute_us(now_us, s->away_end_min));
+    end_us = gs__min_t(
+        end_us, gs__next_minute_us(now_us, day_us, s->away_start_min));
+    end_us = gs__min_t(end_us,
+                       gs__next_minute_us(now_us, day_us, s->away_end_min));
   }
   if (s->precool) {
     gs_time_us_t begin_us =
@@ -240,11 +295,13 @@ gs_time_us_t gs__hvac_next_event_us(const gs__hvac_t *s,
   gs__inputs(s, c.t0_us, &in);
   gs_hvac_seg_t buf[2], *seg = &buf[0], *prev = &buf[1];
   prev->memo_s = NAN;
+  gs__house_t hs;
+  gs__house(s, m, &hs);
   for (;;) {
     gs_time_us_t idle_us = c.t0_us + GS__HVAC_IDLE_US;
     gs_time_us_t step_us = in.next_us;
     gs_time_us_t end_us = gs__min_t(gs__min_t(idle_us, step_us), own_us);
-    gs__segment_at(s, m, &c, &in, seg);
+    gs__segment_at(s, &hs, &c, &in, seg);
     /* The crossing search reads Ta at the end first; the move there reads
      * the same exponentials, and so does the next whole step. */
     gs_hvac_seg_memo_like(seg, (double)(end_us - c.t0_us) / (double)GS_US_PER_S,
@@ -276,16 +333,7 @@ gs_time_us_t gs__hvac_next_event_us(const gs__hvac_t *s,
 
 void gs__hvac_advance(gs__hvac_t *s, const gs_hvac_modes_t *m,
                       gs_time_us_t now_us) {
-  gs__cursor_t c = gs__cursor(s);
-  if (s->walk_n) {
-    /* The walk that scheduled the pending event passed here already: from
-     * where it ended, if not after now, instead of solving its segments
-     * again (the same values: the state has not changed since). */
-    gs_time_us_t t_us = s->t0_us;
-    for (unsigned i = 0; i < s->walk_n; i++)
-      t_us = gs__hvac_weather_step_us(s, t_us);
-    if (t_us <= now_us) c = (gs__cursor_t){t_us, s->walk_ta_c, s->walk_tm_c};
-  }
+  gs__cursor_t c = gs__walk_start(s, now_us);
   gs__cursor_walk(s, m, &c, now_us);
   s->t0_us = c.t0_us;
   s->ta0_c = c.ta0_c;

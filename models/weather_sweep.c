@@ -30,6 +30,7 @@
 
 typedef struct gs__sweep {
   const gs_weather_t *wx;
+  const gs_hvac_running_t *hvac_running; /* the world's */
   gs_level_sweep_t level; /* filled by the level loads' inits */
 } gs__sweep_t;
 
@@ -54,6 +55,7 @@ static gs_err_t gs__sweep_init(gs_engine_t *eng, gs_entity_id_t self,
   if (world == NULL || world->weather == NULL)
     return gs_errbuf_set(eb, GS_EINVAL, "weather_sweep: needs the weather");
   s->wx = world->weather;
+  s->hvac_running = world->hvac_running;
   gs__sweep_next(eng, self, s);
   return GS_OK;
 }
@@ -70,7 +72,7 @@ static void gs__sweep_handle(gs_engine_t *eng, gs_entity_id_t self,
   gs_time_us_t now_us = gs_engine_now(eng);
   double temp_c = gs_weather_temp_c(s->wx, now_us);
   void *states = gs_engine_type_states(eng, &gs_model_hvac, &n);
-  gs_hvac_weather_step(eng, states, n, temp_c);
+  gs_hvac_weather_step(eng, states, n, s->hvac_running, temp_c);
   states = gs_engine_type_states(eng, &gs_model_pv, &n);
   gs_pv_weather_step(eng, states, n, gs_weather_ghi_w_m2(s->wx, now_us),
                      temp_c);

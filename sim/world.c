@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "grid.h"
+#include "hvac.h"
 #include "inbound.h"
 #include "models.h"
 #include "real_ven.h"
@@ -206,6 +207,8 @@ gs_err_t gs_world_build_opts(const gs_scenario_t *s, gs_engine_t *eng,
   if (w->weather != NULL) {
     /* Before the homes: at a weather step or a level load's hour
      * boundary it runs before their events. */
+    w->hvac_running = gs_hvac_running_create();
+    if (w->hvac_running == NULL) goto nomem;
     gs_model_init_t hi = {.seed = s->seed, .id = "weather_sweep",
                           .ven = GS_ENTITY_NONE, .meter = GS_METER_NONE,
                           .world = w};
@@ -303,6 +306,7 @@ void gs_world_free(gs_world_t *w) {
   gs_grid_obs_free(w->grid_obs);
   gs_real_free(w);
   gs_inbound_destroy(w->inbound);
+  gs_hvac_running_free(w->hvac_running);
   free(w->dr);
   free(w);
 }

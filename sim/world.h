@@ -111,6 +111,9 @@ typedef struct gs_world {
   gs_entity_id_t sweep_entity; /* that entity, if weather_sweep: it also */
                                /* books the level loads' hours           */
                                /* (models/level_sweep.c)                 */
+  struct gs_hvac_running *hvac_running; /* if weather_sweep: its running */
+                                        /* HVAC houses (models/hvac.h),  */
+                                        /* owned                         */
   const gs_ven_sink_t *sink;        /* NULL in pure simulation */
   const struct gs_log *log; /* event log sink (sim/trace_log.h), or NULL */
   int32_t suppressed;               /* event not sent (twin), or -1 */
