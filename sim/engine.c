@@ -53,9 +53,9 @@ static size_t states_bytes(const type_slot_t *ts, size_t cap) {
  * 3, the meter at 1 and its ancestors at 0, 76.5-86; 16 deep, 6/3/1,
  * 70.4-74.8; 16 deep, 8/4/2, 74.1; 32 deep, 16/8/4, 70.6-76.9. */
 #define GS__LOOKAHEAD 16
-#define GS__LA_STATE 6
-#define GS__LA_METER 3
-#define GS__LA_UP 1
+#define GS__LA_STATE  6
+#define GS__LA_METER  3
+#define GS__LA_UP     1
 _Static_assert(GS__LA_UP < GS__LA_METER && GS__LA_METER < GS__LA_STATE &&
                    GS__LA_STATE < GS__LOOKAHEAD - 1,
                "each fetch of the look-ahead builds on an earlier one");
@@ -119,8 +119,8 @@ struct gs_engine {
   /* Meter watches: a bit per meter (small enough to stay cached, tested
    * at every power change) and the record of each meter ever watched. */
   uint64_t *watch_bits;
-  uint32_t n_watch;  /* meters covered by watch_bits */
-  watch_t *watches;  /* the table, 2^watch_log2 entries (none: 0) */
+  uint32_t n_watch;   /* meters covered by watch_bits */
+  watch_t *watches;   /* the table, 2^watch_log2 entries (none: 0) */
   uint32_t n_watches; /* records in it */
   unsigned watch_log2;
   size_t pending_released; /* gs_engine_pending once released */

@@ -631,15 +631,17 @@ START_TEST(meter_watches_many_meters) {
     ck_assert_int_eq(gs_meters_add(ms, GS_METER_NONE, &m), GS_OK);
     ck_assert_uint_eq(m, (uint32_t)i);
   }
-  for (uint32_t i = 0; i < N; i += 2) gs_engine_watch_meter(e, i, a);
-  for (uint32_t i = 0; i < N; i += 4) gs_engine_watch_meter(e, i, b);
+  for (uint32_t i = 0; i < N; i += 2)
+    gs_engine_watch_meter(e, i, a);
+  for (uint32_t i = 0; i < N; i += 4)
+    gs_engine_watch_meter(e, i, b);
   for (uint32_t i = 0; i < N; i++) {
     ck_assert_int_eq(gs_engine_watching(e, i, a), i % 4 == 2);
     ck_assert_int_eq(gs_engine_watching(e, i, b), i % 4 == 0);
   }
   for (uint32_t i = 0; i < N; i++) /* none by its own watcher */
-    gs_engine_schedule(e, i % 4 == 0 ? a : b, 10 + i, GS_PHASE_MODEL, 300,
-                       5, i);
+    gs_engine_schedule(e, i % 4 == 0 ? a : b, 10 + i, GS_PHASE_MODEL, 300, 5,
+                       i);
   ck_assert_int_eq(gs_engine_run(e, 10000), GS_OK);
   const watcher_t *wa = gs_engine_state(e, a), *wb = gs_engine_state(e, b);
   ck_assert_int_eq(wa->n_meter, N / 4);
