@@ -309,6 +309,19 @@ const gs_model_type_t *gs_engine_type(const gs_engine_t *e,
   return e->types[e->ent[id].type].type;
 }
 
+void gs_engine_prefetch(const gs_engine_t *e, gs_entity_id_t id, bool state) {
+  GS_ASSERT(id < e->n_ent && !e->released);
+  const entity_t *r = &e->ent[id];
+  if (!state) {
+    __builtin_prefetch(r);
+    return;
+  }
+  size_t size = e->types[r->type].type->state_size;
+  const unsigned char *p = ent_state(e, r);
+  for (size_t off = 0; off < size; off += 64) __builtin_prefetch(p + off);
+  if (size) __builtin_prefetch(p + size - 1);
+}
+
 /* An event record's `data`: bits 0-15 the kind; bit 16 clear: bits 17-31
  * arg2 and bits 32-63 arg, when arg fits 32 signed bits and arg2 has
  * nothing in bits 13-29 (nearly always: powers in mW, indices under 8192

@@ -12,7 +12,10 @@
 #include "trace.h"
 #include "trace_log.h"
 
-#define GS__TR_DEFLATE 4
+/* Deflate level of the compressed datasets. Level 1 makes files about 6 %
+ * larger than level 4 and costs 28 % fewer instructions in zlib (callgrind,
+ * 3,000 VENs all sampled, where zlib is 43 % of the run at level 4). */
+#define GS__TR_DEFLATE 1
 /* Rows per chunk of a 1-D series or log table. */
 #define GS__TR_ROWS 4096
 /* Target elements per chunk of a 2-D series (1 MiB of float64, the size of

@@ -171,6 +171,29 @@ static double soc_pct(gs_engine_t *eng, uint32_t id, gs_time_us_t now_us) {
   return st.soc_pct >= 0 ? st.soc_pct : NAN;
 }
 
+/* Sampled VENs ahead whose records, then states and meters, are fetched
+ * while VEN j is read: at a million homes the sample's VENs are 100 apart
+ * in every array, and each of their reads would wait for memory. */
+#define GS__TR_AHEAD 8
+
+static void prefetch_ahead(const gs_trace_t *t, size_t j) {
+  const gs__tr_ven_t *v = &t->ven;
+  gs_engine_t *eng = t->w->engine;
+  size_t far = j + 2 * GS__TR_AHEAD, near = j + GS__TR_AHEAD;
+  if (far < v->n) {
+    gs_engine_prefetch(eng, v->entity[far], false);
+    if (v->hvac[far] != GS_ENTITY_NONE)
+      gs_engine_prefetch(eng, v->hvac[far], false);
+  }
+  if (near < v->n) {
+    gs_engine_prefetch(eng, v->entity[near], true);
+    if (v->hvac[near] != GS_ENTITY_NONE)
+      gs_engine_prefetch(eng, v->hvac[near], true);
+    gs_meters_prefetch(gs_engine_meters(eng), t->w->ven_meter[v->index[near]],
+                       false);
+  }
+}
+
 void gs__tr_ven_sample(gs_trace_t *t, gs_time_us_t now_us) {
   gs__tr_ven_t *v = &t->ven;
   if (v->n == 0) return;
@@ -183,6 +206,7 @@ void gs__tr_ven_sample(gs_trace_t *t, gs_time_us_t now_us) {
   double *bat = gs__tr_mat_row(&v->series[GS__TR_V_BATTERY]);
   double *ev = gs__tr_mat_row(&v->series[GS__TR_V_EV]);
   for (size_t j = 0; j < v->n; j++) {
+    prefetch_ahead(t, j);
     const void *vs = gs_engine_state(eng, v->entity[j]);
     int64_t shed_mw = gs_ven_shed_mw(vs);
     power[j] =

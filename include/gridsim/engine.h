@@ -90,6 +90,13 @@ void *gs_engine_type_states(gs_engine_t *eng, const gs_model_type_t *type,
 void *gs_engine_state(gs_engine_t *eng, gs_entity_id_t id);
 const gs_model_type_t *gs_engine_type(const gs_engine_t *eng,
                                       gs_entity_id_t id);
+/* Starts fetching into cache what reading entity `id` will touch, and
+ * changes nothing: with `state` false its engine record, with `state`
+ * true (once that has had time to arrive) every line of its state. For
+ * observers that read many entities in a row (the trace's VEN sample at
+ * a million homes): a few entities apart, the two stages overlap the
+ * cache misses that would otherwise come one after another. */
+void gs_engine_prefetch(const gs_engine_t *eng, gs_entity_id_t id, bool state);
 
 /* An entity's events are numbered 0, 1, ... below this value (2^28 - 1),
  * which a model may therefore keep as "no pending event" in a 28-bit field.
