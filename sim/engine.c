@@ -116,9 +116,6 @@ struct gs_engine {
   gs_event_rec_t la[GS__LOOKAHEAD];
   uint32_t la_meter[GS__LOOKAHEAD]; /* its meter once read, or NONE */
   unsigned la_head, la_n;
-  /* The queue may hold an event before the look-ahead's last: one was
-   * scheduled so since the queue was last seen not to (next_event). */
-  bool q_early;
   spill_t *spill;
   uint32_t n_spill, cap_spill, free_spill;
   /* gs_engine_intern: blocks of records, and the last few interned. */
@@ -394,10 +391,6 @@ gs_event_handle_t gs_engine_schedule(gs_engine_t *e, gs_entity_id_t target,
                         .data = pack_event(e, kind, arg, arg2)};
   gs_err_t err = e->qops->push(e->queue, &rec);
   GS_ASSERT(err == GS_OK); /* a lost event would silently corrupt the run */
-  if (e->la_n && !gs_event_rec_before(
-                     &e->la[(e->la_head + e->la_n - 1) & (GS__LOOKAHEAD - 1)],
-                     &rec))
-    e->q_early = true;
   return ((uint64_t)target << 32) | rec.seq;
 }
 
@@ -523,25 +516,11 @@ static void take_lookahead(gs_engine_t *e, gs_event_t *ev) {
   if (size) __builtin_prefetch(state + size - 1);
 }
 
-/* The earliest pending event, or NULL; *in_la tells where it is. The
- * queue is only asked when it may hold an event before the look-ahead's
- * head: every event in it was popped in order, so the queue can only
- * precede it with an event scheduled since (q_early, which a handler's
- * events at later instants do not set). Seeing the queue's top not
- * before the look-ahead's last clears it. */
+/* The earliest pending event, or NULL; *in_la tells where it is. */
 static const gs_event_rec_t *next_event(gs_engine_t *e, bool *in_la) {
-  const gs_event_rec_t *head = e->la_n ? &e->la[e->la_head] : NULL;
-  if (head && !e->q_early) {
-    *in_la = true;
-    return head;
-  }
   const gs_event_rec_t *top = e->qops->peek(e->queue);
+  const gs_event_rec_t *head = e->la_n ? &e->la[e->la_head] : NULL;
   *in_la = head && (top == NULL || !gs_event_rec_before(top, head));
-  if (head && (top == NULL ||
-               !gs_event_rec_before(
-                   top, &e->la[(e->la_head + e->la_n - 1) &
-                               (GS__LOOKAHEAD - 1)])))
-    e->q_early = false;
   return *in_la ? head : top;
 }
 
