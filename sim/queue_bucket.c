@@ -12,8 +12,9 @@
  * Brown's calendar queue and Tang et al.'s ladder queue, reduced to one
  * rung):
  *   bottom   every event before the end of the current bucket, in a few
- *            sorted runs and a heap; a pop takes the earliest of their
- *            heads, so the bottom is exactly ordered by gs_event_rec_before;
+ *            sorted runs, append runs and a heap; a pop takes the
+ *            earliest of their heads, so the bottom is exactly ordered by
+ *            gs_event_rec_before;
  *   buckets  unsorted lists covering [base + i*width, base+(i+1)*width);
  *   top      an unsorted list of everything at or after the rung's end.
  * When the bottom is empty the next non-empty bucket becomes its runs;
@@ -35,8 +36,20 @@
  * stretches (HVAC timers, hourly lighting and plug loads). The longest
  * stretches (runs A) stay in their chunks and are read in place; the rest
  * is copied out and sorted (run B, queue_sort.c); pushes into the bottom's
- * range after that go to the heap. A heap of a million same-instant events
- * would cost twenty cache-missing levels per pop instead. */
+ * range after that go to an append run they can follow, and to the heap
+ * when none fits. A heap of a million same-instant events would cost
+ * twenty cache-missing levels per pop instead.
+ *
+ * The append runs are for bursts at one instant: when a DR event starts,
+ * every VEN is told at that instant, in target order (a million events at
+ * a million homes), and the handlers of an instant push commands and
+ * acknowledgements now, in a few interleaved streams each in order.
+ * Appended to chunk lists they cost a store each and take their memory
+ * from the free list (which the buckets just drained have filled), where
+ * a heap of them costs a sift per push and pop and an array of 24 bytes
+ * an event on top of the chunks. (The VENs' replies, spread over their
+ * random latencies, still go to the heap: at a million homes up to
+ * 850,000 of them, in no order.) */
 
 /* A 16-byte header and 42 events of 24 bytes: 1 KiB on 64-byte lines,
  * with the link in the first line so a walk can fetch the next chunk
@@ -99,6 +112,15 @@ typedef struct slab {
   size_t bytes;
 } slab_t;
 
+/* An append run: in-order pushes before bottom_end; the next event is
+ * l.head->ev[pos]. */
+typedef struct app {
+  list_t l;
+  uint32_t pos;
+} app_t;
+/* Most append runs; a pop compares their heads too. */
+#define APP_RUNS 4
+
 /* Pushes beyond the bottom wait in a small batch and are appended to
  * their lists together, with prefetches, so that the cache misses of many
  * appends at random times overlap instead of each stalling its push. */
@@ -106,8 +128,10 @@ typedef struct slab {
 
 struct gs_queue {
   gs_event_rec_t batch[BATCH]; /* all >= bottom_end, in push order */
+  list_t *batch_home[BATCH];   /* the list each goes to */
   uint32_t n_batch;
   int cached;          /* where the bottom's first is (peek), or -1 */
+  size_t n_bottom;     /* events in the bottom, all its parts */
   run_a_t a[MAX_RUNS]; /* runs A, n_a of them */
   unsigned n_a;
   gs_event_rec_t *run; /* run B, sorted: run[run_pos .. run_n) pending */
@@ -115,7 +139,11 @@ struct gs_queue {
   size_t run_cap;
   gs_event_rec_t *scratch; /* the radix sort's second buffer */
   size_t scratch_cap;
-  gs_event_rec_t *heap; /* min-heap: pushes before bottom_end */
+  app_t app[APP_RUNS]; /* append runs, n_app of them (none empty) */
+  unsigned n_app;
+  gs_time_us_t last_us;  /* the time of the event popped last */
+  gs_event_rec_t pushed; /* the bottom's last push */
+  gs_event_rec_t *heap; /* min-heap: the other pushes before bottom_end */
   uint32_t heap_n, heap_cap;
   list_t top;         /* time >= rung_end */
   list_t *bucket;     /* nb_cap lists, nb of them in the rung */
@@ -230,6 +258,8 @@ static gs_queue_t *bq_create(size_t hint) {
   q->cached = -1;
   q->bottom_end = INT64_MIN; /* nothing built: everything goes to the top */
   q->rung_end = INT64_MIN;
+  q->last_us = INT64_MIN;
+  q->pushed.time_us = INT64_MIN;
   return q;
 }
 
@@ -253,15 +283,13 @@ static list_t *home_of(gs_queue_t *q, gs_time_us_t t) {
              : &q->top;
 }
 
-/* Appends the batch to its lists: a pass of prefetches for the list
- * headers, one for their tails, then the stores. */
+/* Appends the batch to its lists: a pass of prefetches for their tails
+ * (the list headers were fetched as each event was pushed), then the
+ * stores. A list's place cannot change between a push and the flush:
+ * the rung is only rebuilt, and bottom_end only moves, after a flush. */
 static bool flush(gs_queue_t *q) {
   uint32_t n = q->n_batch;
-  list_t *home[BATCH];
-  for (uint32_t i = 0; i < n; i++) {
-    home[i] = home_of(q, q->batch[i].time_us);
-    __builtin_prefetch(home[i], 1);
-  }
+  list_t **home = q->batch_home;
   for (uint32_t i = 0; i < n; i++) {
     const chunk_t *t = home[i]->tail;
     if (t && t->n < CHUNK_EVENTS) __builtin_prefetch(&t->ev[t->n], 1);
@@ -270,6 +298,7 @@ static bool flush(gs_queue_t *q) {
     if (!list_append(q, home[i], &q->batch[i])) {
       /* Keep what was not placed, so nothing is lost on failure. */
       memmove(q->batch, q->batch + i, (n - i) * sizeof *q->batch);
+      memmove(home, home + i, (n - i) * sizeof *home);
       q->n_batch = n - i;
       return false;
     }
@@ -277,21 +306,112 @@ static bool flush(gs_queue_t *q) {
   return true;
 }
 
-static gs_err_t bq_push(gs_queue_t *q, const gs_event_rec_t *ev) {
-  gs_time_us_t t = ev->time_us;
-  if (t < q->bottom_end) {
-    q->cached = -1; /* it may come first */
-    if (q->heap_n == q->heap_cap) {
-      uint32_t cap = q->heap_cap ? q->heap_cap * 2 : 16;
-      gs_event_rec_t *grown = realloc(q->heap, (size_t)cap * sizeof *grown);
-      if (grown == NULL) return GS_ENOMEM;
-      q->heap = grown;
-      q->heap_cap = cap;
+/* Makes room in the heap for `k` more events. */
+static bool heap_reserve(gs_queue_t *q, size_t k) {
+  if (q->heap_cap - q->heap_n >= k) return true;
+  size_t cap = q->heap_cap ? q->heap_cap : 16;
+  while (cap - q->heap_n < k)
+    cap *= 2;
+  if (cap > UINT32_MAX) return false;
+  gs_event_rec_t *grown = realloc(q->heap, cap * sizeof *grown);
+  if (grown == NULL) return false;
+  q->heap = grown;
+  q->heap_cap = (uint32_t)cap;
+  return true;
+}
+
+static void heap_push(gs_queue_t *q, const gs_event_rec_t *ev) {
+  q->heap[q->heap_n++] = *ev;
+  heap_up(q->heap, q->heap_n - 1);
+}
+
+/* When no append run can take an event and all are in use, the shortest
+ * gives way if it is this short: its events move to the heap and the
+ * event starts a new run. A burst then finds a run free however the
+ * instant began (a few commands, a timer a second ahead), while a long
+ * run is never undone by a late event. Each event moves at most once, so
+ * the cost stays at most a heap push per event. */
+#define APP_YIELD 64
+
+/* Puts append run `a`'s events into the heap (which has room for them),
+ * its chunks back on the free list, and the last run in its place. */
+static void app_to_heap(gs_queue_t *q, app_t *a) {
+  chunk_t *c = a->l.head;
+  uint32_t pos = a->pos;
+  for (size_t k = a->l.n; k > 0; k--) {
+    if (pos == CHUNK_EVENTS) {
+      chunk_t *next = c->next;
+      chunk_put(q, c);
+      c = next, pos = 0;
     }
-    q->heap[q->heap_n++] = *ev;
-    heap_up(q->heap, q->heap_n - 1);
+    heap_push(q, &c->ev[pos++]);
+  }
+  chunk_put(q, c);
+  *a = q->app[--q->n_app];
+}
+
+/* The append run that `ev` goes to: the one whose last event it can
+ * follow at the same instant, the latest such (patience sorting, which
+ * keeps interleaved streams apart); else a new one, for which the
+ * shortest run may give way, if `ev` looks like part of a burst: it is at
+ * the instant last popped, or at the instant of the bottom's last push
+ * and after it. NULL: the heap (also when out of memory). Pushes a
+ * little later than now in no order (a small fleet's bottom spans
+ * minutes) so go to the heap as they did before there were runs. */
+static app_t *app_for(gs_queue_t *q, const gs_event_rec_t *ev) {
+  app_t *fit = NULL, *shortest = NULL;
+  const gs_event_rec_t *fit_last = NULL;
+  for (unsigned r = 0; r < q->n_app; r++) {
+    app_t *a = &q->app[r];
+    const gs_event_rec_t *last = &a->l.tail->ev[a->l.tail->n - 1];
+    if (last->time_us == ev->time_us && !gs_event_rec_before(ev, last) &&
+        (fit == NULL || gs_event_rec_before(fit_last, last)))
+      fit = a, fit_last = last;
+    if (shortest == NULL || a->l.n < shortest->l.n) shortest = a;
+  }
+  if (fit != NULL) return fit;
+  if (ev->time_us != q->last_us &&
+      (ev->time_us != q->pushed.time_us ||
+       gs_event_rec_before(ev, &q->pushed)))
+    return NULL;
+  if (q->n_app == APP_RUNS) {
+    if (shortest->l.n > APP_YIELD || !heap_reserve(q, shortest->l.n))
+      return NULL;
+    app_to_heap(q, shortest);
+  }
+  /* A new run's event may come first. */
+  q->cached = -1;
+  fit = &q->app[q->n_app++];
+  *fit = (app_t){0};
+  return fit;
+}
+
+/* Pushes `ev`, before bottom_end, into an append run or the heap. */
+static bool bottom_push(gs_queue_t *q, const gs_event_rec_t *ev) {
+  app_t *a = app_for(q, ev);
+  if (a != NULL) {
+    if (!list_append(q, &a->l, ev)) {
+      if (a->l.n == 0) *a = q->app[--q->n_app]; /* a new run: undone */
+      return false;
+    }
+  } else {
+    if (!heap_reserve(q, 1)) return false;
+    heap_push(q, ev);
+    q->cached = -1; /* it may come first */
+  }
+  q->pushed = *ev;
+  q->n_bottom++;
+  return true;
+}
+
+static gs_err_t bq_push(gs_queue_t *q, const gs_event_rec_t *ev) {
+  if (ev->time_us < q->bottom_end) {
+    if (!bottom_push(q, ev)) return GS_ENOMEM;
   } else {
     if (q->n_batch == BATCH && !flush(q)) return GS_ENOMEM;
+    list_t *home = home_of(q, ev->time_us);
+    __builtin_prefetch(home, 1);
+    q->batch_home[q->n_batch] = home;
     q->batch[q->n_batch++] = *ev;
   }
   q->n++;
@@ -437,6 +557,7 @@ static bool take_bucket(gs_queue_t *q, list_t *b) {
   for (unsigned r = 0; r < n_runs; r++)
     q->a[r] = (run_a_t){.c = NULL, .left = runs[r].len};
   q->n_a = n_runs;
+  q->n_bottom += b->n;
   size_t i = 0, k = 0;
   for (chunk_t *c = b->head, *next; c != NULL; c = next) {
     next = c->next;
@@ -475,14 +596,13 @@ static bool take_bucket(gs_queue_t *q, list_t *b) {
   return true;
 }
 
-static bool bottom_empty(const gs_queue_t *q) {
-  return q->n_a == 0 && q->run_pos == q->run_n && q->heap_n == 0;
-}
+static bool bottom_empty(const gs_queue_t *q) { return q->n_bottom == 0; }
 
 /* Makes the bottom non-empty if any event is pending. The batch goes to
- * its lists first: bottom_end is about to move past some of it. */
-static void refill(gs_queue_t *q) {
-  if (!bottom_empty(q)) return;
+ * its lists first: bottom_end is about to move past some of it. Kept out
+ * of line: every peek and pop calls refill, and few find the bottom
+ * empty. */
+static __attribute__((noinline)) void refill_empty(gs_queue_t *q) {
   if (q->n_batch && !flush(q)) return; /* out of memory: no event seen */
   while (bottom_empty(q) && q->n > 0) {
     if (q->cur >= q->nb || q->nb == 0 || q->bottom_end >= q->rung_end) {
@@ -497,9 +617,13 @@ static void refill(gs_queue_t *q) {
   }
 }
 
+static inline void refill(gs_queue_t *q) {
+  if (bottom_empty(q)) refill_empty(q);
+}
+
 /* Where the earliest event of a non-empty bottom is: run A number 0 ..
  * n_a - 1, or one of these. */
-enum { IN_B = MAX_RUNS, IN_HEAP };
+enum { IN_B = MAX_RUNS, IN_HEAP, IN_APP };
 
 static unsigned bottom_first(const gs_queue_t *q,
                              const gs_event_rec_t **first) {
@@ -514,6 +638,11 @@ static unsigned bottom_first(const gs_queue_t *q,
     best = &q->run[q->run_pos], where = IN_B;
   if (q->heap_n && (best == NULL || gs_event_rec_before(&q->heap[0], best)))
     best = &q->heap[0], where = IN_HEAP;
+  for (unsigned r = 0; r < q->n_app; r++) {
+    const gs_event_rec_t *ev = &q->app[r].l.head->ev[q->app[r].pos];
+    if (best == NULL || gs_event_rec_before(ev, best))
+      best = ev, where = IN_APP + r;
+  }
   *first = best;
   return where;
 }
@@ -534,17 +663,27 @@ static void advance_a(gs_queue_t *q, unsigned r) {
   q->a[r] = q->a[--q->n_a]; /* done: the last run takes its place */
 }
 
-static const gs_event_rec_t *bq_peek(gs_queue_t *q) {
-  refill(q);
-  if (bottom_empty(q)) return NULL;
-  const gs_event_rec_t *first;
-  q->cached = (int)bottom_first(q, &first);
-  return first;
+/* Moves append run `r` past its next event, releasing each chunk read;
+ * an emptied run gives back its tail too, and the last run takes its
+ * place. */
+static void advance_app(gs_queue_t *q, unsigned r) {
+  app_t *a = &q->app[r];
+  chunk_t *c = a->l.head;
+  if (--a->l.n == 0) {
+    chunk_put(q, c);
+    *a = q->app[--q->n_app];
+    return;
+  }
+  if (++a->pos < CHUNK_EVENTS) return;
+  a->l.head = c->next;
+  a->pos = 0;
+  chunk_put(q, c);
+  CHUNK_PREFETCH(a->l.head->next); /* written long ago, read in turn */
 }
 
 /* The first event of a non-empty bottom, as the last peek found it if
  * nothing that could change it happened since (the run loop peeks, then
- * pops). */
+ * peeks again or pops). */
 static unsigned bottom_first_cached(gs_queue_t *q,
                                     const gs_event_rec_t **first) {
   switch (q->cached) {
@@ -557,9 +696,22 @@ static unsigned bottom_first_cached(gs_queue_t *q,
       *first = &q->heap[0];
       return IN_HEAP;
     default:
+      if (q->cached >= IN_APP) {
+        const app_t *a = &q->app[q->cached - IN_APP];
+        *first = &a->l.head->ev[a->pos];
+        return (unsigned)q->cached;
+      }
       *first = &q->a[q->cached].c->ev[q->a[q->cached].slot];
       return (unsigned)q->cached;
   }
+}
+
+static const gs_event_rec_t *bq_peek(gs_queue_t *q) {
+  refill(q);
+  if (bottom_empty(q)) return NULL;
+  const gs_event_rec_t *first;
+  q->cached = (int)bottom_first_cached(q, &first);
+  return first;
 }
 
 static bool bq_pop(gs_queue_t *q, gs_event_rec_t *out) {
@@ -569,10 +721,13 @@ static bool bq_pop(gs_queue_t *q, gs_event_rec_t *out) {
   unsigned where = bottom_first_cached(q, &first);
   q->cached = -1;
   *out = *first;
+  q->last_us = first->time_us;
   if (where < MAX_RUNS) {
     advance_a(q, where);
   } else if (where == IN_B) {
     q->run_pos++;
+  } else if (where >= IN_APP) {
+    advance_app(q, where - IN_APP);
   } else {
     q->heap[0] = q->heap[--q->heap_n];
     if (q->heap_n) {
@@ -583,6 +738,7 @@ static bool bq_pop(gs_queue_t *q, gs_event_rec_t *out) {
       q->heap_cap = 0;
     }
   }
+  q->n_bottom--;
   q->n--;
   return true;
 }

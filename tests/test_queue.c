@@ -234,6 +234,80 @@ START_TEST(bucket_equals_heap_on_steps) {
 }
 END_TEST
 
+/* Bursts at the present instant, as a DR event's start makes them: the
+ * events popped at an instant push, in turn, events now (commands to
+ * loads, acknowledgements) in four interleaved streams (two for a few
+ * targets), each in order within itself, and now and then one out of any
+ * order: that one starts a short run that must give way, or goes to the
+ * heap while all runs are long. The bucket
+ * queue must pop exactly what the heap pops, peek included. */
+START_TEST(bucket_equals_heap_on_bursts) {
+  enum { N = 4000, STREAMS = 4 };
+  gs_rng_t r;
+  gs_rng_init(&r, 17, 17, 0);
+  gs_queue_t *a = gs_queue_heap.create(0), *b = gs_queue_bucket.create(0);
+  uint32_t *seq = calloc(N * STREAMS, sizeof *seq);
+  ck_assert_ptr_nonnull(seq);
+  /* A PROGRAM event for every i at three instants (large bursts) and one
+   * at a random time (a few at a time). */
+  for (uint32_t i = 0; i < N; i++)
+    for (int m = 0; m < 4; m++) {
+      int64_t t = m ? m * 100000000 : (int64_t)(gs_rng_uniform(&r) * 1e9);
+      gs_event_rec_t ev = {.time_us = t,
+                           .pt = gs_event_pt(GS_PHASE_PROGRAM, i),
+                           .seq = seq[i]++, .data = i};
+      ck_assert_int_eq(gs_queue_heap.push(a, &ev), GS_OK);
+      ck_assert_int_eq(gs_queue_bucket.push(b, &ev), GS_OK);
+    }
+  uint64_t pushed_now = 0;
+  while (gs_queue_heap.size(a) > 0) {
+    const gs_event_rec_t *pa = gs_queue_heap.peek(a);
+    const gs_event_rec_t *pb = gs_queue_bucket.peek(b);
+    ck_assert_ptr_nonnull(pb);
+    ck_assert_int_eq(pa->time_us, pb->time_us);
+    ck_assert_uint_eq(pa->pt, pb->pt);
+    ck_assert_uint_eq(pa->seq, pb->seq);
+    gs_event_rec_t x, y;
+    ck_assert(gs_queue_heap.pop(a, &x));
+    ck_assert(gs_queue_bucket.pop(b, &y));
+    ck_assert_int_eq(x.time_us, y.time_us);
+    ck_assert_uint_eq(x.pt, y.pt);
+    ck_assert_uint_eq(x.seq, y.seq);
+    ck_assert_uint_eq(x.data, y.data);
+    /* Stream s of a PROGRAM event for i: target s * N + i, in phase
+     * COMMAND + s % 3, so that the streams interleave by phase and by
+     * target; the targets of a stream grow with i. */
+    if (gs_event_rec_phase(&x) != GS_PHASE_PROGRAM) continue;
+    uint32_t i = gs_event_rec_target(&x);
+    unsigned k = gs_rng_uniform(&r) < 0.9 ? STREAMS : 2;
+    for (unsigned s = 0; s < k; s++) {
+      uint32_t to = s * N + i;
+      gs_event_rec_t ev = {.time_us = x.time_us,
+                           .pt = gs_event_pt(GS_PHASE_COMMAND + s % 3, to),
+                           .seq = seq[to]++, .data = to};
+      double u = gs_rng_uniform(&r);
+      if (u < 0.005) /* out of any order: later, a little or much */
+        ev.time_us += (int64_t)(gs_rng_uniform(&r) * (u < 0.001 ? 1e3 : 1e8));
+      else if (u < 0.02) { /* before every stream's last: a heap's */
+        uint32_t j = (uint32_t)(gs_rng_uniform(&r) * i);
+        ev.pt = gs_event_pt(GS_PHASE_COMMAND, j);
+        ev.seq = seq[j]++; /* (keys stay unique) */
+      }
+      ck_assert_int_eq(gs_queue_heap.push(a, &ev), GS_OK);
+      ck_assert_int_eq(gs_queue_bucket.push(b, &ev), GS_OK);
+      pushed_now++;
+    }
+    ck_assert_uint_eq(gs_queue_heap.size(a), gs_queue_bucket.size(b));
+  }
+  ck_assert_uint_gt(pushed_now, 8 * N);
+  ck_assert_uint_eq(gs_queue_bucket.size(b), 0);
+  ck_assert_ptr_null(gs_queue_bucket.peek(b));
+  free(seq);
+  gs_queue_heap.destroy(a);
+  gs_queue_bucket.destroy(b);
+}
+END_TEST
+
 /* The bucket sort on its own, on the shapes buckets take: one instant
  * (targets in all bytes, ties on target decided by sequence numbers given
  * in reverse), spread times, sorted, reversed; against qsort. */
@@ -306,6 +380,7 @@ Suite *queue_suite(void) {
   tcase_add_test(tc, heap_interleaved_hold);
   tcase_add_test(tc, queue_lookup);
   tcase_add_test(tc, bucket_equals_heap_on_steps);
+  tcase_add_test(tc, bucket_equals_heap_on_bursts);
   tcase_add_test(tc, bucket_sort_matches_qsort);
   suite_add_tcase(s, tc);
   return s;
