@@ -452,12 +452,7 @@ END_TEST
 /* A synthetic weather: the default hot design day (17/36 degC, Sacramento
  * sun, light clouds) for `days` days. */
 static gs_weather_t *make_weather(int days, uint64_t seed) {
-  gs_weather_t *w = NULL;
-  gs_errbuf_t eb = {{0}};
-  gs_err_t err = gs_weather_parse(NULL, "test", "weather", NULL, START_UNIX,
-                                  days * GS_US_PER_DAY, seed, &w, &eb);
-  ck_assert_msg(err == GS_OK, "weather: %s", eb.msg);
-  return w;
+  return gs_test_weather(START_UNIX, days * GS_US_PER_DAY, seed);
 }
 
 /* (4) A day of the default house (185.8 m2, GridLAB-D envelope, autosized

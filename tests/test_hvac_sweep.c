@@ -3,7 +3,6 @@
  * bitmap of running ones books step exactly as houses with a STEP event
  * of their own at each weather step. */
 #include <check.h>
-#include <cjson/cJSON.h>
 #include <stdint.h>
 
 #include "gridsim/engine.h"
@@ -27,31 +26,12 @@ typedef struct fleet {
 } fleet_t;
 
 static gs_weather_t *make_weather(void) {
-  cJSON *j = cJSON_CreateObject();
-  cJSON_AddStringToObject(j, "type", "synthetic");
-  gs_weather_t *w = NULL;
-  gs_errbuf_t eb = {{0}};
-  gs_err_t err = gs_weather_parse(j, "test", "weather", NULL, 0,
-                                  2 * GS_US_PER_DAY, SEED, &w, &eb);
-  cJSON_Delete(j);
-  ck_assert_msg(err == GS_OK, "weather: %s", eb.msg);
-  return w;
+  return gs_test_weather(0, 2 * GS_US_PER_DAY, SEED);
 }
 
 static gs_entity_id_t add(fleet_t *f, const gs_model_type_t *type, uint64_t i,
                           const double *p, uint32_t meter) {
-  gs_errbuf_t eb = {{0}};
-  gs_entity_id_t ent;
-  gs_model_init_t init = {.seed = SEED,
-                          .key = gs_rng_key(type->name, i, 0),
-                          .params = p,
-                          .ven = GS_ENTITY_NONE,
-                          .meter = meter,
-                          .id = type->name,
-                          .world = &f->world};
-  gs_err_t err = gs_engine_add_entity(f->eng, type, &init, &ent, &eb);
-  ck_assert_msg(err == GS_OK, "add %s: %s", type->name, eb.msg);
-  return ent;
+  return gs_test_add_in(f->eng, &f->world, type, SEED, i, p, meter);
 }
 
 /* The fleet, swept (with the world's bitmap) or with the houses' own

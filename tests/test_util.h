@@ -8,6 +8,7 @@
 
 #include "gridsim/engine.h"
 #include "gridsim/rng.h"
+#include "weather.h"
 
 /* Fills `p` with `type`'s default parameters (one per spec). */
 static inline void gs_test_defaults(const gs_model_type_t *type, double *p) {
@@ -48,6 +49,41 @@ static inline gs_entity_id_t gs_test_add_load(gs_engine_t *eng,
   gs_err_t err = gs_engine_add_entity(eng, type, &init, &ent, &eb);
   ck_assert_msg(err == GS_OK, "add %s: %s", type->name, eb.msg);
   return ent;
+}
+
+/* Adds entity number `i` of `type`, keyed (type's name, i, 0), with
+ * parameters `p` on `meter`, as part of `world` (a gs_world_t, for the
+ * models that find the run's weather and sweeps there; NULL for none). */
+static inline gs_entity_id_t gs_test_add_in(gs_engine_t *eng,
+                                            const void *world,
+                                            const gs_model_type_t *type,
+                                            uint64_t seed, uint64_t i,
+                                            const double *p, uint32_t meter) {
+  gs_errbuf_t eb = {{0}};
+  gs_entity_id_t ent;
+  gs_model_init_t init = {.seed = seed,
+                          .key = gs_rng_key(type->name, i, 0),
+                          .params = p,
+                          .ven = GS_ENTITY_NONE,
+                          .meter = meter,
+                          .id = type->name,
+                          .world = world};
+  gs_err_t err = gs_engine_add_entity(eng, type, &init, &ent, &eb);
+  ck_assert_msg(err == GS_OK, "add %s: %s", type->name, eb.msg);
+  return ent;
+}
+
+/* The synthetic default weather (a hot design day, gs_weather_parse with
+ * no "weather" object) from `start_unix_s` for `duration_us`. */
+static inline gs_weather_t *gs_test_weather(int64_t start_unix_s,
+                                            gs_time_us_t duration_us,
+                                            uint64_t seed) {
+  gs_weather_t *w = NULL;
+  gs_errbuf_t eb = {{0}};
+  gs_err_t err = gs_weather_parse(NULL, "test", "weather", NULL, start_unix_s,
+                                  duration_us, seed, &w, &eb);
+  ck_assert_msg(err == GS_OK, "weather: %s", eb.msg);
+  return w;
 }
 
 /* The load's status now. */
