@@ -81,6 +81,19 @@ END_TEST
 /* The fast queue against the reference heap on the hold model with
  * interleaved pushes and pops, many ties and bursts at one instant: the
  * pop sequences must be identical. */
+/* Pops the top of the reference heap `a` and of the bucket queue `b`,
+ * which must be the same event; returns it. */
+static gs_event_rec_t pop_both(gs_queue_t *a, gs_queue_t *b) {
+  gs_event_rec_t x, y;
+  ck_assert(gs_queue_heap.pop(a, &x));
+  ck_assert(gs_queue_bucket.pop(b, &y));
+  ck_assert_int_eq(x.time_us, y.time_us);
+  ck_assert_uint_eq(x.pt, y.pt);
+  ck_assert_uint_eq(x.seq, y.seq);
+  ck_assert_uint_eq(x.data, y.data);
+  return x;
+}
+
 START_TEST(bucket_equals_heap_on_hold) {
   gs_rng_t r;
   gs_rng_init(&r, 11, 11, 0);
@@ -93,12 +106,7 @@ START_TEST(bucket_equals_heap_on_hold) {
     ck_assert_int_eq(gs_queue_bucket.push(b, &ev), GS_OK);
   }
   for (int step = 0; step < 300000; step++) {
-    gs_event_rec_t x, y;
-    ck_assert(gs_queue_heap.pop(a, &x));
-    ck_assert(gs_queue_bucket.pop(b, &y));
-    ck_assert_int_eq(x.time_us, y.time_us);
-    ck_assert_uint_eq(x.pt, y.pt);
-    ck_assert_uint_eq(x.seq, y.seq);
+    gs_event_rec_t x = pop_both(a, b);
     now = x.time_us;
     /* 0 to 2 new events: at the same instant (ties), near, or far. */
     int k = (int)(gs_rng_uniform(&r) * 3);
@@ -185,13 +193,7 @@ START_TEST(bucket_equals_heap_on_steps) {
   }
   uint64_t popped = 0;
   while (gs_queue_heap.size(a) > 0) {
-    gs_event_rec_t x, y;
-    ck_assert(gs_queue_heap.pop(a, &x));
-    ck_assert(gs_queue_bucket.pop(b, &y));
-    ck_assert_int_eq(x.time_us, y.time_us);
-    ck_assert_uint_eq(x.pt, y.pt);
-    ck_assert_uint_eq(x.seq, y.seq);
-    ck_assert_uint_eq(x.data, y.data);
+    gs_event_rec_t x = pop_both(a, b);
     popped++;
     if (x.data >> 32 == 1) continue; /* a tie or a far event: no follower */
     uint32_t i = (uint32_t)x.data;
@@ -267,13 +269,7 @@ START_TEST(bucket_equals_heap_on_bursts) {
     ck_assert_int_eq(pa->time_us, pb->time_us);
     ck_assert_uint_eq(pa->pt, pb->pt);
     ck_assert_uint_eq(pa->seq, pb->seq);
-    gs_event_rec_t x, y;
-    ck_assert(gs_queue_heap.pop(a, &x));
-    ck_assert(gs_queue_bucket.pop(b, &y));
-    ck_assert_int_eq(x.time_us, y.time_us);
-    ck_assert_uint_eq(x.pt, y.pt);
-    ck_assert_uint_eq(x.seq, y.seq);
-    ck_assert_uint_eq(x.data, y.data);
+    gs_event_rec_t x = pop_both(a, b);
     /* Stream s of a PROGRAM event for i: target s * N + i, in phase
      * COMMAND + s % 3, so that the streams interleave by phase and by
      * target; the targets of a stream grow with i. */
