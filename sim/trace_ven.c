@@ -17,17 +17,11 @@ static const char *const state_names[] = {"normal", "shedding", "opted_out",
                                           "offline"};
 enum { ST_NORMAL, ST_SHEDDING, ST_OPTED_OUT, ST_OFFLINE };
 
-/* `raw`: chunked but not deflated. The power and indoor temperature of
- * scattered homes are full-mantissa doubles that deflate shrinks by a
- * fifth (1.38:1 and 1.25:1 at a million homes) for most of the trace's
- * zlib time; the others are mostly repeats and shrink 9 to 200 times. */
 typedef struct ven_series {
   const char *name, *units, *doc;
-  bool raw;
 } ven_series_t;
 static const ven_series_t ven_series[GS__TR_V_COUNT] = {
-    [GS__TR_V_POWER] = {"power_kw", "kW", "the VEN's power (its meter)",
-                        true},
+    [GS__TR_V_POWER] = {"power_kw", "kW", "the VEN's power (its meter)"},
     [GS__TR_V_SHED] = {"shed_kw", "kW",
                        "shed committed for its active DR event, else 0"},
     [GS__TR_V_STATE] = {"state", "1",
@@ -37,8 +31,7 @@ static const ven_series_t ven_series[GS__TR_V_COUNT] = {
                         "(comms down; takes precedence)"},
     [GS__TR_V_TEMP] = {"indoor_temp_c", "degC",
                        "indoor air temperature of its HVAC's house; NaN "
-                       "without HVAC",
-                       true},
+                       "without HVAC"},
     [GS__TR_V_BATTERY] = {"battery_soc_pct", "%",
                           "state of charge of its home battery; NaN "
                           "without one"},
@@ -148,8 +141,7 @@ int gs__tr_ven_create(gs_trace_t *t) {
                            .own_mtype = is_state,
                            .elem = is_state ? 1 : sizeof(double),
                            .units = ven_series[k].units,
-                           .description = ven_series[k].doc,
-                           .raw = ven_series[k].raw};
+                           .description = ven_series[k].doc};
     st = fty < 0 || mty < 0 ? -1 : gs__tr_mat_create(&v->series[k], g, &s);
     if (is_state && fty >= 0) H5Tclose(fty);
     if (is_state && mty >= 0 && v->series[k].mtype != mty) H5Tclose(mty);
