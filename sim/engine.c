@@ -252,6 +252,18 @@ static unsigned char *ent_state(const gs_engine_t *e, const entity_t *r) {
   return ts->states + (size_t)r->local * ts->type->state_size;
 }
 
+/* Starts fetching every line of the state of entity record `r` (states
+ * are not aligned to lines). A macro: GCC deems a function that only
+ * prefetches pure, and drops calls to it. */
+#define STATE_PREFETCH(e, r)                                            \
+  do {                                                                  \
+    size_t gs__size = (e)->types[(r)->type].type->state_size;           \
+    const unsigned char *gs__p = ent_state((e), (r));                   \
+    for (size_t gs__off = 0; gs__off < gs__size; gs__off += 64)         \
+      __builtin_prefetch(gs__p + gs__off);                              \
+    if (gs__size) __builtin_prefetch(gs__p + gs__size - 1);             \
+  } while (0)
+
 /* The meter of entity record `r` (its model's meter_of), or GS_METER_NONE. */
 static uint32_t ent_meter(const gs_engine_t *e, const entity_t *r) {
   uint32_t (*meter_of)(const void *) = e->types[r->type].type->meter_of;
@@ -325,14 +337,10 @@ const gs_model_type_t *gs_engine_type(const gs_engine_t *e,
 void gs_engine_prefetch(const gs_engine_t *e, gs_entity_id_t id, bool state) {
   GS_ASSERT(id < e->n_ent && !e->released);
   const entity_t *r = &e->ent[id];
-  if (!state) {
+  if (state)
+    STATE_PREFETCH(e, r);
+  else
     __builtin_prefetch(r);
-    return;
-  }
-  size_t size = e->types[r->type].type->state_size;
-  const unsigned char *p = ent_state(e, r);
-  for (size_t off = 0; off < size; off += 64) __builtin_prefetch(p + off);
-  if (size) __builtin_prefetch(p + size - 1);
 }
 
 /* An event record's `data`: bits 0-15 the kind; bit 16 clear: bits 17-31
@@ -561,12 +569,7 @@ static void take_lookahead(gs_engine_t *e, gs_event_t *ev) {
   if (GS__LA_STATE >= e->la_n) return;
   const gs_event_rec_t *later =
       &e->la[(e->la_head + GS__LA_STATE) & (GS__LOOKAHEAD - 1)];
-  const entity_t *ent = &e->ent[gs_event_rec_target(later)];
-  size_t size = e->types[ent->type].type->state_size;
-  const unsigned char *state = ent_state(e, ent);
-  /* Every line of it: states are not aligned to lines. */
-  for (size_t off = 0; off < size; off += 64) __builtin_prefetch(state + off);
-  if (size) __builtin_prefetch(state + size - 1);
+  STATE_PREFETCH(e, &e->ent[gs_event_rec_target(later)]);
 }
 
 /* The earliest pending event, or NULL; *in_la tells where it is. */
