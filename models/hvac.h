@@ -135,9 +135,13 @@ typedef struct gs_hvac_seg {
 } gs_hvac_seg_t;
 
 /* What a segment takes from the house alone (its four parameters): the
- * eigenvalues and mode shapes, the same for every segment of a house. */
+ * eigenvalues and mode shapes, the same for every segment of a house,
+ * and the reciprocals a segment's solution multiplies by (a walk solves
+ * about five segments per modes: a division each here instead of on
+ * every segment's critical path). */
 typedef struct gs_hvac_modes {
   double r1_s, r2_s, a3, a4;
+  double inv_ua, inv_ca, inv_hm, inv_dr; /* 1/UA, 1/Ca, 1/Hm, 1/(r2 - r1) */
 } gs_hvac_modes_t;
 
 void gs_hvac_modes(const gs_hvac_etp_t *h, gs_hvac_modes_t *out);
@@ -170,7 +174,7 @@ void gs_hvac_seg_eval(const gs_hvac_seg_t *s, double t_s, double *ta_c,
                       double *tm_c);
 
 /* First time t in [0, horizon_s] at which Ta(t) = edge_c, found by
- * Newton's method (GSL's Brent where Newton leaves the bracket) on a
+ * Halley's method (GSL's Brent where it leaves the bracket) on a
  * bracket taken from the monotonic pieces of Ta (it has
  * at most one extremum); INFINITY if Ta does not reach the edge within the
  * horizon (horizon_s may be INFINITY). */

@@ -208,7 +208,7 @@ static gs_time_us_t gs__own_end_us(const gs__hvac_t *s, gs_time_us_t now_us) {
 
 /* The first event of segment `seg` starting at `now_us`: an earlier
  * crossing of the edge the thermostat or the comfort limit waits for,
- * found in closed form (Newton on the exponentials), or else the
+ * found in closed form (Halley on the exponentials), or else the
  * segment's end `end_us`. `sp` is the setpoint, gs__hvac_sp_c at now. */
 static gs_time_us_t gs__crossing_us(const gs__hvac_t *s,
                                     const gs_hvac_seg_t *seg, double sp,

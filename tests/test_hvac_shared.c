@@ -175,10 +175,12 @@ START_TEST(test_llround_exact) {
 }
 END_TEST
 
-/* The crossing search as it was, GSL's Newton evaluating at every
- * iterate: for a monotonic segment (k1, k2 of one sign), the root of
- * gs_hvac_seg_time_to must be this one to the last bit. Returns NAN where
- * Newton would leave for Brent (not compared). */
+/* A reference crossing: GSL's Newton iterated until a step is below
+ * 1e-6 s (quadratic convergence: the root to the last bits), as the
+ * search was until round 5. For a monotonic segment (k1, k2 of one sign)
+ * the root of gs_hvac_seg_time_to (Halley's, stopped by its error
+ * estimate) must be within 1e-8 s of it. Returns NAN where Newton would
+ * leave for Brent (not compared). */
 typedef struct ref_edge {
   const gs_hvac_seg_t *s;
   double edge_c, lo, hi;
@@ -227,12 +229,13 @@ static double ref_root(const gs_hvac_seg_t *s, double edge_c, double h) {
   return root;
 }
 
-START_TEST(test_crossing_same_root) {
+START_TEST(test_crossing_near_root) {
   const gs_hvac_etp_t h = {
       .ua_w_k = 250, .ca_j_k = 1.6e6, .cm_j_k = 6.5e6, .hm_w_k = 4000};
   gs_rng_t rng;
   gs_rng_init(&rng, 11, 2, GS_RNG_BEHAVIOUR);
-  int compared = 0;
+  int compared = 0, other_us = 0;
+  double worst = 0;
   for (int i = 0; i < 20000; i++) {
     double ta0 = 20 + 8 * gs_rng_uniform(&rng);
     double tm0 = ta0 + 2 * (gs_rng_uniform(&rng) - 0.5);
@@ -247,10 +250,16 @@ START_TEST(test_crossing_same_root) {
     double edge = ta0 + (end - ta0) * gs_rng_uniform(&rng);
     double want = ref_root(&s, edge, horizon);
     if (isnan(want)) continue;
-    ck_assert_double_eq(gs_hvac_seg_time_to(&s, edge, horizon), want);
+    double got = gs_hvac_seg_time_to(&s, edge, horizon);
+    if (fabs(got - want) > worst) worst = fabs(got - want);
+    if (llround(got * 1e6) != llround(want * 1e6)) other_us++;
     compared++;
   }
   ck_assert_int_gt(compared, 5000);
+  ck_assert_double_le(worst, 1e-8);
+  /* A 1e-8 s difference moves the rounded microsecond for about one
+   * crossing in 50 at worst; a few in 10,000 are allowed. */
+  ck_assert_int_le(other_us, compared / 2000);
 }
 END_TEST
 
@@ -295,7 +304,7 @@ Suite *hvac_shared_suite(void) {
   tcase_add_test(tc, test_group_record_shared);
   tcase_add_test(tc, test_state_size);
   tcase_add_test(tc, test_llround_exact);
-  tcase_add_test(tc, test_crossing_same_root);
+  tcase_add_test(tc, test_crossing_near_root);
   tcase_add_test(tc, test_memo_like);
   suite_add_tcase(s, tc);
   return s;
