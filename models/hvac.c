@@ -537,9 +537,22 @@ double gs_hvac_discomfort_c(const void *state, gs_time_us_t now_us) {
    * deadband (the setpoint before any DR offset, price offset or
    * pre-cooling, plus half the deadband), on the side the equipment works
    * against: above it when cooling, below when heating. Normal thermostat
-   * cycling stays within the deadband and so counts nothing. */
-  double d = gs__hvac_sgn(s) * (gs_hvac_indoor_c(state, now_us) -
-                           gs__hvac_base_sp_c(s, now_us)) -
-             s->cfg->deadband_cc / 200.0;
-  return d > 0 ? d : 0;
+   * cycling stays within the deadband and so counts nothing, nor does a
+   * drift of GS__HVAC_TOL_C or less (the thermostat's own tolerance). */
+  double sgn = gs__hvac_sgn(s), half = s->cfg->deadband_cc / 200.0;
+  double base_c = gs__hvac_base_sp_c(s, now_us);
+  /* An idle house that may run waits for the near edge of the band it
+   * follows, sp + sgn half with sp its setpoint since its last event (the
+   * walk ends before sp changes): its pending event comes at the first
+   * crossing, so until then sgn Ta < sgn sp + half (+ the 1 us a crossing
+   * is rounded by, far below the tolerance). With sp on the comfortable
+   * side of the base, the drift counts nothing, and the walk to now that
+   * reading Ta takes is not needed (the comfort observer reads every
+   * house at every output interval of a DR event and after it; about
+   * half are idle at their own setpoint then). */
+  if (s->pending && !s->on && gs__hvac_allowed(s) &&
+      sgn * (gs__hvac_sp_c(s, s->t0_us) - base_c) <= 0)
+    return 0;
+  double d = sgn * (gs_hvac_indoor_c(state, now_us) - base_c) - half;
+  return d > GS__HVAC_TOL_C ? d : 0;
 }

@@ -597,6 +597,54 @@ START_TEST(test_dr_offset_rebound) {
 }
 END_TEST
 
+/* (5b) The comfort observer's reading: gs_hvac_discomfort_c (which skips
+ * the walk for an idle house at or below its own setpoint) equals the
+ * drift read from the trajectory, max(0, Ta - (24 + 0.5)) past the
+ * thermostat's tolerance, for every house of a small fleet on a hot day
+ * at every minute from an hour before a one-hour 2-degree offset to two
+ * hours after it; some readings are idle, some positive. */
+START_TEST(test_discomfort_reading) {
+  enum { N = 60 };
+  gs_weather_t *wx = make_weather(2, 6);
+  gs_world_t world;
+  memset(&world, 0, sizeof world);
+  world.weather = wx;
+  double p[GS_HVAC_NPARAMS];
+  defaults(p);
+  p[GS_HVAC_P_SETPOINT] = SP_C;
+  gs_engine_t *eng = make_engine(6);
+  uint32_t fleet = add_meter(eng, GS_METER_NONE);
+  gs_entity_id_t id[N];
+  for (int i = 0; i < N; i++) {
+    p[GS_HVAC_P_FLOOR_AREA] = 120 + 3 * i; /* houses of their own pace */
+    id[i] = add_hvac(eng, 6, (uint64_t)i, p, fleet, &world);
+  }
+  gs_time_us_t t_shed = GS_US_PER_DAY + 21 * GS_US_PER_H; /* 14 h local */
+  gs_time_us_t t_rest = t_shed + GS_US_PER_H;
+  for (int i = 0; i < N; i++) {
+    command(eng, id[i], t_shed, GS_EV_LOAD_SHED, INT64_MAX, 0);
+    command(eng, id[i], t_rest, GS_EV_LOAD_RESTORE, 0, 0);
+  }
+  int idle = 0, drifted = 0;
+  for (gs_time_us_t t = t_shed - GS_US_PER_H; t <= t_rest + 2 * GS_US_PER_H;
+       t += GS_US_PER_MIN) {
+    ck_assert_int_eq(gs_engine_run(eng, t), GS_OK);
+    for (int i = 0; i < N; i++) {
+      const void *st = gs_engine_state(eng, id[i]);
+      double d = gs_hvac_indoor_c(st, t) - (SP_C + 0.5 * p[GS_HVAC_P_DEADBAND]);
+      double want = d > 1e-7 ? d : 0;
+      ck_assert_double_eq(gs_hvac_discomfort_c(st, t), want);
+      idle += !gs_hvac_running(st);
+      drifted += want > 0.1;
+    }
+  }
+  ck_assert_int_gt(idle, 1000);
+  ck_assert_int_gt(drifted, 100);
+  finish(eng);
+  gs_weather_free(wx);
+}
+END_TEST
+
 /* (6) Curtail: the compressor stops at the shed, the house drifts up and
  * the home opts out when Ta reaches comfort_max_c (28 degC) at the time of
  * the closed form (checked against the ODE); the thermostat then runs. */
@@ -955,6 +1003,7 @@ Suite *hvac_suite(void) {
   tcase_add_test(tc, test_status_contract);
   tcase_add_test(tc, test_heating_and_setback);
   tcase_add_test(tc, test_lazy_steps_equal_eager);
+  tcase_add_test(tc, test_discomfort_reading);
   tcase_add_test(tc, test_bad_params);
   suite_add_tcase(s, tc);
   return s;
