@@ -449,10 +449,14 @@ START_TEST(test_duty_cycle_and_energy) {
 }
 END_TEST
 
-/* A synthetic weather: the default hot design day (17/36 degC, Sacramento
- * sun, light clouds) for `days` days. */
-static gs_weather_t *make_weather(int days, uint64_t seed) {
-  return gs_test_weather(START_UNIX, days * GS_US_PER_DAY, seed);
+/* A world with only a synthetic weather: the default hot design day
+ * (17/36 degC, Sacramento sun, light clouds) for `days` days. Returns the
+ * weather, for gs_weather_free. */
+static gs_weather_t *make_world(gs_world_t *world, int days, uint64_t seed) {
+  gs_weather_t *wx = gs_test_weather(START_UNIX, days * GS_US_PER_DAY, seed);
+  memset(world, 0, sizeof *world);
+  world->weather = wx;
+  return wx;
 }
 
 /* (4) A day of the default house (185.8 m2, GridLAB-D envelope, autosized
@@ -461,10 +465,8 @@ static gs_weather_t *make_weather(int days, uint64_t seed) {
  * day (see README.md, section HVAC and house), and the events include
  * every weather step. */
 START_TEST(test_hot_day_energy) {
-  gs_weather_t *wx = make_weather(2, 4);
   gs_world_t world;
-  memset(&world, 0, sizeof world);
-  world.weather = wx;
+  gs_weather_t *wx = make_world(&world, 2, 4);
   double p[GS_HVAC_NPARAMS];
   defaults(p);
   gs_engine_t *eng = make_engine(4);
@@ -498,10 +500,8 @@ END_TEST
  * energy of each house are the same to the last bit, with far fewer
  * events. */
 START_TEST(test_lazy_steps_equal_eager) {
-  gs_weather_t *wx = make_weather(2, 4);
   gs_world_t world;
-  memset(&world, 0, sizeof world);
-  world.weather = wx;
+  gs_weather_t *wx = make_world(&world, 2, 4);
   double p[GS_HVAC_NPARAMS];
   defaults(p);
   double hp[GS_HVAC_NPARAMS];
@@ -605,10 +605,8 @@ END_TEST
  * hours after it; some readings are idle, some positive. */
 START_TEST(test_discomfort_reading) {
   enum { N = 60 };
-  gs_weather_t *wx = make_weather(2, 6);
   gs_world_t world;
-  memset(&world, 0, sizeof world);
-  world.weather = wx;
+  gs_weather_t *wx = make_world(&world, 2, 6);
   double p[GS_HVAC_NPARAMS];
   defaults(p);
   p[GS_HVAC_P_SETPOINT] = SP_C;
@@ -779,10 +777,8 @@ END_TEST
 
 static void fleet_run(uint64_t seed, int n, uint64_t *digest, int64_t *e_mws,
                       double *ta3) {
-  gs_weather_t *wx = make_weather(1, seed);
   gs_world_t world;
-  memset(&world, 0, sizeof world);
-  world.weather = wx;
+  gs_weather_t *wx = make_world(&world, 1, seed);
   double p[GS_HVAC_NPARAMS];
   defaults(p);
   gs_engine_t *eng = make_engine(seed);
@@ -825,10 +821,8 @@ END_TEST
  * energy the sum of theirs (each floored to mW s). */
 START_TEST(test_fleet_sum) {
   enum { N = 50 };
-  gs_weather_t *wx = make_weather(1, 10);
   gs_world_t world;
-  memset(&world, 0, sizeof world);
-  world.weather = wx;
+  gs_weather_t *wx = make_world(&world, 1, 10);
   double p[GS_HVAC_NPARAMS];
   defaults(p);
   gs_engine_t *eng = make_engine(10);
