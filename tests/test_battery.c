@@ -602,21 +602,7 @@ START_TEST(test_bad_params) {
   double p[GS_BATTERY_NPARAMS];
   defaults(p);
   p[GS_BATTERY_P_INITIAL_SOC] = -0.5;
-  gs_engine_t *eng = make_engine(7);
-  gs_errbuf_t eb = {{0}};
-  gs_entity_id_t id;
-  gs_err_t err = gs_engine_add_entity(eng, &gs_model_battery,
-                                      &(gs_model_init_t){.seed = 7,
-                                                         .key = 1,
-                                                         .params = p,
-                                                         .ven = GS_ENTITY_NONE,
-                                                         .meter = GS_METER_NONE,
-                                                         .id = "bat1"},
-                                      &id, &eb);
-  ck_assert_int_eq(err, GS_ESCENARIO);
-  ck_assert_ptr_nonnull(strstr(eb.msg, "bat1"));
-  ck_assert_ptr_nonnull(strstr(eb.msg, "initial_soc_pct"));
-  gs_engine_destroy(eng);
+  gs_test_refused(&gs_model_battery, 7, p, "bat1", "initial_soc_pct");
 }
 END_TEST
 

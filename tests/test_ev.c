@@ -686,22 +686,7 @@ START_TEST(test_bad_params) {
   double p[GS_EV_NPARAMS];
   defaults(p);
   p[GS_EV_P_CHARGER_KW] = 1.0; /* < 1.44 kW at 240 V */
-  gs_engine_t *eng = make_engine(10);
-  gs_errbuf_t eb = {{0}};
-  gs_entity_id_t id;
-  gs_err_t err =
-      gs_engine_add_entity(eng, &gs_model_ev,
-                           &(gs_model_init_t){.seed = 10,
-                                              .key = gs_rng_key("test", 0, 0),
-                                              .params = p,
-                                              .ven = GS_ENTITY_NONE,
-                                              .meter = GS_METER_NONE,
-                                              .id = "ev7"},
-                           &id, &eb);
-  ck_assert_int_eq(err, GS_ESCENARIO);
-  ck_assert_ptr_nonnull(strstr(eb.msg, "ev7"));
-  ck_assert_ptr_nonnull(strstr(eb.msg, "J1772"));
-  gs_engine_destroy(eng);
+  gs_test_refused(&gs_model_ev, 10, p, "ev7", "J1772");
 }
 END_TEST
 

@@ -508,22 +508,7 @@ START_TEST(test_bad_params) {
   double p[GS_FRIDGE_NPARAMS];
   defaults(p);
   p[GS_FRIDGE_P_MAX_TEMP] = 3.5; /* below the upper edge, 4 degC */
-  gs_engine_t *eng = make_engine(9);
-  gs_errbuf_t eb = {{0}};
-  gs_entity_id_t id;
-  gs_err_t err =
-      gs_engine_add_entity(eng, &gs_model_fridge,
-                           &(gs_model_init_t){.seed = 9,
-                                              .key = gs_rng_key("test", 0, 0),
-                                              .params = p,
-                                              .ven = GS_ENTITY_NONE,
-                                              .meter = GS_METER_NONE,
-                                              .id = "fridge1"},
-                           &id, &eb);
-  ck_assert_int_eq(err, GS_ESCENARIO);
-  ck_assert_ptr_nonnull(strstr(eb.msg, "fridge1"));
-  ck_assert_ptr_nonnull(strstr(eb.msg, "max_temp_c"));
-  gs_engine_destroy(eng);
+  gs_test_refused(&gs_model_fridge, 9, p, "fridge1", "max_temp_c");
 }
 END_TEST
 

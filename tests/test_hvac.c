@@ -947,33 +947,10 @@ START_TEST(test_bad_params) {
   double p[GS_HVAC_NPARAMS];
   defaults(p);
   p[GS_HVAC_P_COMFORT_MAX] = 24.2; /* inside the deadband */
-  gs_engine_t *eng = make_engine(13);
-  gs_errbuf_t eb = {{0}};
-  gs_entity_id_t id;
-  gs_err_t err = gs_engine_add_entity(eng, &gs_model_hvac,
-                                      &(gs_model_init_t){.seed = 13,
-                                                         .key = 1,
-                                                         .params = p,
-                                                         .ven = GS_ENTITY_NONE,
-                                                         .meter = GS_METER_NONE,
-                                                         .id = "hvac1"},
-                                      &id, &eb);
-  ck_assert_int_eq(err, GS_ESCENARIO);
-  ck_assert_ptr_nonnull(strstr(eb.msg, "hvac1"));
-  ck_assert_ptr_nonnull(strstr(eb.msg, "comfort"));
+  gs_test_refused(&gs_model_hvac, 13, p, "hvac1", "comfort");
   defaults(p);
   p[GS_HVAC_P_UA] = 0;
-  err = gs_engine_add_entity(eng, &gs_model_hvac,
-                             &(gs_model_init_t){.seed = 13,
-                                                .key = 1,
-                                                .params = p,
-                                                .ven = GS_ENTITY_NONE,
-                                                .meter = GS_METER_NONE,
-                                                .id = "hvac1"},
-                             &id, &eb);
-  ck_assert_int_eq(err, GS_ESCENARIO);
-  ck_assert_ptr_nonnull(strstr(eb.msg, "ua_w_per_k"));
-  gs_engine_destroy(eng);
+  gs_test_refused(&gs_model_hvac, 13, p, "hvac1", "ua_w_per_k");
 }
 END_TEST
 

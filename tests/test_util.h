@@ -86,6 +86,30 @@ static inline gs_weather_t *gs_test_weather(int64_t start_unix_s,
   return w;
 }
 
+/* Adding an entity of `type` named `id` with parameters `p` (seed
+ * `seed`, no VEN, meter or world) is refused as a scenario error whose
+ * message names `id` and contains `what`. */
+static inline void gs_test_refused(const gs_model_type_t *type, uint64_t seed,
+                                   const double *p, const char *id,
+                                   const char *what) {
+  gs_engine_t *eng = gs_test_engine(seed);
+  gs_errbuf_t eb = {{0}};
+  gs_entity_id_t ent;
+  gs_model_init_t init = {.seed = seed,
+                          .key = 1,
+                          .params = p,
+                          .ven = GS_ENTITY_NONE,
+                          .meter = GS_METER_NONE,
+                          .id = id};
+  ck_assert_int_eq(gs_engine_add_entity(eng, type, &init, &ent, &eb),
+                   GS_ESCENARIO);
+  ck_assert_msg(strstr(eb.msg, id) != NULL, "'%s' does not name %s", eb.msg,
+                id);
+  ck_assert_msg(strstr(eb.msg, what) != NULL, "'%s' does not say %s",
+                eb.msg, what);
+  gs_engine_destroy(eng);
+}
+
 /* The load's status now. */
 static inline gs_load_status_t gs_test_status(gs_engine_t *eng,
                                               const gs_model_type_t *type,

@@ -776,22 +776,7 @@ START_TEST(test_bad_params) {
   double p[GS_WH_NPARAMS];
   defaults(p);
   p[GS_WH_P_MIN_TEMP] = 49; /* above the lower edge, 48.9 degC */
-  gs_engine_t *eng = make_engine(12);
-  gs_errbuf_t eb = {{0}};
-  gs_entity_id_t id;
-  gs_err_t err =
-      gs_engine_add_entity(eng, &gs_model_water_heater,
-                           &(gs_model_init_t){.seed = 12,
-                                              .key = gs_rng_key("test", 0, 0),
-                                              .params = p,
-                                              .ven = GS_ENTITY_NONE,
-                                              .meter = GS_METER_NONE,
-                                              .id = "heater1"},
-                           &id, &eb);
-  ck_assert_int_eq(err, GS_ESCENARIO);
-  ck_assert_ptr_nonnull(strstr(eb.msg, "heater1"));
-  ck_assert_ptr_nonnull(strstr(eb.msg, "min_temp_c"));
-  gs_engine_destroy(eng);
+  gs_test_refused(&gs_model_water_heater, 12, p, "heater1", "min_temp_c");
 }
 END_TEST
 
