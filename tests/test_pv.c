@@ -15,6 +15,7 @@
 #include "pv.h"
 #include "weather.h"
 #include "world.h"
+#include "test_tload.h"
 #include "test_util.h"
 
 /* PVWatts v5 defaults (Dobos 2014) and the model's other defaults, restated
@@ -46,54 +47,6 @@ static double pvwatts_w(double g, double t_amb, double dc_w, double ac_w) {
   if (pac > ac_w) pac = ac_w;
   return pac > 0 ? pac : 0;
 }
-
-/* ---- A constant test load, set by events of kind GS_EV_MODEL (arg mW). */
-typedef struct {
-  int64_t power_mw;
-  uint32_t meter;
-} tload_t;
-
-static const gs_param_spec_t tload_params[] = {
-    {.name = "power_w",
-     .unit = "W",
-     .def = 0,
-     .min = -1e6,
-     .max = 1e6,
-     .doc = "constant power"},
-};
-
-static void tload_set(gs_engine_t *eng, tload_t *s, int64_t p_mw) {
-  if (s->meter != GS_METER_NONE)
-    gs_engine_add_power(eng, s->meter, p_mw - s->power_mw);
-  s->power_mw = p_mw;
-}
-
-static gs_err_t tload_init(gs_engine_t *eng, gs_entity_id_t self, void *state,
-                           const gs_model_init_t *init, gs_errbuf_t *eb) {
-  (void)self;
-  (void)eb;
-  tload_t *s = state;
-  s->meter = init->meter;
-  tload_set(eng, s, llround(init->params[0] * 1000.0));
-  return GS_OK;
-}
-
-static void tload_handle(gs_engine_t *eng, gs_entity_id_t self, void *state,
-                         const gs_event_t *ev) {
-  (void)self;
-  if (ev->kind == GS_EV_MODEL) tload_set(eng, state, ev->arg);
-}
-
-static const gs_model_type_t tload_type = {
-    .name = "test_const",
-    .doc = "constant test load",
-    .role = GS_ROLE_LOAD,
-    .state_size = sizeof(tload_t),
-    .params = tload_params,
-    .n_params = 1,
-    .init = tload_init,
-    .handle = tload_handle,
-};
 
 /* ---- Helpers ---- */
 
