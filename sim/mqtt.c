@@ -304,8 +304,9 @@ void gs__mqtt_teardown(gs_mqtt_t *m, gs__mqtt_sess_t *s, int64_t now_us) {
     m->st.connected--;
   } else if (s->state == GS__MQTT_CONNECTING) {
     m->st.connect_failures++;
-    gs__mqtt_report_failure(m, s);
+    if (!s->reported) gs__mqtt_report_failure(m, s);
   }
+  s->reported = false;
   /* Clean sessions: what the broker had not acknowledged is gone. */
   m->st.dropped += s->pending;
   m->pending_total -= s->pending;

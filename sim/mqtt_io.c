@@ -23,6 +23,13 @@ void gs__mqtt_lost(gs_mqtt_t *m, gs__mqtt_sess_t *s, const char *why) {
     snprintf(m->why, sizeof m->why, "%s", why);
   else if (m->why[0] == '\0')
     snprintf(m->why, sizeof m->why, "connection lost");
+  /* m->why is the bridge's, and the next session served clears it before
+   * this one is torn down: a failed attempt is reported now, with its own
+   * reason. */
+  if (s->state == GS__MQTT_CONNECTING && !s->reported) {
+    gs__mqtt_report_failure(m, s);
+    s->reported = true;
+  }
   s->lost = true;
   if (!s->queued) {
     s->queued = true;

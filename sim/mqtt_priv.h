@@ -42,6 +42,7 @@ typedef struct gs__mqtt_sess {
   bool lost;           /* the connection ended in a call: tear down */
   bool queued;         /* on the bridge's lost queue */
   bool was_up;         /* connected at least once (for reconnects) */
+  bool reported;       /* this attempt's failure is already reported */
   int fd;              /* socket registered with the epoll set, or -1 */
   uint32_t ev;         /* its registered events (EPOLLIN, EPOLLOUT) */
   uint32_t backoff_s;  /* next delay before a retry */
